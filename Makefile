@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a step of those.
+VENV := .venv
+PY := $(VENV)/bin/python
+# Tests run with production-like settings (DEBUG off); this key exists only for them.
+TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
+
+.PHONY: run test venv deps dev-deps lint check clean
+
+$(VENV)/.created:
+	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@touch $@
+
+$(VENV)/.deps: $(VENV)/.created requirements.txt
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+## Set up and run the product on SQLite: web server + task worker (Ctrl-C stops both).
+run: deps
+	@scripts/dev-env
+	$(PY) manage.py migrate --no-input
+	@echo "Create a login with: $(PY) manage.py createsuperuser"
+	scripts/run
+
+## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).
+test: dev-deps
+	@scripts/ensure-chromium
+	$(TEST_ENV) $(VENV)/bin/pytest $(ARGS)
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: dev-deps
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

@@ -1,0 +1,4 @@
+"""Routes under /api/v1/."""
+
+app_name = "api"
+urlpatterns: list = []

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class LeadsConfig(AppConfig):
+    name = "leads"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if settings.LOG_SQL:
+            from django.db.backends.signals import connection_created
+
+            connection_created.connect(_log_every_query)
+
+
+def _log_every_query(sender, connection, **kwargs) -> None:
+    # Django logs SQL only from debug cursors; LOG_SQL asks for them without DEBUG.
+    connection.force_debug_cursor = True

@@ -1,0 +1,189 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+
+RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
+
+
+def resume_upload_to(instance: "Lead", filename: str) -> str:
+    """A random name under resumes/; only a known extension survives from `filename`."""
+    suffix = Path(filename).suffix.lower()
+    return f"resumes/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
+
+
+class LeadQuerySet(models.QuerySet):
+    """The lead repository: every named read and every status transition."""
+
+    def by_email(self, email: str) -> "Lead | None":
+        """The lead with this email in any letter case, or None."""
+        # lower(email) = … is served by the unique index lead_email_ci_unique;
+        # email__iexact would compile to UPPER(…) and scan the table on PostgreSQL.
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower()).first()
+
+    def with_status(self, status: str) -> "LeadQuerySet":
+        """Leads in this status."""
+        return self.filter(status=status)
+
+    def search(self, query: str) -> "LeadQuerySet":
+        """Leads whose first name, last name or email contains `query`, any letter case."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+        )
+
+    def newest_first(self) -> "LeadQuerySet":
+        """Newest first, id as tiebreaker so pages are stable (index lead_created_idx)."""
+        return self.order_by("-created_at", "-id")
+
+    def recent(self, n: int = 10) -> "LeadQuerySet":
+        """The n newest leads."""
+        return self.newest_first()[:n]
+
+    def count_by_status(self) -> dict[str, int]:
+        """Leads per status, every status present (zeros included), in one query."""
+        counts = self.aggregate(
+            **{status: Count("pk", filter=Q(status=status)) for status in Lead.Status.values}
+        )
+        return {status: counts[status] or 0 for status in Lead.Status.values}
+
+    def page(self, number: int = 1, size: int = 20) -> tuple[list["Lead"], int]:
+        """One page (1-based) of this queryset, newest first unless ordered, and the total."""
+        number, size = max(int(number), 1), max(int(size), 1)
+        ordered = self if self.query.order_by else self.newest_first()
+        start = (number - 1) * size
+        return list(ordered.select_related("reached_out_by")[start : start + size]), self.count()
+
+    def mark_all_reached_out(self, *, by) -> int:
+        """PENDING -> REACHED_OUT for this queryset, one StatusChange row each; O(1) queries.
+
+        Returns how many leads changed. The first reach-out's time and attorney are kept.
+        """
+        return self._move_all(from_status=Lead.Status.PENDING, to_status=Lead.Status.REACHED_OUT, by=by)
+
+    def mark_all_pending(self, *, by) -> int:
+        """REACHED_OUT -> PENDING (reopen), one StatusChange row each; O(1) queries."""
+        return self._move_all(from_status=Lead.Status.REACHED_OUT, to_status=Lead.Status.PENDING, by=by)
+
+    def _move_all(self, *, from_status: str, to_status: str, by) -> int:
+        with transaction.atomic():
+            # Lock the rows still in from_status: of two attorneys racing, the second waits,
+            # then PostgreSQL re-checks the status and hands it nothing to change.
+            ids = list(
+                self.model.objects.filter(pk__in=self.values("pk"), status=from_status)
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            if not ids:
+                return 0
+            now = timezone.now()
+            changes = {"status": to_status, "updated_at": now}
+            if to_status == Lead.Status.REACHED_OUT:
+                changes["reached_out_at"] = Coalesce("reached_out_at", now)
+                changes["reached_out_by"] = Coalesce("reached_out_by", by.pk if by else None)
+            changed = self.model.objects.filter(pk__in=ids, status=from_status).update(**changes)
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    lead_id=pk, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
+                )
+                for pk in ids
+            )
+            return changed
+
+
+class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
+    def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":
+        """Reach out to one lead (idempotent); refreshes `lead` from the row."""
+        self.filter(pk=lead.pk).mark_all_reached_out(by=by)
+        lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
+        return lead
+
+    def mark_pending(self, lead: "Lead", *, by) -> "Lead":
+        """Put one lead back to PENDING (idempotent); its first reach-out stays recorded."""
+        self.filter(pk=lead.pk).mark_all_pending(by=by)
+        lead.refresh_from_db(fields=["status", "updated_at"])
+        return lead
+
+
+class Lead(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        REACHED_OUT = "REACHED_OUT", "Reached out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=255)
+    resume = models.FileField(upload_to=resume_upload_to, max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    reached_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reached_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    source = models.CharField(max_length=100, blank=True, default="")
+    referrer = models.CharField(max_length=500, blank=True, default="")
+
+    objects = LeadManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="lead_email_ci_unique",
+                violation_error_message="A lead with this email already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "REACHED_OUT"]), name="lead_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="lead_status_idx"),
+            # Newest-first lists, filtered by status or not (scanned backwards for DESC).
+            models.Index(fields=["created_at", "id"], name="lead_created_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="lead_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_reached_out(self) -> bool:
+        return self.status == self.Status.REACHED_OUT
+
+
+class StatusChange(models.Model):
+    """One status change of a lead: who moved it, when, from what, to what."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Lead.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Lead.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["lead", "changed_at"], name="statuschange_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -1,0 +1,89 @@
+"""The business actions. Every interface (form, admin, API, commands) calls these."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from .models import Lead, LeadQuerySet
+from .tasks import send_new_lead_emails
+from .validators import validate_resume
+
+DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
+
+
+def submit_lead(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    resume: UploadedFile,
+    source: str = "",
+    referrer: str = "",
+) -> Lead:
+    """Store the resume, save the lead as PENDING and, after commit, enqueue both emails.
+
+    Raises ValidationError({field: [...]}) for a bad resume or an email already on file
+    (also when a concurrent submission wins the race); the stored file is removed then.
+    """
+    kind = validate_resume(resume)
+    if Lead.objects.by_email(email) is not None:
+        raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]}, code="duplicate")
+
+    lead = Lead(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip(),
+        status=Lead.Status.PENDING,
+        source=source,
+        referrer=referrer,
+    )
+    lead.resume.save(f"resume.{kind}", resume, save=False)
+    try:
+        with transaction.atomic():
+            lead.save(force_insert=True)
+            transaction.on_commit(partial(send_new_lead_emails.enqueue, str(lead.pk)))
+    except IntegrityError as exc:
+        lead.resume.delete(save=False)
+        if Lead.objects.by_email(email) is not None:
+            raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]}, code="duplicate") from exc
+        raise
+    except BaseException:
+        lead.resume.delete(save=False)
+        raise
+    return lead
+
+
+def reach_out(*, lead: Lead, by) -> Lead:
+    """Mark one lead REACHED_OUT (idempotent); the first time and attorney are kept."""
+    return Lead.objects.mark_reached_out(lead, by=by)
+
+
+def reach_out_many(*, leads: LeadQuerySet, by) -> int:
+    """Mark every PENDING lead of `leads` REACHED_OUT; returns how many changed."""
+    return leads.mark_all_reached_out(by=by)
+
+
+def change_status(*, lead: Lead, status: str, by) -> Lead:
+    """Move a lead to `status` through the recorded transitions."""
+    if status == Lead.Status.REACHED_OUT:
+        return Lead.objects.mark_reached_out(lead, by=by)
+    if status == Lead.Status.PENDING:
+        return Lead.objects.mark_pending(lead, by=by)
+    raise ValidationError({"status": [f"Unknown status {status!r}."]})
+
+
+def delete_leads(*, leads: LeadQuerySet) -> int:
+    """Delete leads with their history; their resume files go once the delete commits."""
+    with transaction.atomic():
+        names = [name for name in leads.values_list("resume", flat=True) if name]
+        _, per_model = Lead.objects.filter(pk__in=leads.values("pk")).delete()
+        storage = Lead._meta.get_field("resume").storage
+        transaction.on_commit(partial(_delete_files, storage, names))
+    return per_model.get(Lead._meta.label, 0)
+
+
+def _delete_files(storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)

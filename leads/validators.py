@@ -1,0 +1,58 @@
+"""Resume checks: the kind of file is judged by its first bytes, never by its name."""
+
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+PDF_MAGIC = b"%PDF-"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word .doc (Compound File)
+ZIP_MAGIC = b"PK\x03\x04"  # .docx is a zip holding word/document.xml
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def detect_resume_kind(file) -> str | None:
+    """'pdf', 'doc' or 'docx' from the file's content, or None for anything else."""
+    file.seek(0)
+    head = file.read(8)
+    try:
+        if head.startswith(PDF_MAGIC):
+            return "pdf"
+        if head.startswith(OLE2_MAGIC):
+            return "doc"
+        if head.startswith(ZIP_MAGIC):
+            file.seek(0)
+            try:
+                with zipfile.ZipFile(file) as archive:
+                    return "docx" if "word/document.xml" in archive.namelist() else None
+            except zipfile.BadZipFile:
+                return None
+        return None
+    finally:
+        file.seek(0)
+
+
+def validate_resume(file) -> str:
+    """Raise ValidationError unless `file` is a non-empty PDF/DOC/DOCX within RESUME_MAX_BYTES.
+
+    Returns the detected kind.
+    """
+    size = getattr(file, "size", None)
+    if size == 0:
+        raise ValidationError("The file is empty.", code="empty")
+    if size is not None and size > settings.RESUME_MAX_BYTES:
+        raise ValidationError(
+            "The file is too large (%(size)s); the limit is %(limit)s.",
+            code="too_large",
+            params={"size": filesizeformat(size), "limit": filesizeformat(settings.RESUME_MAX_BYTES)},
+        )
+    kind = detect_resume_kind(file)
+    if kind is None:
+        raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
+    return kind
