@@ -1,10 +1,11 @@
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, Lower
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, Extract, Lower
 from django.utils import timezone
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
@@ -14,6 +15,14 @@ def resume_upload_to(instance: "Lead", filename: str) -> str:
     """A random name under resumes/; only a known extension survives from `filename`."""
     suffix = Path(filename).suffix.lower()
     return f"resumes/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
+
+
+class Median(models.Aggregate):
+    """PostgreSQL's exact median (percentile_cont) of a numeric expression."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.FloatField()
 
 
 class LeadQuerySet(models.QuerySet):
@@ -52,6 +61,30 @@ class LeadQuerySet(models.QuerySet):
             **{status: Count("pk", filter=Q(status=status)) for status in Lead.Status.values}
         )
         return {status: counts[status] or 0 for status in Lead.Status.values}
+
+    def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
+        """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
+        return self.with_status(Lead.Status.PENDING).filter(created_at__lt=timezone.now() - age)
+
+    def median_seconds_to_reach_out(self) -> float | None:
+        """Median seconds from submission to first reach-out, None when nobody was reached."""
+        reached = self.filter(reached_out_at__isnull=False)
+        if connection.vendor == "postgresql":
+            seconds = reached.aggregate(
+                median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
+            )["median"]
+            return None if seconds is None else float(seconds)
+        # Elsewhere: the middle one or two durations, in two queries.
+        total = reached.count()
+        if total == 0:
+            return None
+        middle = (
+            reached.annotate(waited=F("reached_out_at") - F("created_at"))
+            .order_by("waited")
+            .values_list("waited", flat=True)[(total - 1) // 2 : total // 2 + 1]
+        )
+        waits = [w.total_seconds() for w in middle]
+        return sum(waits) / len(waits)
 
     def page(self, number: int = 1, size: int = 20) -> tuple[list["Lead"], int]:
         """One page (1-based) of this queryset, newest first unless ordered, and the total."""
