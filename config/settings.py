@@ -180,11 +180,34 @@ INTAKE_RATE = env.str("INTAKE_RATE", default="10/minute")
 # client address (0: use REMOTE_ADDR, the safe default when nothing sets the header).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+
 # --- Email --------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+def mailer_from_url(url: str, timeout: int) -> dict:
+    """EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, consolemail://, ...) as a MAILERS entry."""
+    parsed = env.email_url_config(url)
+    backend = parsed["EMAIL_BACKEND"]
+    if not backend.endswith("smtp.EmailBackend"):
+        return {"BACKEND": backend}
+    options = {
+        "host": parsed["EMAIL_HOST"] or "localhost",
+        "port": parsed["EMAIL_PORT"] or 25,
+        "username": parsed.get("EMAIL_HOST_USER") or "",
+        "password": parsed.get("EMAIL_HOST_PASSWORD") or "",
+        "use_tls": bool(parsed.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(parsed.get("EMAIL_USE_SSL")),
+        "timeout": timeout,
+    }
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Django 6.1's MAILERS (the EMAIL_HOST/EMAIL_PORT family is deprecated).
+MAILERS = {
+    "default": mailer_from_url(
+        env.str("EMAIL_URL", default="consolemail://"), env.int("EMAIL_TIMEOUT", default=10)
+    )
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Intake <intake@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Empty: every active member of the Attorneys group.
 ATTORNEY_NOTIFY_EMAILS = env.list("ATTORNEY_NOTIFY_EMAILS", default=[])
 

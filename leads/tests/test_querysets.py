@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_by_email_ignores_letter_case_and_spaces():
+    lead = LeadFactory(email="Jane.Doe@Example.com")
+
+    assert Lead.objects.by_email(" jane.doe@EXAMPLE.COM ") == lead
+
+
+def test_by_email_returns_none_for_unknown_email():
+    LeadFactory()
+
+    assert Lead.objects.by_email("nobody@example.com") is None
+
+
+def test_with_status_keeps_only_that_status(attorney):
+    pending = LeadFactory()
+    reached = LeadFactory()
+    Lead.objects.mark_reached_out(reached, by=attorney)
+
+    assert list(Lead.objects.with_status(Lead.Status.PENDING)) == [pending]
+    assert list(Lead.objects.with_status(Lead.Status.REACHED_OUT)) == [reached]
+
+
+@pytest.mark.parametrize("query", ["marga", "WHITT", "@lawyers.test"])
+def test_search_matches_first_name_last_name_or_email_in_any_case(query):
+    match = LeadFactory(first_name="Margaret", last_name="Whittaker", email="mw@lawyers.test")
+    LeadFactory(first_name="Tom", last_name="Brown", email="tom@example.com")
+
+    assert list(Lead.objects.search(query)) == [match]
+
+
+def test_search_with_blank_query_returns_everything():
+    LeadFactory.create_batch(2)
+
+    assert Lead.objects.search("  ").count() == 2
+
+
+def test_recent_returns_the_newest_first_limited_to_n():
+    now = timezone.now()
+    old, middle, new = (LeadFactory(created_at=now - timedelta(days=d)) for d in (3, 2, 1))
+
+    assert list(Lead.objects.recent(2)) == [new, middle]
+    assert old not in Lead.objects.recent(2)
+
+
+def test_count_by_status_includes_zero_statuses():
+    LeadFactory.create_batch(2)
+
+    assert Lead.objects.count_by_status() == {"PENDING": 2, "REACHED_OUT": 0}
+
+
+def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
+    LeadFactory.create_batch(3)
+    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+
+    with django_assert_num_queries(1):
+        counts = Lead.objects.count_by_status()
+
+    assert counts == {"PENDING": 3, "REACHED_OUT": 1}
+
+
+def test_page_returns_the_requested_slice_and_the_total():
+    now = timezone.now()
+    leads = [LeadFactory(created_at=now - timedelta(minutes=i)) for i in range(5)]
+
+    items, total = Lead.objects.page(2, size=2)
+
+    assert total == 5
+    assert items == leads[2:4]
+
+
+def test_page_past_the_end_is_empty_with_the_total():
+    LeadFactory.create_batch(3)
+
+    assert Lead.objects.page(9, size=2) == ([], 3)
+
+
+def test_page_of_a_filtered_queryset_counts_only_the_filter(attorney):
+    LeadFactory.create_batch(3)
+    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+
+    items, total = Lead.objects.with_status(Lead.Status.REACHED_OUT).page(1, size=10)
+
+    assert total == 1 and len(items) == 1
+
+
+def test_pending_older_than_skips_recent_and_reached_out_leads(attorney):
+    now = timezone.now()
+    stale = LeadFactory(created_at=now - timedelta(hours=49))
+    LeadFactory(created_at=now - timedelta(hours=47))
+    Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(days=5)), by=attorney)
+
+    assert list(Lead.objects.pending_older_than(timedelta(hours=48))) == [stale]
+
+
+def test_median_seconds_to_reach_out_is_none_without_reach_outs():
+    LeadFactory()
+
+    assert Lead.objects.median_seconds_to_reach_out() is None
+
+
+def test_median_seconds_to_reach_out_averages_the_middle_two(attorney):
+    now = timezone.now()
+    for hours in (1, 2, 4, 10):
+        lead = LeadFactory(created_at=now - timedelta(hours=hours))
+        Lead.objects.mark_reached_out(lead, by=attorney)
+        Lead.objects.filter(pk=lead.pk).update(reached_out_at=now)
+
+    assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(3 * 3600, abs=1)
+
+
+def test_median_seconds_to_reach_out_takes_the_middle_of_an_odd_count(attorney):
+    now = timezone.now()
+    for hours in (1, 5, 9):
+        lead = LeadFactory(created_at=now - timedelta(hours=hours))
+        Lead.objects.filter(pk=lead.pk).update(reached_out_at=now, status=Lead.Status.REACHED_OUT)
+
+    assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(5 * 3600, abs=1)
