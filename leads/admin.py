@@ -1,8 +1,238 @@
-from django.contrib import admin
+"""The attorneys' side: the lead list, the lead page, the resume download, the dashboard, the export.
 
-from .models import Lead
+Every status change goes through leads.services; this module only translates requests.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+
+from . import services
+from .admin_paging import EstimatedCountPaginator
+from .downloads import resume_response
+from .export import csv_response
+from .insight import funnel
+from .models import Lead, StatusChange
+
+
+def status_css(status: str) -> str:
+    """The badge's CSS modifier: REACHED_OUT -> reached-out."""
+    return status.lower().replace("_", "-")
+
+
+class PendingOlderThanFilter(admin.SimpleListFilter):
+    """Leads still PENDING N days after they came in (the dashboard links here)."""
+
+    title = "still pending after"
+    parameter_name = "pending_older_than"
+    MAX_DAYS = 3650
+
+    def lookups(self, request, model_admin):
+        return [("2", "2 days"), ("7", "7 days")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit() and 0 < int(value) <= self.MAX_DAYS:
+            return queryset.pending_older_than(timedelta(days=int(value)))
+        return queryset
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The lead's status history, oldest first; nobody edits history."""
+
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "status change"
+    verbose_name_plural = "status history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["first_name", "last_name", "email", "status", "created_at", "reached_out_at"]
+    list_display = ["name", "email", "status_badge", "created_at", "reached_out_at", "reached_out_by"]
+    list_display_links = ["name"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter), PendingOlderThanFilter]
+    date_hierarchy = "created_at"
+    search_fields = ["first_name", "last_name", "email"]
+    search_help_text = "First name, last name or email; several words must all match."
+    # Newest first, served by lead_created_idx / lead_status_created_idx; only the creation
+    # time is sortable, because sorting a million rows by an unindexed column is a full sort.
+    ordering = ["-created_at", "-id"]
+    sortable_by = ["created_at"]
+    list_select_related = ["reached_out_by"]
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    actions = ["mark_reached_out"]
+    inlines = [StatusChangeInline]
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "email", "status", "resume_link"]}),
+        ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
+        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
+    ]
+    readonly_fields = ["resume_link", "reached_out_at", "reached_out_by", "created_at", "updated_at", "source", "referrer"]
+
+    class Media:
+        css = {"all": ["css/admin-leads.css"]}
+
+    # --- list columns -------------------------------------------------------------------
+
+    @admin.display(description="name")
+    def name(self, lead: Lead) -> str:
+        return lead.full_name
+
+    @admin.display(description="status")
+    def status_badge(self, lead: Lead) -> str:
+        return format_html(
+            '<span class="lead-status lead-status--{}" data-status="{}">{}</span>',
+            status_css(lead.status),
+            lead.status,
+            lead.get_status_display(),
+        )
+
+    @admin.display(description="resume")
+    def resume_link(self, lead: Lead) -> str:
+        if not lead.pk or not lead.resume:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:leads_lead_resume", args=[lead.pk])
+        return format_html('<a class="lead-resume-link" href="{}">Download resume</a>', url)
+
+    # --- searching: the named read, once per word ---------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            queryset = queryset.search(word)
+        return queryset, False
+
+    # --- the bulk action ----------------------------------------------------------------
+
+    @admin.action(description="Mark selected leads as reached out", permissions=["change"])
+    def mark_reached_out(self, request, queryset):
+        selected = queryset.count()
+        changed = services.reach_out_many(leads=queryset, by=request.user)
+        already = selected - changed
+        self.message_user(
+            request,
+            ngettext(
+                "%(changed)d lead marked as reached out",
+                "%(changed)d leads marked as reached out",
+                changed,
+            )
+            % {"changed": changed}
+            + "; "
+            + ngettext("%(already)d was already reached out.", "%(already)d were already reached out.", already)
+            % {"already": already},
+            messages.SUCCESS if changed else messages.INFO,
+        )
+
+    # --- the lead page: status through the service; no add; delete with the files ---------
+
+    def has_add_permission(self, request):
+        # Leads come from prospects (the form) and integrations (the API), through submit_lead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        new_status = form.cleaned_data.get("status", obj.status)
+        current_status = Lead.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+        # Status is never written here: the service records who moved it and when.
+        obj.status = current_status
+        fields = [name for name in form.changed_data if name != "status"]
+        if fields:
+            obj.save(update_fields=[*fields, "updated_at"])
+        if new_status != current_status:
+            services.change_status(lead=obj, status=new_status, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.delete_leads(leads=queryset)
+
+    # --- the list page: counts per status above it ----------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if request.method == "GET":
+            counts = Lead.objects.count_by_status()  # one aggregate over the table
+            extra_context["status_counts"] = [
+                {"value": value, "label": label, "count": counts[value], "css": status_css(value)}
+                for value, label in Lead.Status.choices
+            ]
+            extra_context["status_total"] = sum(counts.values())
+        return super().changelist_view(request, extra_context=extra_context)
+
+    # --- extra pages --------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        extra = [
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="%s_%s_dashboard" % info),
+            path("export/", self.admin_site.admin_view(self.export_view), name="%s_%s_export" % info),
+            path("<uuid:object_id>/resume/", never_cache(self.resume_view), name="%s_%s_resume" % info),
+        ]
+        # Before the defaults: their "<path:object_id>/" would swallow "<id>/resume/".
+        return extra + super().get_urls()
+
+    def resume_view(self, request, object_id):
+        """The resume as an attachment: anonymous -> login page, no staff `view_lead` -> 403."""
+        if not request.user.is_authenticated:
+            login_url = reverse(f"{self.admin_site.name}:login")
+            return redirect_to_login(request.get_full_path(), login_url)
+        if not (request.user.is_active and request.user.is_staff and self.has_view_permission(request)):
+            raise PermissionDenied
+        lead = self.get_object(request, str(object_id))
+        if lead is None:
+            raise Http404("No such lead.")
+        return resume_response(lead)
+
+    def dashboard_view(self, request):
+        """The intake funnel: leads per week, median time to reach out, pending leads."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Intake funnel",
+            "funnel": funnel(),
+            "changelist_url": changelist_url,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/leads/lead/dashboard.html", context)
+
+    def export_view(self, request):
+        """The list as filtered and searched on screen, as a streamed CSV file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
+            return HttpResponseRedirect(f"{changelist_url}?e=1")
+        return csv_response(changelist.queryset)

@@ -1,11 +1,11 @@
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, Extract, Lower
+from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
@@ -65,6 +65,32 @@ class LeadQuerySet(models.QuerySet):
     def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
         return self.with_status(Lead.Status.PENDING).filter(created_at__lt=timezone.now() - age)
+
+    def count_pending_older_than(self, *ages: timedelta) -> list[int]:
+        """How many PENDING leads are older than each of `ages`, in one query."""
+        if not ages:
+            return []
+        now = timezone.now()
+        counts = self.pending_older_than(min(ages)).aggregate(
+            **{f"over_{i}": Count("pk", filter=Q(created_at__lt=now - age)) for i, age in enumerate(ages)}
+        )
+        return [counts[f"over_{i}"] for i in range(len(ages))]
+
+    def count_per_week(self, weeks: int) -> list[tuple[date, int]]:
+        """Leads created in each of the last `weeks` weeks (Monday first, local time, this
+        week included), oldest first, empty weeks as 0; one query over lead_created_idx."""
+        today = timezone.localdate()
+        first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+        since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+        rows = (
+            self.filter(created_at__gte=since)
+            .annotate(week=TruncWeek("created_at"))
+            .values("week")
+            .annotate(n=Count("pk"))
+            .order_by("week")
+        )
+        counts = {timezone.localtime(row["week"]).date(): row["n"] for row in rows}
+        return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
 
     def median_seconds_to_reach_out(self) -> float | None:
         """Median seconds from submission to first reach-out, None when nobody was reached."""
@@ -188,6 +214,12 @@ class Lead(models.Model):
             # Newest-first lists, filtered by status or not (scanned backwards for DESC).
             models.Index(fields=["created_at", "id"], name="lead_created_idx"),
             models.Index(fields=["status", "created_at", "id"], name="lead_status_created_idx"),
+            # The dashboard's median over leads reached out in the last quarter.
+            models.Index(
+                fields=["reached_out_at"],
+                name="lead_reached_out_idx",
+                condition=Q(reached_out_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
