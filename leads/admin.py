@@ -94,7 +94,15 @@ class LeadAdmin(admin.ModelAdmin):
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
         ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
     ]
-    readonly_fields = ["resume_link", "reached_out_at", "reached_out_by", "created_at", "updated_at", "source", "referrer"]
+    readonly_fields = [
+        "resume_link",
+        "reached_out_at",
+        "reached_out_by",
+        "created_at",
+        "updated_at",
+        "source",
+        "referrer",
+    ]
 
     class Media:
         css = {"all": ["css/admin-leads.css"]}
@@ -137,17 +145,11 @@ class LeadAdmin(admin.ModelAdmin):
         selected = queryset.count()
         changed = services.reach_out_many(leads=queryset, by=request.user)
         already = selected - changed
+        done = ngettext("%(n)d lead marked as reached out", "%(n)d leads marked as reached out", changed)
+        skipped = ngettext("%(n)d was already reached out.", "%(n)d were already reached out.", already)
         self.message_user(
             request,
-            ngettext(
-                "%(changed)d lead marked as reached out",
-                "%(changed)d leads marked as reached out",
-                changed,
-            )
-            % {"changed": changed}
-            + "; "
-            + ngettext("%(already)d was already reached out.", "%(already)d were already reached out.", already)
-            % {"already": already},
+            f"{done % {'n': changed}}; {skipped % {'n': already}}",
             messages.SUCCESS if changed else messages.INFO,
         )
 
@@ -190,11 +192,11 @@ class LeadAdmin(admin.ModelAdmin):
     # --- extra pages --------------------------------------------------------------------
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         extra = [
-            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="%s_%s_dashboard" % info),
-            path("export/", self.admin_site.admin_view(self.export_view), name="%s_%s_export" % info),
-            path("<uuid:object_id>/resume/", never_cache(self.resume_view), name="%s_%s_resume" % info),
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name=f"{prefix}_dashboard"),
+            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
+            path("<uuid:object_id>/resume/", never_cache(self.resume_view), name=f"{prefix}_resume"),
         ]
         # Before the defaults: their "<path:object_id>/" would swallow "<id>/resume/".
         return extra + super().get_urls()

@@ -104,7 +104,7 @@ def format_duration(seconds: float | None) -> str:
     """'2 d 4 h', '3 h 20 min', '12 min', or '—' when there is nothing to show."""
     if seconds is None:
         return "—"
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:

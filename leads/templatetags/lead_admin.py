@@ -1,0 +1,80 @@
+"""The lead list's date drill-down, drawn from the calendar instead of from the rows.
+
+Django's own `date_hierarchy` tag runs `SELECT DISTINCT date_trunc(...)` over the whole
+filtered list plus a MIN/MAX of it; at a million leads that is 0.3-7 s per page. Here the
+years come from the table's first and last lead (two ends of lead_created_idx) and the
+months and days from the calendar, so a link may lead to an empty list, never a slow one.
+"""
+
+import calendar
+from datetime import date
+
+from django import template
+from django.db.models import Max, Min
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/date_hierarchy.html")
+def lead_date_hierarchy(cl) -> dict:
+    """The context of admin/date_hierarchy.html for `cl`, with at most one (indexed) query."""
+    field = cl.date_hierarchy
+    year, month, day = (cl.params.get(f"{field}__{part}") for part in ("year", "month", "day"))
+    field_name = cl.model._meta.get_field(field).verbose_name
+
+    def link(filters: dict) -> str:
+        return cl.get_query_string(filters, [f"{field}__"])
+
+    def choice(filters: dict, title: str) -> dict:
+        return {"link": link(filters), "title": capfirst(title)}
+
+    keys = {"year": f"{field}__year", "month": f"{field}__month", "day": f"{field}__day"}
+    if year and month and day:
+        picked = date(int(year), int(month), int(day))
+        return {
+            "show": True,
+            "back": {"link": link({keys["year"]: year, keys["month"]: month}), "title": str(year)},
+            "choices": [{"title": capfirst(formats.date_format(picked, "MONTH_DAY_FORMAT"))}],
+            "field_name": field_name,
+        }
+    if year and month:
+        last_day = calendar.monthrange(int(year), int(month))[1]
+        days = [date(int(year), int(month), d) for d in range(1, last_day + 1)]
+        return {
+            "show": True,
+            "back": {"link": link({keys["year"]: year}), "title": str(year)},
+            "choices": [
+                choice(
+                    {keys["year"]: year, keys["month"]: month, keys["day"]: d.day},
+                    formats.date_format(d, "MONTH_DAY_FORMAT"),
+                )
+                for d in days
+            ],
+            "field_name": field_name,
+        }
+    if year:
+        months = [date(int(year), m, 1) for m in range(1, 13)]
+        return {
+            "show": True,
+            "back": {"link": link({}), "title": "All dates"},
+            "choices": [
+                choice(
+                    {keys["year"]: year, keys["month"]: m.month},
+                    formats.date_format(m, "YEAR_MONTH_FORMAT"),
+                )
+                for m in months
+            ],
+            "field_name": field_name,
+        }
+    bounds = cl.root_queryset.order_by().aggregate(first=Min(field), last=Max(field))
+    if bounds["first"] is None:
+        return {"show": False}
+    first, last = (timezone.localtime(bounds[k]).year for k in ("first", "last"))
+    return {
+        "show": True,
+        "back": None,
+        "choices": [choice({keys["year"]: str(y)}, str(y)) for y in range(first, last + 1)],
+        "field_name": field_name,
+    }

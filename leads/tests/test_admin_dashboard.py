@@ -1,0 +1,126 @@
+"""The intake dashboard: leads per week, median time to reach out, pending leads."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.utils import timezone
+
+from leads.insight import format_duration
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_URL = "/admin/leads/lead/dashboard/"
+
+
+def reached_after(attorney, *, hours: float, created_days_ago: float = 3) -> Lead:
+    """A lead created `created_days_ago` days ago and reached out `hours` later."""
+    created = timezone.now() - timedelta(days=created_days_ago)
+    lead = Lead.objects.mark_reached_out(LeadFactory(created_at=created), by=attorney)
+    Lead.objects.filter(pk=lead.pk).update(reached_out_at=created + timedelta(hours=hours))
+    return lead
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_view_permission_gets_403(client, staff_without_view):
+    client.force_login(staff_without_view)
+
+    assert client.get(DASHBOARD_URL).status_code == 403
+
+
+def test_chart_has_a_bar_per_week_of_the_quarter(attorney_client):
+    LeadFactory.create_batch(2)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert body.count('class="lead-chart__bar"') == 13
+    assert "(2 in all)" in body
+
+
+def test_leads_per_week_counts_each_week_and_skips_older_ones(attorney_client):
+    now = timezone.now()
+    LeadFactory.create_batch(2, created_at=now)
+    LeadFactory(created_at=now - timedelta(weeks=1))
+    LeadFactory(created_at=now - timedelta(weeks=20))
+
+    weeks = attorney_client.get(DASHBOARD_URL).context["funnel"].weeks
+
+    assert len(weeks) == 13
+    assert [count for _, count in weeks[-2:]] == [1, 2]
+    assert sum(count for _, count in weeks) == 3
+    assert weeks[-1][0] == timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+
+
+def test_median_time_to_reach_out_is_shown(attorney_client, attorney):
+    for hours in (1, 2, 30):
+        reached_after(attorney, hours=hours)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert '<p class="lead-kpi__value" id="median-reach-out">2 h 0 min</p>' in body
+
+
+def test_median_is_a_dash_when_nobody_was_reached(attorney_client):
+    LeadFactory()
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert '<p class="lead-kpi__value" id="median-reach-out">—</p>' in body
+
+
+def test_pending_counts_link_to_the_filtered_list(attorney_client, attorney):
+    now = timezone.now()
+    LeadFactory(created_at=now - timedelta(days=3))
+    LeadFactory.create_batch(2, created_at=now - timedelta(days=10))
+    LeadFactory(created_at=now)
+    reached_after(attorney, hours=1, created_days_ago=10)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert '<a id="pending-2" href="/admin/leads/lead/?pending_older_than=2">3</a>' in body
+    assert '<a id="pending-7" href="/admin/leads/lead/?pending_older_than=7">2</a>' in body
+
+
+def test_dashboard_has_no_inline_style_or_script(attorney_client):
+    LeadFactory()
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert "style=" not in body
+    assert "<style" not in body
+    assert '<link rel="stylesheet" href="/static/css/admin-leads.css">' in body
+
+
+def test_the_stylesheet_it_needs_is_a_static_file():
+    assert finders.find("css/admin-leads.css") is not None
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(
+    attorney_client, attorney, django_assert_max_num_queries
+):
+    LeadFactory.create_batch(30)
+    for hours in range(1, 11):
+        reached_after(attorney, hours=hours)
+
+    # session, user, user's permissions (group + own), leads per week, median (one
+    # aggregate on PostgreSQL, a count and a slice elsewhere), pending after 2 and 7 days.
+    with django_assert_max_num_queries(8):
+        response = attorney_client.get(DASHBOARD_URL)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, "—"), (59, "1 min"), (3 * 3600 + 20 * 60, "3 h 20 min"), (2 * 86400 + 4 * 3600, "2 d 4 h")],
+)
+def test_durations_read_as_days_hours_minutes(seconds, shown):
+    assert format_duration(seconds) == shown
