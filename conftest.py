@@ -4,12 +4,21 @@ import os
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_for_the_live_server():
+    """The session's live server builds its middleware once, before any test's `settings`
+    apply; without this it redirects the browser to HTTPS (ERR_SSL_PROTOCOL_ERROR)."""
+    with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,67 @@
+"""An attorney's day in a real browser: log in, find a lead, mark it, download the resume."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.tests.factories import AttorneyFactory
+from conftest import PASSWORD
+from leads import services
+from leads.tests.factories import MINIMAL_PDF
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def submitted_lead():
+    """A lead as the intake creates it, resume included."""
+    return services.submit_lead(
+        first_name="Grace",
+        last_name="Hopperfield",
+        email="grace@navy.example",
+        resume=SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+
+
+def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_server, submitted_lead):
+    attorney = AttorneyFactory()
+    services.submit_lead(
+        first_name="Alan",
+        last_name="Turing",
+        email="alan@bletchley.example",
+        resume=SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/leads/lead/")
+    page.fill("#id_username", attorney.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.fill("#searchbar", "hopperfield")
+    page.press("#searchbar", "Enter")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    row = rows.first
+    assert "Grace Hopperfield" in row.inner_text()
+
+    row.locator("input[name=_selected_action]").check()
+    page.select_option("select[name=action]", "mark_reached_out")
+    page.click("button[name=index]")
+
+    assert (
+        "1 lead marked as reached out; 0 were already reached out."
+        in page.locator(".messagelist").inner_text()
+    )
+    row = page.locator("#result_list tbody tr").first
+    assert row.locator(".lead-status").get_attribute("data-status") == "REACHED_OUT"
+    assert re.search(r"\d{1,2}:\d{2}", row.locator("td.field-reached_out_at").inner_text())
+    assert attorney.username in row.locator("td.field-reached_out_by").inner_text()
+
+    row.locator("th.field-name a").click()
+    with page.expect_download() as download_info:
+        page.click("a.lead-resume-link")
+    download = download_info.value
+    assert download.suggested_filename == "Grace_Hopperfield_resume.pdf"
+    assert Path(download.path()).read_bytes() == MINIMAL_PDF
