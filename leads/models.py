@@ -66,16 +66,6 @@ class LeadQuerySet(models.QuerySet):
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
         return self.with_status(Lead.Status.PENDING).filter(created_at__lt=timezone.now() - age)
 
-    def count_pending_older_than(self, *ages: timedelta) -> list[int]:
-        """How many PENDING leads are older than each of `ages`, in one query."""
-        if not ages:
-            return []
-        now = timezone.now()
-        counts = self.pending_older_than(min(ages)).aggregate(
-            **{f"over_{i}": Count("pk", filter=Q(created_at__lt=now - age)) for i, age in enumerate(ages)}
-        )
-        return [counts[f"over_{i}"] for i in range(len(ages))]
-
     def count_per_week(self, weeks: int) -> list[tuple[date, int]]:
         """Leads created in each of the last `weeks` weeks (Monday first, local time, this
         week included), oldest first, empty weeks as 0; one query over lead_created_idx."""
