@@ -100,6 +100,7 @@ def measure(client: Client, url: str, runs: int, stream: bool = False) -> tuple[
                 for lines, _chunk in enumerate(response.streaming_content):
                     if lines >= 5000:
                         break
+                response.close()  # ends the export's transaction, as a client hanging up does
             else:
                 assert response.status_code == 200, (url, response.status_code)
             times.append(time.perf_counter() - started)
