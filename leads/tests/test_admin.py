@@ -139,6 +139,15 @@ def test_date_hierarchy_drills_into_a_month(attorney_client):
     assert "March 31" in response.content.decode()
 
 
+def test_the_list_offers_no_facet_counts(attorney_client):
+    LeadFactory()
+
+    body = attorney_client.get(LIST_URL, {"_facets": "True"}).content.decode()
+
+    assert "Show counts" not in body
+    assert "Pending (1)" not in body
+
+
 def test_bad_filter_values_redirect_instead_of_failing(attorney_client):
     response = attorney_client.get(LIST_URL, {"created_at__year": "20x6"})
 
