@@ -34,6 +34,12 @@ def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_s
         resume=SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf"),
     )
 
+    blocked = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+
     page.goto(f"{live_server.url}/admin/login/?next=/admin/leads/lead/")
     page.fill("#id_username", attorney.username)
     page.fill("#id_password", PASSWORD)
@@ -65,3 +71,27 @@ def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_s
     download = download_info.value
     assert download.suggested_filename == "Grace_Hopperfield_resume.pdf"
     assert Path(download.path()).read_bytes() == MINIMAL_PDF
+    assert blocked == []
+
+
+def test_dashboard_renders_its_chart_under_the_strict_csp(page, live_server, submitted_lead):
+    attorney = AttorneyFactory()
+    blocked = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/leads/lead/dashboard/")
+    page.fill("#id_username", attorney.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.wait_for_selector("svg.lead-chart")
+    assert page.locator("rect.lead-chart__bar").count() == 13
+    # The bars are coloured by static/css/admin-leads.css, so the stylesheet was allowed.
+    assert (
+        page.locator("rect.lead-chart__bar").last.evaluate("bar => getComputedStyle(bar).fill")
+        != "rgb(0, 0, 0)"
+    )
+    assert blocked == []
