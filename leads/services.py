@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from .models import Lead, LeadQuerySet
-from .tasks import send_new_lead_emails
+from .tasks import enqueue_new_lead_emails
 from .validators import validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
@@ -43,7 +43,8 @@ def submit_lead(
     try:
         with transaction.atomic():
             lead.save(force_insert=True)
-            transaction.on_commit(partial(send_new_lead_emails.enqueue, str(lead.pk)))
+            # robust: the lead is committed by then; a queue hiccup is logged, never a 500.
+            transaction.on_commit(partial(enqueue_new_lead_emails, str(lead.pk)), robust=True)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(email) is not None:
