@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
@@ -52,6 +53,15 @@ def parse_rate(rate: str) -> Rate:
     if not count.strip().isdigit() or int(count) < 1 or unit not in PERIODS:
         raise ImproperlyConfigured(f"A rate looks like '10/minute', not {rate!r}.")
     return Rate(int(count), PERIODS[unit])
+
+
+def check_intake_rate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: INTAKE_RATE must parse, so a typo stops `runserver`/`check` at once."""
+    try:
+        parse_rate(settings.INTAKE_RATE)
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint="Set INTAKE_RATE like 10/minute.", id="leads.E001")]
+    return []
 
 
 def client_address(request: HttpRequest) -> str:

@@ -12,6 +12,7 @@ from django.test import Client
 
 from leads import services
 from leads.models import Lead
+from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
@@ -347,3 +348,33 @@ def test_fifty_identical_submissions_at_once_give_one_lead_and_no_server_error(s
     assert statuses.count(303) == 1
     assert Lead.objects.count() == 1
     assert len(stored_files(settings)) == 1
+
+
+def test_malformed_upload_is_a_400_not_a_server_error(client):
+    response = client.generic(
+        "POST", "/", b"--xyz\r\nContent-Disposition: form-data; name=", content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 400
+
+
+def test_unparseable_intake_rate_fails_the_system_check(settings):
+    settings.INTAKE_RATE = "ten a minute"
+
+    assert [error.id for error in check_intake_rate()] == ["leads.E001"]
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"), [("10/minute", (10, 60)), ("5/hours", (5, 3600)), ("1/s", (1, 1))]
+)
+def test_rates_are_read_in_the_usual_units(rate, parsed):
+    assert (parse_rate(rate).limit, parse_rate(rate).period) == parsed
+
+
+def test_ipv6_clients_are_counted_per_64_block(client, settings):
+    settings.INTAKE_RATE = "1/minute"
+    client.post("/", form_data(email="a@example.com"), REMOTE_ADDR="2001:db8:1:2::10")
+
+    response = client.post("/", form_data(email="b@example.com"), REMOTE_ADDR="2001:db8:1:2::99")
+
+    assert response.status_code == 429
