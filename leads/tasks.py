@@ -11,6 +11,7 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -33,8 +34,9 @@ def retry_delay(attempt: int) -> timedelta:
 def enqueue_new_lead_emails(lead_id: str) -> None:
     """Queue the prospect's confirmation and the attorneys' notification, one task each
     (so a retry of one never sends the other twice)."""
-    for name in NEW_LEAD_EMAILS:
-        send_lead_email.enqueue(name, lead_id)
+    with transaction.atomic():  # one commit for both rows, not two
+        for name in NEW_LEAD_EMAILS:
+            send_lead_email.enqueue(name, lead_id)
 
 
 @task

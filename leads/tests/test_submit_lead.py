@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
@@ -90,29 +90,22 @@ def test_nothing_is_enqueued_before_commit(django_capture_on_commit_callbacks):
     assert DBTaskResult.objects.count() == 0
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs to watch the insert wait on another transaction's row (pg_locks)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_insert_losing_a_race_removes_its_stored_file_and_says_duplicate(settings):
-    # Another transaction inserts the same email but has not committed: submit_lead's
-    # early check sees nothing, stores the file, and its INSERT waits on the unique index.
-    # When the other one commits, the INSERT fails; the file must go, the answer be "duplicate".
+    # A rival transaction inserts the same email and commits only once submit_lead has
+    # passed its early check and stored the file (the second file on disk). The INSERT
+    # then meets the unique index: the file must go and the answer be "duplicate".
     inserted, outcome = threading.Event(), {}
 
     def rival():
         try:
             with transaction.atomic():
-                outcome["rival"] = LeadFactory(email="Jane@example.com")
+                outcome["rival"] = LeadFactory(email="Jane@example.com")  # stores file one
                 inserted.set()
-                with connection.cursor() as cursor:
-                    for _ in range(200):  # until submit_lead's INSERT is waiting on our row
-                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
+                deadline = time.monotonic() + 10
+                while len(stored_files(settings)) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                outcome["files_before_commit"] = len(stored_files(settings))
         finally:
             connections.close_all()
 
@@ -123,6 +116,7 @@ def test_insert_losing_a_race_removes_its_stored_file_and_says_duplicate(setting
         submit(email="jane@example.com")
     thread.join()
 
+    assert outcome["files_before_commit"] == 2  # the race happened: both files were stored
     assert caught.value.message_dict == {"email": [services.DUPLICATE_EMAIL_MESSAGE]}
     assert list(Lead.objects.values_list("pk", flat=True)) == [outcome["rival"].pk]
     assert [p.name for p in stored_files(settings)] == [Path(outcome["rival"].resume.name).name]
