@@ -121,3 +121,21 @@ def test_form_works_with_javascript_off(chromium, live_server):
     finally:
         context.close()
     assert Lead.objects.get().email == "jane@example.com"
+
+
+def test_flooded_form_answers_with_a_page_saying_when_to_try_again(page, live_server, settings):
+    settings.INTAKE_RATE = "1/minute"
+    page.goto(live_server.url + "/")
+    fill(page)
+    page.get_by_role("button", name="Send application").click()
+    page.wait_for_url(live_server.url + "/thanks/")
+
+    page.goto(live_server.url + "/")
+    fill(page, email="again@example.com")
+    with page.expect_response(live_server.url + "/") as answer:
+        page.get_by_role("button", name="Send application").click()
+
+    assert answer.value.status == 429
+    assert page.get_by_role("heading", name="Too many attempts").is_visible()
+    assert "Please try again in" in page.locator("main").inner_text()
+    assert Lead.objects.count() == 1
