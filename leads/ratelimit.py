@@ -1,4 +1,5 @@
-"""Per-client rate limits in Django's cache (fixed windows: `N/second|minute|hour|day`).
+"""Per-client rate limits in Django's cache: at most N attempts in a window that opens at a
+client's first attempt and lasts the period (`N/second|minute|hour|day`).
 
 Which address counts: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT says how many reverse proxies
 in front of the app append to X-Forwarded-For; then the address the outermost trusted proxy
@@ -88,15 +89,17 @@ def hit(scope: str, request: HttpRequest, rate: str) -> Verdict:
     """Count one attempt by this client in `scope`; say whether it is within `rate`."""
     parsed = parse_rate(rate)
     now = time.time()
-    window = int(now // parsed.period)
-    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
-    # add() is a no-op when the key exists; incr() is atomic in Redis and locmem.
-    cache.add(key, 0, timeout=parsed.period + 1)
+    key = f"ratelimit:{scope}:{client_address(request)}"
+    # The window opens at the client's first attempt and lasts one period; add() does
+    # nothing while the key exists, incr() is atomic in Redis and locmem and keeps the TTL.
+    cache.add(f"{key}:start", now, timeout=parsed.period)
+    cache.add(f"{key}:count", 0, timeout=parsed.period)
     try:
-        count = cache.incr(key)
+        count = cache.incr(f"{key}:count")
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=parsed.period + 1)
+        cache.set(f"{key}:count", 1, timeout=parsed.period)
         count = 1
     if count <= parsed.limit:
         return Verdict(True, 0)
-    return Verdict(False, max(1, math.ceil((window + 1) * parsed.period - now)))
+    start = cache.get(f"{key}:start", now)
+    return Verdict(False, max(1, math.ceil(start + parsed.period - now)))

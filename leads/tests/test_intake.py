@@ -269,7 +269,7 @@ def test_submissions_past_the_rate_get_429_with_a_page_saying_when_to_try_again(
 
     html = response.content.decode()
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert 50 <= int(response["Retry-After"]) <= 60  # the window opened at the first attempt
     assert "Please try again in" in html and "Too many attempts" in html
     assert Lead.objects.count() == 2
 
