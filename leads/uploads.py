@@ -2,7 +2,8 @@
 
 Django's own handlers keep an upload in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and spill
 the rest to a temporary file, however large it is. This handler sits first in
-FILE_UPLOAD_HANDLERS and passes chunks on only while the file is within the limit; past it,
+FILE_UPLOAD_HANDLERS and passes chunks on only while the request's files together are within
+the limit (so a hundred file parts cannot fill the disk either); past it,
 the remaining bytes are counted and dropped, and the form receives an `OversizedUpload`
 of the counted size, so validation answers "too large" beside the field (a clear 400)
 instead of the server resetting the connection. Fields sent after the file still arrive.
@@ -39,19 +40,29 @@ class OversizedUpload(UploadedFile):
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
-    """Stop storing a file once it passes RESUME_MAX_BYTES; report it as an OversizedUpload."""
+    """Keep at most RESUME_MAX_BYTES of file data per request (one file or many); a file
+    that does not fit arrives as an OversizedUpload of its full size."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = settings.RESUME_MAX_BYTES
+        self.kept = 0  # bytes passed on for every file of this request so far
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
-        self.limit = settings.RESUME_MAX_BYTES
         self.received = 0
+        self.oversized = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
+        if not self.oversized and self.kept + len(raw_data) <= self.limit:
+            self.kept += len(raw_data)
+            return raw_data
         # None keeps the chunk from the handlers after this one (memory or temporary file).
-        return raw_data if self.received <= self.limit else None
+        self.oversized = True
+        return None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.received <= self.limit:
+        if not self.oversized:
             return None  # within the limit: the next handler hands over the real file
         return OversizedUpload(self.file_name, self.received, self.content_type)

@@ -228,6 +228,7 @@ def test_post_without_csrf_token_is_refused(db):
     response = Client(enforce_csrf_checks=True).post("/", form_data())
 
     assert response.status_code == 403
+    assert "Please send the form again" in response.content.decode()
     assert Lead.objects.count() == 0
 
 
@@ -378,3 +379,17 @@ def test_ipv6_clients_are_counted_per_64_block(client, settings):
     response = client.post("/", form_data(email="b@example.com"), REMOTE_ADDR="2001:db8:1:2::99")
 
     assert response.status_code == 429
+
+
+def test_upload_handler_limit_counts_all_files_of_a_request(settings):
+    settings.RESUME_MAX_BYTES = 10
+    handler = SizeLimitUploadHandler()
+    handler.new_file("resume", "one.pdf", "application/pdf", 100)
+    handler.receive_data_chunk(b"x" * 8, 0)
+    assert handler.file_complete(8) is None
+
+    handler.new_file("resume", "two.pdf", "application/pdf", 100)
+    passed = handler.receive_data_chunk(b"x" * 8, 0)
+
+    assert passed is None
+    assert handler.file_complete(8).size == 8
