@@ -16,7 +16,6 @@ class IntakeForm(forms.Form):
     """Names, email and resume; `source`/`referrer` ride along in hidden fields; `website`
     is the honeypot, hidden by CSS, that people leave empty."""
 
-    # Hidden fields come first: when an oversized file stops short, they have arrived.
     source = forms.CharField(required=False, widget=forms.HiddenInput)
     referrer = forms.CharField(required=False, widget=forms.HiddenInput)
     website = forms.CharField(
