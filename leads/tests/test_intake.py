@@ -393,3 +393,13 @@ def test_upload_handler_limit_counts_all_files_of_a_request(settings):
 
     assert passed is None
     assert handler.file_complete(8).size == 8
+
+
+def test_email_with_a_non_ascii_domain_sent_twice_is_a_duplicate_not_a_server_error(client):
+    client.post("/", form_data(email="jane@Éxample.com"))
+
+    response = client.post("/", form_data(email="jane@Éxample.com"))
+
+    assert response.status_code == 400
+    assert services.DUPLICATE_EMAIL_MESSAGE in response.content.decode()
+    assert Lead.objects.count() == 1
