@@ -1,8 +1,35 @@
 """Query parameters of the lead list; a bad value is a 400 naming the parameter."""
 
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 
 from leads.models import Lead
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC before it reaches the database.
+
+    PostgreSQL refuses offsets beyond ±15:59 that Python accepts (a 500 otherwise), and a
+    time near year 1 or 9999 may not exist in UTC at all.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                "Enter a time between the years 1 and 9999 in UTC.", code="invalid"
+            ) from None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class LeadOrderingFilter(filters.OrderingFilter):
@@ -16,12 +43,12 @@ class LeadOrderingFilter(filters.OrderingFilter):
 
 class LeadFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Lead.Status.choices, help_text="Only leads in this status.")
-    created_after = filters.IsoDateTimeFilter(
+    created_after = UTCDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text="Submitted at or after this ISO 8601 time (no offset: server time zone, UTC by default).",
     )
-    created_before = filters.IsoDateTimeFilter(
+    created_before = UTCDateTimeFilter(
         field_name="created_at",
         lookup_expr="lt",
         help_text="Submitted before this ISO 8601 time (no offset: server time zone, UTC by default).",

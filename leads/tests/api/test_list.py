@@ -153,6 +153,24 @@ def test_malformed_date_is_a_400_naming_the_parameter(integration_client, param)
 
 
 @pytest.mark.django_db
+def test_an_offset_postgresql_refuses_is_converted_to_utc_not_a_500(integration_client):
+    LeadFactory()
+
+    response = integration_client.get(URL, {"created_before": "2000-07-12T10:08:44-16:20"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_time_before_year_one_in_utc_is_a_400_naming_the_parameter(integration_client):
+    response = integration_client.get(URL, {"created_after": "0001-01-01T00:00:00+05:00"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["created_after"]
+
+
+@pytest.mark.django_db
 def test_search_matches_names_and_email_in_any_case(integration_client):
     ada = LeadFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     LeadFactory(first_name="Alan", last_name="Turing", email="alan@example.com")
