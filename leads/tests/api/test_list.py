@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
@@ -266,3 +267,39 @@ def test_attorney_session_from_the_admin_can_list(attorney_client):
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+@pytest.mark.django_db
+def test_pages_end_ten_thousand_leads_deep_with_a_400_saying_what_to_do(integration_client):
+    response = integration_client.get(URL, {"page_size": 100, "page": 101})
+
+    assert response.status_code == 400
+    assert "created_before" in response.json()["page"][0]
+
+
+@pytest.mark.django_db
+def test_last_page_within_the_depth_links_no_further(integration_client, monkeypatch):
+    LeadFactory.create_batch(3)
+    monkeypatch.setattr("leads.api.pagination.MAX_OFFSET", 2)
+
+    body = integration_client.get(URL, {"page_size": 1, "page": 2}).json()
+
+    assert len(body["results"]) == 1
+    assert body["next"] is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate exists on PostgreSQL")
+@pytest.mark.django_db
+def test_unfiltered_count_of_a_huge_table_is_the_planners_estimate_filtered_is_exact(integration_client):
+    LeadFactory.create_batch(2)
+    with connection.cursor() as cursor:
+        # What ANALYZE would record for a table of two million rows (rolled back with the test).
+        cursor.execute("UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'leads_lead'::regclass")
+
+    unfiltered = integration_client.get(URL).json()
+    filtered = integration_client.get(URL, {"status": "PENDING"}).json()
+
+    assert unfiltered["count"] == 2_000_000
+    assert len(unfiltered["results"]) == 2
+    assert filtered["count"] == 2
