@@ -33,12 +33,20 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class LeadOrderingFilter(filters.OrderingFilter):
-    """The contract's sort keys, newest first by default, id as the tiebreaker."""
+    """The contract's sort keys, newest first by default.
+
+    Ties are broken by creation time then id, in the direction of the first key, so every
+    ordering matches one index read forwards or backwards (lead_created_idx,
+    lead_status_created_idx, lead_last_name_idx) and pages are stable.
+    """
 
     def filter(self, qs, value):
         if not value:
             return qs.newest_first()
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "-created_at", "-id")
+        keys = [self.get_ordering_value(param) for param in value]
+        direction = "-" if keys[0].startswith("-") else ""
+        tiebreakers = [f"{direction}{field}" for field in ("created_at", "id") if field not in keys]
+        return qs.order_by(*keys, *tiebreakers)
 
 
 class LeadFilter(filters.FilterSet):

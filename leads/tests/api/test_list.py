@@ -208,14 +208,18 @@ def test_ordering_by_a_field_outside_the_contract_is_a_400(integration_client):
 
 
 @pytest.mark.django_db
-def test_equal_sort_keys_fall_back_to_newest_first(integration_client):
+@pytest.mark.parametrize(("ordering", "oldest_first"), [("last_name", True), ("-last_name", False)])
+def test_equal_sort_keys_fall_back_to_creation_time_in_the_same_direction(
+    integration_client, ordering, oldest_first
+):
     now = timezone.now()
     old = LeadFactory(last_name="Same", created_at=now - timedelta(hours=1))
     new = LeadFactory(last_name="Same", created_at=now)
 
-    body = integration_client.get(URL, {"ordering": "last_name"}).json()
+    body = integration_client.get(URL, {"ordering": ordering}).json()
 
-    assert [lead["id"] for lead in body["results"]] == [str(new.pk), str(old.pk)]
+    expected = [str(old.pk), str(new.pk)] if oldest_first else [str(new.pk), str(old.pk)]
+    assert [lead["id"] for lead in body["results"]] == expected
 
 
 @pytest.mark.django_db
