@@ -60,7 +60,11 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
         "very large table, `count` is PostgreSQL's estimate.",
         responses={200: LeadSerializer(many=True), **errors(400, 404)},
     ),
-    retrieve=extend_schema(summary="Get a lead", responses={200: LeadSerializer, **errors(404)}),
+    retrieve=extend_schema(
+        summary="Get a lead",
+        description="An unknown or malformed id is a 404.",
+        responses={200: LeadSerializer, **errors(404)},
+    ),
     destroy=extend_schema(
         summary="Delete a lead",
         description="Deletes the lead, its status history and its resume file.",
@@ -128,6 +132,7 @@ class LeadViewSet(
 
     @extend_schema(
         summary="Download a lead's resume",
+        description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX).",
         responses={
             **{
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The resume.")
@@ -146,7 +151,12 @@ class LeadViewSet(
     def resume(self, request, pk=None):
         return resume_response(self.get_object())
 
-    @extend_schema(summary="Lead statistics", responses={200: LeadStatsSerializer, **errors()})
+    @extend_schema(
+        summary="Lead statistics",
+        description="Leads per status, the median time to first reach-out, and PENDING leads "
+        "older than 48 hours, over all leads.",
+        responses={200: LeadStatsSerializer, **errors()},
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def stats(self, request):
         leads = Lead.objects.all()
