@@ -230,6 +230,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # JSON only: the browsable API would answer browsers with HTML (and inline script).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Services raise Django's ValidationError; this turns it into a 400 {field: [messages]}.
     "EXCEPTION_HANDLER": "leads.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

@@ -110,3 +110,11 @@ def test_docs_page_answers_a_wrong_method_in_json(api_client):
 
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
+
+
+@pytest.mark.django_db
+def test_a_browser_gets_json_not_the_browsable_api(api_client):
+    response = api_client.get("/api/v1/leads/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
