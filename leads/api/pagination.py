@@ -1,46 +1,49 @@
 """Page-number pagination for the lead list: `page_size` up to 100, bad values refused."""
 
+import json
+
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-# Below this many rows an exact COUNT(*) is cheap; above it, the unfiltered list reports
-# PostgreSQL's own estimate (pg_class.reltuples, ~2 ms) instead of scanning the table
-# (80-120 ms at 1M rows, see PERFORMANCE.md). Filtered lists always count exactly.
-EXACT_COUNT_LIMIT = 100_000
 # OFFSET costs grow with depth (OFFSET 500000: 300-560 ms); pages end at this many rows in.
 # Walking further back is done with created_before, which the index serves at any depth.
 MAX_OFFSET = 10_000
+# Counting is exact up to the deepest row a page can show. Past it, PostgreSQL's estimate
+# (~2 ms) stands in for a COUNT(*) that grows with the table (80-120 ms per 700k rows).
+EXACT_COUNT_LIMIT = MAX_OFFSET
 
 
-def estimated_rows(queryset) -> int | None:
-    """The planner's row estimate for the queryset's table on PostgreSQL, else None."""
+def planner_rows(queryset) -> int:
+    """PostgreSQL's estimate of the queryset's rows: pg_class for a whole table, else EXPLAIN."""
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-            [queryset.model._meta.db_table],
-        )
-        row = cursor.fetchone()
-    # reltuples is -1 for a table never analysed.
-    return row[0] if row and row[0] >= 0 else None
+    if not queryset.query.where:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                [queryset.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0  # -1 for a table never analysed
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class EstimatingPaginator(Paginator):
-    """Counts exactly unless the queryset is unfiltered and the table is large."""
+    """An exact count up to EXACT_COUNT_LIMIT; beyond it, on PostgreSQL, the planner's estimate."""
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if not queryset.query.where:
-            estimate = estimated_rows(queryset)
-            if estimate is not None and estimate > EXACT_COUNT_LIMIT:
-                return estimate
-        return queryset.count()
+        if connections[queryset.db].vendor != "postgresql":
+            return queryset.count()
+        # COUNT over at most LIMIT + 1 rows: bounded work, and exact when it is all there is.
+        bounded = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
+        if bounded <= EXACT_COUNT_LIMIT:
+            return bounded
+        return max(planner_rows(queryset), bounded)
 
 
 class LeadPagination(PageNumberPagination):

@@ -56,8 +56,8 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
 @extend_schema_view(
     list=extend_schema(
         summary="List leads",
-        description="Newest first unless `ordering` says otherwise. For the unfiltered list of a "
-        "very large table, `count` is PostgreSQL's estimate.",
+        description="Newest first unless `ordering` says otherwise. `count` is exact up to "
+        "10,000 matching leads; above that, on PostgreSQL, it is the database's estimate.",
         responses={200: LeadSerializer(many=True), **errors(400, 404)},
     ),
     retrieve=extend_schema(
