@@ -5,6 +5,7 @@ from django.urls import path
 from rest_framework.test import APIClient
 
 from config.urls import urlpatterns as site_urlpatterns
+from leads.tests.factories import LeadFactory
 
 
 def boom(request):
@@ -55,8 +56,6 @@ def test_wrong_method_is_a_json_405(integration_client):
 
 @pytest.mark.django_db
 def test_malformed_json_is_a_json_400(attorney_api_client):
-    from leads.tests.factories import LeadFactory
-
     lead = LeadFactory()
 
     response = attorney_api_client.patch(
@@ -69,8 +68,6 @@ def test_malformed_json_is_a_json_400(attorney_api_client):
 
 @pytest.mark.django_db
 def test_unsupported_media_type_is_a_json_415(attorney_api_client):
-    from leads.tests.factories import LeadFactory
-
     lead = LeadFactory()
 
     response = attorney_api_client.patch(f"/api/v1/leads/{lead.pk}/", "x", content_type="text/plain")

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory
@@ -47,8 +48,6 @@ def test_reach_out_without_credentials_is_a_401(api_client):
 
 @pytest.mark.django_db
 def test_reach_out_needs_change_lead_not_add_lead(no_perms_client, staff_without_view):
-    from django.contrib.auth.models import Permission
-
     staff_without_view.user_permissions.set(Permission.objects.filter(codename__in=["view_lead", "add_lead"]))
     lead = LeadFactory()
 

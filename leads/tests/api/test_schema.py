@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
 
 
 @pytest.mark.django_db
@@ -78,8 +79,6 @@ def test_docs_script_is_served_as_javascript(api_client):
 @pytest.mark.django_db(transaction=True)
 def test_swagger_ui_works_under_the_csp_and_calls_the_api_with_a_token(http_live_server, page, integration):
     # The server is asked for before the page, so the page closes first at teardown.
-    from rest_framework.authtoken.models import Token
-
     token = Token.objects.create(user=integration)
     problems = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)

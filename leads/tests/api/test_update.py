@@ -1,7 +1,9 @@
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from leads import services
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory
 
@@ -135,3 +137,17 @@ def test_patch_without_change_lead_is_a_403(no_perms_client):
     assert response.status_code == 403
     lead.refresh_from_db()
     assert lead.first_name == "Ada"
+
+
+@pytest.mark.django_db
+def test_update_service_turns_the_unique_index_into_a_400_shaped_error(attorney):
+    # What a concurrent PATCH meets when the serializer's early check passed for both:
+    # the index lead_email_ci_unique refuses, and the service says so on `email`.
+    LeadFactory(email="taken@example.com")
+    lead = LeadFactory(email="mine@example.com")
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_lead(lead=lead, by=attorney, email="Taken@Example.com")
+
+    assert caught.value.message_dict == {"email": ["Another lead already has this email address."]}
+    assert Lead.objects.get(pk=lead.pk).email == "mine@example.com"
