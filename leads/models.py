@@ -195,6 +195,8 @@ class Lead(models.Model):
             # Newest-first lists, filtered by status or not (scanned backwards for DESC).
             models.Index(fields=["created_at", "id"], name="lead_created_idx"),
             models.Index(fields=["status", "created_at", "id"], name="lead_status_created_idx"),
+            # The API's ordering=last_name / -last_name (ties by creation time, same direction).
+            models.Index(fields=["last_name", "created_at", "id"], name="lead_last_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from .tasks import enqueue_new_lead_emails
 from .validators import validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
+EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
 
 
 def submit_lead(
@@ -73,6 +74,35 @@ def change_status(*, lead: Lead, status: str, by) -> Lead:
     if status == Lead.Status.PENDING:
         return Lead.objects.mark_pending(lead, by=by)
     raise ValidationError({"status": [f"Unknown status {status!r}."]})
+
+
+def update_lead(
+    *,
+    lead: Lead,
+    by,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    status: str | None = None,
+) -> Lead:
+    """Change a lead's names or email, and move its status through `change_status`.
+
+    Raises ValidationError({"email": [...]}) when another lead has the email in any case.
+    """
+    contact = {"first_name": first_name, "last_name": last_name, "email": email}
+    contact = {field: value.strip() for field, value in contact.items() if value is not None}
+    with transaction.atomic():
+        if contact:
+            for field, value in contact.items():
+                setattr(lead, field, value)
+            try:
+                with transaction.atomic():
+                    lead.save(update_fields=[*contact, "updated_at"])
+            except IntegrityError as exc:
+                raise ValidationError({"email": [EMAIL_TAKEN_MESSAGE]}, code="duplicate") from exc
+        if status is not None:
+            lead = change_status(lead=lead, status=status, by=by)
+    return lead
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:
