@@ -40,9 +40,12 @@ def test_create_enqueues_the_intake_emails_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         integration_client.post(URL, form(pdf), format="multipart")
 
-    task = DBTaskResult.objects.get()
-    assert task.task_path == "leads.tasks.send_new_lead_emails"
-    assert task.args_kwargs["args"] == [str(Lead.objects.get().pk)]
+    lead_id = str(Lead.objects.get().pk)
+    queued = DBTaskResult.objects.filter(task_path="leads.tasks.send_lead_email")
+    assert sorted(task.args_kwargs["args"] for task in queued) == [
+        ["lead_confirmation", lead_id],
+        ["lead_notification", lead_id],
+    ]
 
 
 @pytest.mark.django_db
