@@ -56,7 +56,7 @@ def test_schema_documents_the_error_responses(api_client):
 
 
 @pytest.mark.django_db
-def test_docs_page_has_no_inline_script_or_style(api_client, plain_static_files):
+def test_docs_page_has_no_inline_script_or_style(api_client):
     response = api_client.get("/api/v1/docs/")
 
     html = response.content.decode()
@@ -77,14 +77,14 @@ def test_docs_script_is_served_as_javascript(api_client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_swagger_ui_works_under_the_csp_and_calls_the_api_with_a_token(http_live_server, page, integration):
+def test_swagger_ui_works_under_the_csp_and_calls_the_api_with_a_token(live_server, page, integration):
     # The server is asked for before the page, so the page closes first at teardown.
     token = Token.objects.create(user=integration)
     problems = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
 
-    page.goto(f"{http_live_server}/api/v1/docs/")
+    page.goto(f"{live_server.url}/api/v1/docs/")
     page.get_by_text("/api/v1/leads/stats/").wait_for()
     page.get_by_role("button", name="Authorize").first.click()
     token_form = page.locator("form", has_text="tokenAuth")
