@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -13,16 +13,32 @@ from accounts.tests.factories import AttorneyFactory, UserFactory
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, as the product does, not the in-memory database
+    pytest-django defaults to: its shared-cache table locks fail concurrent writers at
+    once ("database table is locked") where a file in WAL mode queues them."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _plain_http_for_the_live_server():
-    """The session's live server builds its middleware once, before any test's `settings`
-    apply; without this it redirects the browser to HTTPS (ERR_SSL_PROTOCOL_ERROR)."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
+def _plain_http_live_server():
+    """The live server (session-wide) builds its middleware once, before any per-test
+    settings apply; its SecurityMiddleware must not send plain-HTTP tests to https://."""
+    from django.test import override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=False):
         yield
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    # Rate-limit counters live in the cache; every test starts with none.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production defaults redirect to HTTPS and send cookies over HTTPS only; the test
@@ -30,7 +46,7 @@ def _test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    # DEBUG is off but collectstatic has not run: plain names, no manifest to look up.
+    # Without DEBUG, {% static %} needs collectstatic's manifest; tests read the sources.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,4 +1,21 @@
 """Routes under /api/v1/."""
 
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import MeView, ObtainTokenView
+from config.api_docs import SchemaView, SwaggerView
+from leads.api.views import LeadViewSet
+
 app_name = "api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("leads", LeadViewSet, basename="lead")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("users/me/", MeView.as_view(), name="me"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(), name="docs"),
+    *router.urls,
+]

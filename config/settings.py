@@ -171,6 +171,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 RESUME_MAX_BYTES = env.int("RESUME_MAX_BYTES", default=10 * 1024 * 1024)
 # Uploads above this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The first handler keeps no more than RESUME_MAX_BYTES of any file (leads/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "leads.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
@@ -210,6 +216,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Intake <intake@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Empty: every active member of the Attorneys group.
 ATTORNEY_NOTIFY_EMAILS = env.list("ATTORNEY_NOTIFY_EMAILS", default=[])
+# A failed send is retried by the worker: after BASE seconds, doubling, capped at MAX
+# seconds, EMAIL_MAX_ATTEMPTS attempts in all (defaults: 30 s, 1 min, 2 min ... 1 h: about 3 h in all).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=3600)
 
 # --- Background tasks ---------------------------------------------------------------------
 TASKS = {
@@ -230,6 +241,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # JSON only: the browsable API would answer browsers with HTML (and inline script).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Services raise Django's ValidationError; this turns it into a 400 {field: [messages]}.
+    "EXCEPTION_HANDLER": "leads.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Throttles key anonymous clients by address: trust X-Forwarded-For only this far.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="60/minute"),
         "user": env.str("API_USER_RATE", default="1000/minute"),

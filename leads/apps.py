@@ -7,6 +7,11 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.core import checks
+
+        from .ratelimit import check_intake_rate
+
+        checks.register(check_intake_rate)
 
         if settings.LOG_SQL:
             from django.db.backends.signals import connection_created

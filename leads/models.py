@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
@@ -30,9 +30,16 @@ class LeadQuerySet(models.QuerySet):
 
     def by_email(self, email: str) -> "Lead | None":
         """The lead with this email in any letter case, or None."""
-        # lower(email) = … is served by the unique index lead_email_ci_unique;
-        # email__iexact would compile to UPPER(…) and scan the table on PostgreSQL.
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower()).first()
+        # lower(email) = lower(%s) is served by the unique index lead_email_ci_unique;
+        # email__iexact would compile to UPPER(…) and scan the table on PostgreSQL. Both
+        # sides are lowered by the database, as the index is: Python's str.lower() differs
+        # from SQLite's ASCII-only lower() for "jane@Éxample.com", and a duplicate that
+        # this check misses would reach the constraint as an unexplained IntegrityError.
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(email_lower=Lower(Value(email.strip(), output_field=models.CharField())))
+            .first()
+        )
 
     def with_status(self, status: str) -> "LeadQuerySet":
         """Leads in this status."""
@@ -204,6 +211,8 @@ class Lead(models.Model):
             # Newest-first lists, filtered by status or not (scanned backwards for DESC).
             models.Index(fields=["created_at", "id"], name="lead_created_idx"),
             models.Index(fields=["status", "created_at", "id"], name="lead_status_created_idx"),
+            # The API's ordering=last_name / -last_name (ties by creation time, same direction).
+            models.Index(fields=["last_name", "created_at", "id"], name="lead_last_name_idx"),
             # The dashboard's median over leads reached out in the last quarter.
             models.Index(
                 fields=["reached_out_at"],

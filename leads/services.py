@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from .models import Lead, LeadQuerySet
-from .tasks import send_new_lead_emails
+from .tasks import enqueue_new_lead_emails
 from .validators import validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
+EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
 
 
 def submit_lead(
@@ -43,7 +44,8 @@ def submit_lead(
     try:
         with transaction.atomic():
             lead.save(force_insert=True)
-            transaction.on_commit(partial(send_new_lead_emails.enqueue, str(lead.pk)))
+            # robust: the lead is committed by then; a queue hiccup is logged, never a 500.
+            transaction.on_commit(partial(enqueue_new_lead_emails, str(lead.pk)), robust=True)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(email) is not None:
@@ -72,6 +74,35 @@ def change_status(*, lead: Lead, status: str, by) -> Lead:
     if status == Lead.Status.PENDING:
         return Lead.objects.mark_pending(lead, by=by)
     raise ValidationError({"status": [f"Unknown status {status!r}."]})
+
+
+def update_lead(
+    *,
+    lead: Lead,
+    by,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    status: str | None = None,
+) -> Lead:
+    """Change a lead's names or email, and move its status through `change_status`.
+
+    Raises ValidationError({"email": [...]}) when another lead has the email in any case.
+    """
+    contact = {"first_name": first_name, "last_name": last_name, "email": email}
+    contact = {field: value.strip() for field, value in contact.items() if value is not None}
+    with transaction.atomic():
+        if contact:
+            for field, value in contact.items():
+                setattr(lead, field, value)
+            try:
+                with transaction.atomic():
+                    lead.save(update_fields=[*contact, "updated_at"])
+            except IntegrityError as exc:
+                raise ValidationError({"email": [EMAIL_TAKEN_MESSAGE]}, code="duplicate") from exc
+        if status is not None:
+            lead = change_status(lead=lead, status=status, by=by)
+    return lead
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:

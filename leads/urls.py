@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "leads"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.intake, name="intake"),
+    path("thanks/", views.thanks, name="thanks"),
+]

@@ -1,9 +1,12 @@
-"""Resume checks: the kind of file is judged by its first bytes, never by its name."""
+"""Input checks: a resume is judged by its first bytes, never by its name; names and
+attribution fields are plain text."""
 
+import unicodedata
 import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 
 PDF_MAGIC = b"%PDF-"
@@ -56,3 +59,35 @@ def validate_resume(file) -> str:
     if kind is None:
         raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
     return kind
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control and formatting characters (line breaks, NUL, bidi overrides): a name
+    is one line of text, and a line break in it could end up in an email header."""
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
+        raise ValidationError("Use letters, spaces and punctuation only.", code="control_characters")
+
+
+def clean_source(value: str) -> str:
+    """The `source` a form was opened with, or "" when it is not plain text of at most 100
+    characters (a tracking tag is never worth refusing a prospect over)."""
+    value = (value or "").strip()
+    try:
+        validate_plain_text(value)
+    except ValidationError:
+        return ""
+    return value if len(value) <= 100 else ""
+
+
+def clean_referrer(value: str) -> str:
+    """The page that linked to the form if it is an http(s) URL of at most 500 characters,
+    else ""."""
+    value = (value or "").strip()
+    if not value or len(value) > 500:
+        return ""
+    try:
+        validate_plain_text(value)
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0003_trigram_search'),
+        ('leads', '0004_trigram_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

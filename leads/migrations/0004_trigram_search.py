@@ -33,6 +33,6 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("leads", "0002_attorneys_group")]
+    dependencies = [("leads", "0003_lead_last_name_idx")]
 
     operations = [migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False)]

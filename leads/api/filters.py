@@ -1,0 +1,78 @@
+"""Query parameters of the lead list; a bad value is a 400 naming the parameter."""
+
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
+from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+
+from leads.models import Lead
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC before it reaches the database.
+
+    PostgreSQL refuses offsets beyond ±15:59 that Python accepts (a 500 otherwise), and a
+    time near year 1 or 9999 may not exist in UTC at all.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                "Enter a time between the years 1 and 9999 in UTC.", code="invalid"
+            ) from None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class LeadOrderingFilter(filters.OrderingFilter):
+    """The contract's sort keys, newest first by default.
+
+    Ties are broken by creation time then id, in the direction of the first key, so every
+    ordering matches one index read forwards or backwards (lead_created_idx,
+    lead_status_created_idx, lead_last_name_idx) and pages are stable.
+    """
+
+    def filter(self, qs, value):
+        if not value:
+            return qs.newest_first()
+        keys = [self.get_ordering_value(param) for param in value]
+        direction = "-" if keys[0].startswith("-") else ""
+        tiebreakers = [f"{direction}{field}" for field in ("created_at", "id") if field not in keys]
+        return qs.order_by(*keys, *tiebreakers)
+
+
+class LeadFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Lead.Status.choices, help_text="Only leads in this status.")
+    created_after = UTCDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Submitted at or after this ISO 8601 time (no offset: server time zone, UTC by default).",
+    )
+    created_before = UTCDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        help_text="Submitted before this ISO 8601 time (no offset: server time zone, UTC by default).",
+    )
+    search = filters.CharFilter(
+        method="filter_search",
+        help_text="Text contained in the first name, last name or email, any letter case.",
+    )
+    ordering = LeadOrderingFilter(
+        fields=["created_at", "last_name", "status"],
+        help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["status", "created_after", "created_before", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

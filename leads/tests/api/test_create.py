@@ -1,0 +1,141 @@
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
+
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+URL = "/api/v1/leads/"
+
+
+def form(resume, **overrides):
+    return {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "resume": resume,
+    } | overrides
+
+
+@pytest.mark.django_db
+def test_create_saves_a_pending_lead_and_answers_201_with_it(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf), format="multipart")
+
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    body = response.json()
+    assert body["id"] == str(lead.pk)
+    assert body["status"] == "PENDING"
+    assert body["email"] == "ada@example.com"
+    assert response["Location"] == f"http://testserver/api/v1/leads/{lead.pk}/"
+    assert Path(lead.resume.path).read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_create_enqueues_the_intake_emails_after_commit(
+    integration_client, pdf, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        integration_client.post(URL, form(pdf), format="multipart")
+
+    lead_id = str(Lead.objects.get().pk)
+    queued = DBTaskResult.objects.filter(task_path="leads.tasks.send_lead_email")
+    assert sorted(task.args_kwargs["args"] for task in queued) == [
+        ["lead_confirmation", lead_id],
+        ["lead_notification", lead_id],
+    ]
+
+
+@pytest.mark.django_db
+def test_create_stores_source_and_referrer_when_given(integration_client, pdf):
+    response = integration_client.post(
+        URL, form(pdf, source="partner-site", referrer="https://partner.example/jobs"), format="multipart"
+    )
+
+    assert response.json()["source"] == "partner-site"
+    assert Lead.objects.get().referrer == "https://partner.example/jobs"
+
+
+@pytest.mark.django_db
+def test_create_with_an_email_on_file_in_another_case_is_a_400_on_email(integration_client, pdf):
+    LeadFactory(email="ada@example.com")
+
+    response = integration_client.post(URL, form(pdf, email="ADA@Example.com"), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["We already have an application with this email address."]}
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_create_with_a_text_file_named_pdf_is_a_400_on_resume(integration_client):
+    fake = SimpleUploadedFile("cv.pdf", b"just text, not a pdf", content_type="application/pdf")
+
+    response = integration_client.post(URL, form(fake), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"resume": ["Upload a PDF, DOC or DOCX file."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_an_empty_file_is_a_400_on_resume(integration_client):
+    empty = SimpleUploadedFile("cv.pdf", b"", content_type="application/pdf")
+
+    response = integration_client.post(URL, form(empty), format="multipart")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["resume"]
+
+
+@pytest.mark.django_db
+def test_create_with_a_resume_over_the_limit_is_a_400_on_resume(integration_client, settings):
+    settings.RESUME_MAX_BYTES = 100
+    big = SimpleUploadedFile("cv.pdf", b"%PDF-" + b"0" * 200, content_type="application/pdf")
+
+    response = integration_client.post(URL, form(big), format="multipart")
+
+    assert response.status_code == 400
+    assert "too large" in response.json()["resume"][0]
+
+
+@pytest.mark.django_db
+def test_create_without_fields_names_each_missing_one(integration_client):
+    response = integration_client.post(URL, {}, format="multipart")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"first_name", "last_name", "email", "resume"}
+
+
+@pytest.mark.django_db
+def test_create_with_a_bad_email_is_a_400_on_email(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf, email="not-an-email"), format="multipart")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]
+
+
+@pytest.mark.django_db
+def test_create_as_json_without_a_file_is_a_400_on_resume(integration_client):
+    response = integration_client.post(URL, form("not a file"), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["resume"]
+
+
+@pytest.mark.django_db
+def test_create_without_credentials_is_a_401(api_client, pdf):
+    response = api_client.post(URL, form(pdf), format="multipart")
+
+    assert response.status_code == 401
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_without_add_lead_is_a_403(attorney_api_client, pdf):
+    response = attorney_api_client.post(URL, form(pdf), format="multipart")
+
+    assert response.status_code == 403
+    assert not Lead.objects.exists()

@@ -1,0 +1,60 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+URL = "/api/v1/leads/stats/"
+
+
+@pytest.mark.django_db
+def test_stats_of_no_leads_are_zeros_and_a_null_median(integration_client):
+    response = integration_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "PENDING": 0,
+        "REACHED_OUT": 0,
+        "total": 0,
+        "median_seconds_to_reach_out": None,
+        "pending_older_than_48h": 0,
+    }
+
+
+@pytest.mark.django_db
+def test_stats_count_statuses_waits_and_old_pending_leads(integration_client, attorney):
+    now = timezone.now()
+    LeadFactory(created_at=now - timedelta(hours=49))
+    LeadFactory(created_at=now - timedelta(hours=1))
+    reached = LeadFactory(created_at=now - timedelta(hours=100))
+    Lead.objects.mark_reached_out(reached, by=attorney)
+    Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(seconds=600))
+
+    body = integration_client.get(URL).json()
+
+    assert body == {
+        "PENDING": 2,
+        "REACHED_OUT": 1,
+        "total": 3,
+        "median_seconds_to_reach_out": 600.0,
+        "pending_older_than_48h": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_stats_without_credentials_is_a_401(api_client):
+    assert api_client.get(URL).status_code == 401
+
+
+@pytest.mark.django_db
+def test_stats_without_view_lead_is_a_403(no_perms_client):
+    assert no_perms_client.get(URL).status_code == 403
+
+
+@pytest.mark.django_db
+def test_stats_ignore_list_parameters(integration_client):
+    response = integration_client.get(URL, {"status": "nonsense", "page_size": "x"})
+
+    assert response.status_code == 200

@@ -1,0 +1,136 @@
+import inspect
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.datastructures import MultiValueDict
+
+from leads import services
+from leads.forms import IntakeForm
+from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.uploads import OversizedUpload
+
+pytestmark = pytest.mark.django_db
+
+
+def bound_form(resume=None, **overrides) -> IntakeForm:
+    data = {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com", **overrides}
+    if resume is None:
+        resume = SimpleUploadedFile("cv.pdf", MINIMAL_PDF)
+    return IntakeForm(data, MultiValueDict({"resume": [resume]}))
+
+
+def test_valid_form_yields_exactly_the_arguments_of_submit_lead():
+    form = bound_form(source="newsletter", referrer="https://example.org/", website="")
+
+    assert form.is_valid(), form.errors
+    assert set(form.cleaned_data) == set(inspect.signature(services.submit_lead).parameters)
+
+
+def test_email_on_file_in_another_letter_case_is_an_error_on_the_email_field():
+    LeadFactory(email="jane@example.com")
+
+    form = bound_form(email="JANE@Example.COM")
+
+    assert not form.is_valid()
+    assert form.errors["email"] == [services.DUPLICATE_EMAIL_MESSAGE]
+
+
+def test_missing_fields_get_their_own_messages():
+    form = IntakeForm({}, MultiValueDict())
+
+    assert not form.is_valid()
+    assert form.errors["first_name"] == ["Enter your first name."]
+    assert form.errors["last_name"] == ["Enter your last name."]
+    assert form.errors["email"] == ["Enter your email address."]
+    assert form.errors["resume"] == ["Choose your resume to upload."]
+
+
+def test_name_with_a_line_break_is_refused():
+    form = bound_form(last_name="Doe\r\nBcc: victim@example.com")
+
+    assert not form.is_valid()
+    assert "last_name" in form.errors
+
+
+def test_name_over_100_characters_is_refused():
+    form = bound_form(first_name="J" * 101)
+
+    assert not form.is_valid()
+    assert "first_name" in form.errors
+
+
+def test_names_are_stripped():
+    form = bound_form(first_name="  Jane ")
+
+    assert form.is_valid()
+    assert form.cleaned_data["first_name"] == "Jane"
+
+
+def test_resume_that_is_not_a_document_is_an_error_on_the_resume_field():
+    form = bound_form(resume=SimpleUploadedFile("cv.pdf", b"MZ\x90\x00 a windows program"))
+
+    assert not form.is_valid()
+    assert form.errors["resume"] == ["Upload a PDF, DOC or DOCX file."]
+
+
+def test_empty_resume_is_an_error_on_the_resume_field():
+    form = bound_form(resume=SimpleUploadedFile("cv.pdf", b""))
+
+    assert not form.is_valid()
+    assert form.errors["resume"] == ["The file is empty."]
+
+
+def test_oversized_upload_is_too_large_on_the_resume_field(settings):
+    settings.RESUME_MAX_BYTES = 1024
+
+    form = bound_form(resume=OversizedUpload("cv.pdf", 5000, "application/pdf"))
+
+    assert not form.is_valid()
+    assert "too large" in form.errors["resume"][0]
+
+
+def test_honeypot_filled_is_noticed():
+    assert bound_form(website="http://spam.example").is_honeypot_filled()
+
+
+def test_honeypot_left_empty_is_a_person():
+    assert not bound_form(website="").is_honeypot_filled()
+
+
+def test_hidden_source_that_is_not_plain_text_is_dropped_not_an_error():
+    form = bound_form(source="a\nb", referrer="javascript:alert(1)")
+
+    assert form.is_valid()
+    assert form.cleaned_data["source"] == "" and form.cleaned_data["referrer"] == ""
+
+
+def test_utm_source_wins_over_source_when_opening_the_form():
+    initial = IntakeForm.initial_from(query={"utm_source": "linkedin", "source": "flyer"}, referer="")
+
+    assert initial["source"] == "linkedin"
+
+
+def test_source_parameter_is_used_without_utm_source():
+    initial = IntakeForm.initial_from(query={"source": "flyer"}, referer="https://example.org/jobs")
+
+    assert initial == {"source": "flyer", "referrer": "https://example.org/jobs"}
+
+
+def test_first_field_with_an_error_gets_autofocus_and_only_it():
+    form = bound_form(first_name="", email="not-an-email")
+    form.is_valid()
+
+    form.focus_first_error()
+
+    assert "autofocus" in str(form["first_name"])
+    assert "autofocus" not in str(form["email"])
+
+
+def test_field_with_an_error_points_to_its_message():
+    form = bound_form(email="not-an-email")
+    form.is_valid()
+
+    html = str(form["email"])
+
+    assert 'aria-describedby="id_email_error"' in html
+    assert 'aria-invalid="true"' in html

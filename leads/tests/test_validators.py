@@ -1,0 +1,123 @@
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads.tests.factories import MINIMAL_PDF
+from leads.validators import (
+    clean_referrer,
+    clean_source,
+    detect_resume_kind,
+    validate_plain_text,
+    validate_resume,
+)
+
+OLE2_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+def docx_bytes(member: str = "word/document.xml") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(member, "<w:document/>")
+    return buffer.getvalue()
+
+
+def upload(content: bytes, name: str = "resume.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [(MINIMAL_PDF, "pdf"), (OLE2_DOC, "doc"), (docx_bytes(), "docx")],
+    ids=["pdf", "doc", "docx"],
+)
+def test_resume_kind_is_read_from_the_content(content, kind):
+    assert detect_resume_kind(upload(content, name="whatever.txt")) == kind
+
+
+def test_zip_without_a_word_document_is_not_a_docx():
+    assert detect_resume_kind(upload(docx_bytes("xl/workbook.xml"), name="cv.docx")) is None
+
+
+def test_text_named_pdf_is_refused_whatever_its_name_and_content_type():
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(b"just some text, honestly", name="resume.pdf"))
+
+    assert caught.value.code == "invalid_type"
+
+
+def test_png_is_refused():
+    with pytest.raises(ValidationError):
+        validate_resume(upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name="resume.png"))
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(b""))
+
+    assert caught.value.code == "empty"
+
+
+def test_file_over_the_limit_is_refused_with_both_sizes_in_the_message(settings):
+    settings.RESUME_MAX_BYTES = 100
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(MINIMAL_PDF + b"x" * 200))
+
+    assert caught.value.code == "too_large"
+    assert "100\xa0bytes" in caught.value.messages[0]
+
+
+def test_file_at_the_limit_is_accepted(settings):
+    settings.RESUME_MAX_BYTES = len(MINIMAL_PDF)
+
+    assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+def test_detection_leaves_the_file_at_its_start():
+    file = upload(MINIMAL_PDF)
+
+    detect_resume_kind(file)
+
+    assert file.read(5) == b"%PDF-"
+
+
+@pytest.mark.parametrize("name", ["José", "O'Brien", "Nguyễn Thị", "Anne-Marie", "李"])
+def test_real_names_are_plain_text(name):
+    validate_plain_text(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["Eve\r\nBcc: victim@example.com", "Eve\nX", "Eve\x00", "Eve\u202egnp.exe", "Eve\u2028X"]
+)
+def test_control_and_formatting_characters_are_refused(name):
+    with pytest.raises(ValidationError):
+        validate_plain_text(name)
+
+
+def test_source_of_plain_text_is_kept_stripped():
+    assert clean_source("  newsletter ") == "newsletter"
+
+
+def test_source_over_100_characters_is_dropped():
+    assert clean_source("x" * 101) == ""
+    assert clean_source("x" * 100) == "x" * 100
+
+
+def test_source_with_a_line_break_is_dropped():
+    assert clean_source("google\r\nSet-Cookie: a=b") == ""
+
+
+def test_http_referrer_is_kept():
+    assert clean_referrer("https://example.org/blog?post=1") == "https://example.org/blog?post=1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["javascript:alert(1)", "not a url", "ftp://example.org/", "https://example.org/" + "a" * 500],
+)
+def test_referrer_that_is_not_a_short_http_url_is_dropped(value):
+    assert clean_referrer(value) == ""

@@ -1,0 +1,62 @@
+"""The prospect's pages: the intake form at / and the confirmation at /thanks/."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from . import ratelimit, services
+from .forms import IntakeForm
+
+logger = logging.getLogger(__name__)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """GET: the form (source and referrer noted); POST: a lead, or the form with errors."""
+    if request.method != "POST":
+        initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
+        return render(request, "leads/intake.html", {"form": IntakeForm(initial=initial)})
+
+    verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
+    if not verdict.allowed:
+        return too_many_requests(request, verdict.retry_after)
+
+    form = IntakeForm(request.POST, request.FILES)
+    if form.is_honeypot_filled():
+        logger.info("Intake honeypot filled from %s; nothing saved.", ratelimit.client_address(request))
+        return see_other(reverse("leads:thanks"))
+    if form.is_valid():
+        try:
+            services.submit_lead(**form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return see_other(reverse("leads:thanks"))
+    form.focus_first_error()
+    return render(request, "leads/intake.html", {"form": form}, status=400)
+
+
+@require_safe
+def thanks(request: HttpRequest) -> HttpResponse:
+    """The confirmation page after a submission."""
+    return render(request, "leads/thanks.html")
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """429 with a page (and a Retry-After header) saying when to try again."""
+    context = {"retry_after": retry_after, "retry_at": timezone.now() + timedelta(seconds=retry_after)}
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """303: after a POST, the browser GETs the next page (no resubmission on reload)."""
+    return HttpResponseRedirect(url, status=303)
