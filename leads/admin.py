@@ -91,6 +91,7 @@ class LeadAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ["mark_reached_out"]
     inlines = [StatusChangeInline]
+    EDITABLE = ("first_name", "last_name", "email", "status")  # what services.update_lead takes
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "status", "resume_link"]}),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
@@ -162,15 +163,10 @@ class LeadAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        new_status = form.cleaned_data.get("status", obj.status)
-        current_status = Lead.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
-        # Status is never written here: the service records who moved it and when.
-        obj.status = current_status
-        fields = [name for name in form.changed_data if name != "status"]
-        if fields:
-            obj.save(update_fields=[*fields, "updated_at"])
-        if new_status != current_status:
-            services.change_status(lead=obj, status=new_status, by=request.user)
+        # The same service as the API's PATCH: names and email saved, status moved through
+        # the recorded transitions (never written here), only what the form changed.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.EDITABLE}
+        services.update_lead(lead=obj, by=request.user, **changes)
 
     def delete_model(self, request, obj):
         services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
