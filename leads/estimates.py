@@ -75,6 +75,8 @@ class EstimatedCountPaginator(Paginator):
     """
 
     is_estimate = False
+    # Page links stop here (None: no cap, the caller limits depth itself).
+    max_pages: int | None = MAX_PAGES
 
     @cached_property
     def count(self) -> int:
@@ -85,10 +87,10 @@ class EstimatedCountPaginator(Paginator):
     def num_pages(self) -> int:
         if self.count == 0 and not self.allow_empty_first_page:
             return 0
-        hits = max(1, self.count - self.orphans)
-        return min(math.ceil(hits / self.per_page), MAX_PAGES)
+        pages = math.ceil(max(1, self.count - self.orphans) / self.per_page)
+        return pages if self.max_pages is None else min(pages, self.max_pages)
 
     @property
     def is_truncated(self) -> bool:
         """True when more rows match than the page links reach."""
-        return self.count > MAX_PAGES * self.per_page
+        return self.max_pages is not None and self.count > self.max_pages * self.per_page

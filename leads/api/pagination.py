@@ -1,49 +1,20 @@
 """Page-number pagination for the lead list: `page_size` up to 100, bad values refused."""
 
-import json
-
-from django.core.paginator import Paginator
-from django.db import connections
-from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from leads.estimates import EXACT_COUNT_LIMIT, EstimatedCountPaginator
+
 # OFFSET costs grow with depth (OFFSET 500000: 300-560 ms); pages end at this many rows in.
 # Walking further back is done with created_before, which the index serves at any depth.
-MAX_OFFSET = 10_000
-# Counting is exact up to the deepest row a page can show. Past it, PostgreSQL's estimate
-# (~2 ms) stands in for a COUNT(*) that grows with the table (80-120 ms per 700k rows).
-EXACT_COUNT_LIMIT = MAX_OFFSET
+MAX_OFFSET = EXACT_COUNT_LIMIT
 
 
-def planner_rows(queryset) -> int:
-    """PostgreSQL's estimate of the queryset's rows: pg_class for a whole table, else EXPLAIN."""
-    connection = connections[queryset.db]
-    if not queryset.query.where:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else 0  # -1 for a table never analysed
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+class EstimatingPaginator(EstimatedCountPaginator):
+    """The admin's counting (exact up to EXACT_COUNT_LIMIT, estimated past it); depth is
+    limited by MAX_OFFSET rows in LeadPagination, not by a number of pages."""
 
-
-class EstimatingPaginator(Paginator):
-    """An exact count up to EXACT_COUNT_LIMIT; beyond it, on PostgreSQL, the planner's estimate."""
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if connections[queryset.db].vendor != "postgresql":
-            return queryset.count()
-        # COUNT over at most LIMIT + 1 rows: bounded work, and exact when it is all there is.
-        bounded = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
-        if bounded <= EXACT_COUNT_LIMIT:
-            return bounded
-        return max(planner_rows(queryset), bounded)
+    max_pages = None
 
 
 class LeadPagination(PageNumberPagination):
