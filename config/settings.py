@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -59,7 +61,13 @@ INSTALLED_APPS = [
     "leads",
 ]
 
+# --- Middleware ---------------------------------------------------------------------------
+# RequestIdMiddleware first: every response (redirects, static files, errors) carries
+# X-Request-ID and every log line its id. DatabaseUnavailableMiddleware last: its
+# process_exception runs first and turns a database outage into a 503, inside the
+# security and CSP middleware so the 503 page has their headers too.
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -277,24 +286,12 @@ SECURE_CSP = {
 }
 
 # --- Logging ------------------------------------------------------------------------------
+# Everything to stdout (the process manager keeps it), each record with its request id.
+# LOG_FORMAT=plain (default) for people, json for a log collector: one object per line.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {
-            "handlers": ["console"],
-            "level": "DEBUG" if LOG_SQL else "INFO",
-            "propagate": False,
-        },
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)
