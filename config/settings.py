@@ -173,6 +173,32 @@ STORAGES = {
         )
     },
 }
+# --- Storage: resumes on S3-compatible object storage -------------------------------------
+# When AWS_STORAGE_BUCKET_NAME is set, resumes go to that bucket through django-storages
+# (AWS S3, MinIO, Ceph, ...; AWS_S3_ENDPOINT_URL for anything but AWS). Objects are private
+# and no public URL is ever handed out: downloads go through the protected views, which
+# stream the object via storage.open(). Several web servers then share the files.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Empty: boto3's own chain (instance role, ~/.aws, AWS_* variables).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # a URL, if one were ever built, is signed and expires
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+
 # Serve files found by the finders when collectstatic has not been run (development).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
