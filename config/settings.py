@@ -158,7 +158,8 @@ USE_TZ = True
 
 # --- Static files and uploads -------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the hashed, compressed files whitenoise serves.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Resumes live here; MEDIA_URL is deliberately not routed, so no file is ever public.

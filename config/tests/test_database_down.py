@@ -126,9 +126,9 @@ def server(cluster, tmp_path_factory):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/probe/", timeout=2)
+            urllib.request.urlopen(base + "/probe/", timeout=5)
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while it starts
             time.sleep(0.2)
     else:
         process.kill()
