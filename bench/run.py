@@ -206,11 +206,21 @@ def one_request(base: str, endpoint: dict, headers: dict) -> dict:
         all_headers["Content-Type"] = f"multipart/form-data; boundary={BOUNDARY}"
     request = urllib.request.Request(base + endpoint["path"], data=data, headers=all_headers)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with NO_REDIRECTS.open(request, timeout=60) as response:
             status, queries = response.status, response.headers.get("X-Bench-Queries")
     except urllib.error.HTTPError as error:
         status, queries = error.code, error.headers.get("X-Bench-Queries")
     return {"status": status, "queries": int(queries) if queries is not None else None}
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """The probe reports the endpoint's own answer (a 303 after a POST), not the next page's."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+NO_REDIRECTS = urllib.request.build_opener(KeepRedirects)
 
 
 def multipart(kind: str, email: str) -> bytes:
