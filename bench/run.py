@@ -74,10 +74,14 @@ end
 """
 LUA_POST = """
 local counter = 0
-local tag = tostring(math.random(100000000))
+local tag = "{tag}"  -- fresh per run from Python: Lua's unseeded random repeats itself
 local head = {head}
 local tail = {tail}
-setup = function(thread) thread:set("tid", tostring(math.random(1000000))) end
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", tostring(threads))
+end
 request = function()
   counter = counter + 1
   local email = "bench." .. tag .. "." .. (tid or "0") .. "." .. counter .. "@example.com"
@@ -95,6 +99,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--db-prefix", default="leads_ops")
+    parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
     args = parser.parse_args()
     results = {"workers": WORKERS, "duration": args.duration, "connections": args.connections, "runs": {}}
     out = ROOT / "bench" / "results"
@@ -164,7 +169,10 @@ def endpoints(state: dict) -> list[dict]:
 def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dict:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        only = {key for key in args.only.split(",") if key}
         for endpoint in endpoints(state):
+            if only and endpoint["key"] not in only:
+                continue
             headers = endpoint.get("headers", {})
             probe = probe_request(base, endpoint, headers)
             if probe["status"] in (404, 405) or probe["status"] >= 500:
@@ -184,7 +192,8 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dic
                 f"p99 {figures['p99_ms']:.1f} ms, {figures['queries']} queries, "
                 f"peak worker {figures['peak_worker_rss_mib']:.0f} MiB"
             )
-        results["upload_50mib"] = big_upload(base, server.pid)
+        if not only or "upload_50mib" in only:
+            results["upload_50mib"] = big_upload(base, server.pid)
     return results
 
 
@@ -261,7 +270,11 @@ def lua_script(endpoint: dict) -> str:
         head, tail = multipart_parts(endpoint["post"])
         script += "wrk.method = 'POST'\n"
         script += f"wrk.headers['Content-Type'] = 'multipart/form-data; boundary={BOUNDARY}'\n"
-        script += LUA_POST.replace("{head}", lua_string(head)).replace("{tail}", lua_string(tail))
+        script += (
+            LUA_POST.replace("{tag}", secrets.token_hex(6))
+            .replace("{head}", lua_string(head))
+            .replace("{tail}", lua_string(tail))
+        )
     return script + LUA_DONE
 
 
@@ -369,7 +382,7 @@ def report(results: dict) -> None:
     )
     sizes = list(results["runs"])
     header = "| endpoint | " + " | ".join(f"{s:,} leads: rps / p50 / p99 / queries / xfloor" for s in sizes)
-    print(header + " | growth |")
+    print(header + " | rps at first size / rps at last (>1: slower with more data) |")
     print("|---" * (len(sizes) + 2) + "|")
     first = results["runs"][sizes[0]]
     for key, row in first.items():
@@ -392,10 +405,12 @@ def report(results: dict) -> None:
         last = results["runs"][sizes[-1]].get(key, {})
         growth = "-"
         if not row.get("missing") and not last.get("missing") and len(sizes) > 1:
-            growth = f"{row['rps'] / last['rps']:.2f}x slower" if last["rps"] else "-"
+            growth = f"{row['rps'] / last['rps']:.2f}" if last["rps"] else "-"
         print(f"| {row['name']} | " + " | ".join(cells) + f" | {growth} |")
     for size in sizes:
-        upload = results["runs"][size]["upload_50mib"]
+        upload = results["runs"][size].get("upload_50mib")
+        if upload is None:
+            continue
         print(f"\n50 MiB upload at {size:,} leads: HTTP {upload['status']}, "
               f"worker memory growth {upload['worker_growth_mib']} MiB")  # fmt: skip
 
