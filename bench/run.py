@@ -187,6 +187,8 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dic
             sampler.stop()
             figures.update(probe, peak_worker_rss_mib=sampler.peak_mib())
             results[endpoint["key"]] = {**endpoint, **figures}
+            if figures["errors"]:
+                log(f"  {endpoint['name']}: {figures['errors']} errors or non-2xx/3xx answers")
             log(
                 f"  {endpoint['name']}: {figures['rps']:.0f} rps, p50 {figures['p50_ms']:.1f} ms, "
                 f"p99 {figures['p99_ms']:.1f} ms, {figures['queries']} queries, "
@@ -398,9 +400,10 @@ def report(results: dict) -> None:
             ratio = ""
             if row.get("floor") and not run.get(row["floor"], {}).get("missing"):
                 ratio = f"{figures['rps'] / run[row['floor']]['rps']:.2f}x"
+            flag = f" ({figures['errors']} errors)" if figures["errors"] else ""
             cells.append(
                 f"{figures['rps']:.0f} / {figures['p50_ms']:.1f} ms / {figures['p99_ms']:.1f} ms / "
-                f"{figures['queries']} / {ratio or '-'}"
+                f"{figures['queries']} / {ratio or '-'}{flag}"
             )
         last = results["runs"][sizes[-1]].get(key, {})
         growth = "-"
