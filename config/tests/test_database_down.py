@@ -7,6 +7,7 @@ then started again, between real HTTP requests.
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -215,3 +217,24 @@ def test_the_outage_is_logged_with_its_request_id_and_no_traceback(server, datab
     assert any("Database unavailable: GET /probe/" in line for line in lines)
     assert any('"GET /probe/ HTTP/1.1" 503' in line for line in lines), output  # the access line
     assert "Traceback" not in output
+
+
+def test_the_admin_login_answers_503_while_the_database_is_down(server, database_down):
+    # The login page itself needs no database; checking the password does. (The CSRF
+    # cookie is Secure in production, so it is sent back by hand over this plain HTTP.)
+    with urllib.request.urlopen(server[0] + "/admin/login/", timeout=15) as page:
+        cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+        form = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": "alice", "password": "secret-password"}
+    ).encode()
+    request = urllib.request.Request(
+        server[0] + "/admin/login/", data=data, headers={"Cookie": f"csrftoken={cookie}"}
+    )
+
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=15)
+
+    assert answer.value.code == 503
+    assert "Temporarily unavailable" in answer.value.read().decode()
