@@ -87,6 +87,8 @@ class Command(BaseCommand):
                 write(chunk)
             done += size
             progress.update(done)
+        if postgres:
+            self.merge_gin_pending_lists()
         progress.finish()
         self.stdout.write(f"Created {done} leads in {progress.elapsed():.1f}s.")
 
@@ -121,12 +123,26 @@ class Command(BaseCommand):
         """COPY one chunk of leads, then their history, through psycopg 3."""
         leads, changes = chunk
         with connection.cursor() as cursor:
+            # Trigram (GIN) indexes take new rows into a pending list and merge it into the
+            # index when it is full: a bigger list means fewer, larger, cheaper merges.
+            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {Lead._meta.db_table} ({', '.join(LEAD_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(leads)
             change_table = StatusChange._meta.db_table
             with raw.copy(f"COPY {change_table} ({', '.join(CHANGE_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(changes)
+
+    def merge_gin_pending_lists(self) -> None:
+        """Fold the rows still waiting in the GIN pending lists into the trigram indexes, so
+        searches are fast at once rather than after the next autovacuum."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+                " WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+                [Lead._meta.db_table],
+            )
 
     def bulk_create_chunk(self, chunk: list[SeedRow]) -> None:
         """Elsewhere (SQLite): bulk_create the chunk in batches."""
