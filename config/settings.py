@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -59,7 +61,13 @@ INSTALLED_APPS = [
     "leads",
 ]
 
+# --- Middleware ---------------------------------------------------------------------------
+# RequestIdMiddleware first: every response (redirects, static files, errors) carries
+# X-Request-ID and every log line its id. DatabaseUnavailableMiddleware last: its
+# process_exception runs first and turns a database outage into a 503, inside the
+# security and CSP middleware so the 503 page has their headers too.
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,7 +158,8 @@ USE_TZ = True
 
 # --- Static files and uploads -------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the hashed, compressed files whitenoise serves.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Resumes live here; MEDIA_URL is deliberately not routed, so no file is ever public.
@@ -164,6 +174,32 @@ STORAGES = {
         )
     },
 }
+# --- Storage: resumes on S3-compatible object storage -------------------------------------
+# When AWS_STORAGE_BUCKET_NAME is set, resumes go to that bucket through django-storages
+# (AWS S3, MinIO, Ceph, ...; AWS_S3_ENDPOINT_URL for anything but AWS). Objects are private
+# and no public URL is ever handed out: downloads go through the protected views, which
+# stream the object via storage.open(). Several web servers then share the files.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Empty: boto3's own chain (instance role, ~/.aws, AWS_* variables).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # a URL, if one were ever built, is signed and expires
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+
 # Serve files found by the finders when collectstatic has not been run (development).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -298,24 +334,12 @@ SECURE_CSP = {
 }
 
 # --- Logging ------------------------------------------------------------------------------
+# Everything to stdout (the process manager keeps it), each record with its request id.
+# LOG_FORMAT=plain (default) for people, json for a log collector: one object per line.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {
-            "handlers": ["console"],
-            "level": "DEBUG" if LOG_SQL else "INFO",
-            "propagate": False,
-        },
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)

@@ -69,6 +69,10 @@ class LeadQuerySet(models.QuerySet):
         )
         return {status: counts[status] or 0 for status in Lead.Status.values}
 
+    def created_before(self, moment) -> "LeadQuerySet":
+        """Leads submitted before `moment` (index lead_created_idx)."""
+        return self.filter(created_at__lt=moment)
+
     def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
         return self.with_status(Lead.Status.PENDING).filter(created_at__lt=timezone.now() - age)

@@ -12,6 +12,9 @@ from .validators import validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
+# Files under this prefix are shared by several leads (seed_leads' sample resume);
+# uploads are stored under resumes/ with a name of their own.
+SHARED_RESUME_PREFIX = "seed/"
 
 
 def submit_lead(
@@ -106,12 +109,22 @@ def update_lead(
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with their history; their resume files go once the delete commits."""
+    """Delete leads with their history; their resume files go once the delete commits.
+
+    A file under SHARED_RESUME_PREFIX (seed_leads' sample resume) is shared by many leads
+    and stays while any other lead still points at it.
+    """
     with transaction.atomic():
-        names = [name for name in leads.values_list("resume", flat=True) if name]
+        names = {name for name in leads.values_list("resume", flat=True) if name}
         _, per_model = Lead.objects.filter(pk__in=leads.values("pk")).delete()
+        # Uploads have unique random names; only shared ones need the (unindexed) check.
+        names -= {
+            name
+            for name in names
+            if name.startswith(SHARED_RESUME_PREFIX) and Lead.objects.filter(resume=name).exists()
+        }
         storage = Lead._meta.get_field("resume").storage
-        transaction.on_commit(partial(_delete_files, storage, names))
+        transaction.on_commit(partial(_delete_files, storage, sorted(names)))
     return per_model.get(Lead._meta.label, 0)
 
 

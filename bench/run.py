@@ -1,0 +1,484 @@
+"""Benchmark the product against PostgreSQL at 10,000 and 1,000,000 leads. Run by hand.
+
+    .venv/bin/python bench/run.py [--sizes 10000,1000000] [--duration 10] [--db-prefix leads_ops]
+
+For each size: a database `<prefix>_<size>` (created, migrated and seeded with seed_leads
+when it holds a different number of leads), gunicorn on 127.0.0.1 with bench.settings, and
+wrk (loopback, --duration seconds per endpoint) against the floor views and every product
+endpoint that exists; missing ones are reported as missing. Prints rps, p50, p99, SQL
+queries per request and the workers' peak memory, each product figure as a ratio to its
+floor, and writes the results as JSON to bench/results/.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG = "postgres://postgres@127.0.0.1:5432"
+CSRF = "b" * 32  # a fixed CSRF secret, sent as the cookie and the form field
+BOUNDARY = "----benchboundary7MA4YWxkTrZu0gW"
+WORKERS = 4
+PDF = b"%PDF-1.4\n" + b"% bench resume padding\n" * 4450 + b"%%EOF\n"  # ~100 KB
+
+SETUP = r"""
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from bench.views import CREATE_TABLE
+user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
+    username="bench", email="bench@example.com", password="bench-password-1")
+token, _ = Token.objects.get_or_create(user=user)
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+with connection.cursor() as cursor:
+    cursor.execute(CREATE_TABLE)
+    cursor.execute("TRUNCATE bench_row")
+    cursor.execute("ANALYZE")
+from leads.models import Lead
+# Leads a previous run created (intake, API create) go, so the table is back to its size.
+Lead.objects.filter(email__regex=r"^(bench|probe|big)\.[0-9a-f.]+@example\.com$").delete()
+print(json.dumps({"token": token.key, "session": session.session_key, "leads": Lead.objects.count()}))
+"""
+
+# wrk script: JSON summary on stdout; optional multipart POST with a fresh email each time.
+LUA_DONE = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    '\\nBENCH {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, '
+    .. '"errors": %d, "non_2xx_3xx": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3, errors, summary.errors.status))
+end
+"""
+LUA_POST = """
+local counter = 0
+local tag = "{tag}"  -- fresh per run from Python: Lua's unseeded random repeats itself
+local head = {head}
+local tail = {tail}
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", tostring(threads))
+end
+request = function()
+  counter = counter + 1
+  local email = "bench." .. tag .. "." .. (tid or "0") .. "." .. counter .. "@example.com"
+  local body = head .. email .. tail
+  return wrk.format("POST", nil, nil, body)
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--db-prefix", default="leads_ops")
+    parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
+    args = parser.parse_args()
+    results = {"workers": WORKERS, "duration": args.duration, "connections": args.connections, "runs": {}}
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    for size in [int(s) for s in args.sizes.split(",")]:
+        results["runs"][size] = bench_size(size, args)
+        path.write_text(json.dumps(results, indent=2))  # what is done survives a later failure
+    report(results)
+    print(f"\nResults written to {path.relative_to(ROOT)}")
+
+
+def bench_size(size: int, args) -> dict:
+    name = f"{args.db_prefix}_{size}"
+    env = base_env(f"{PG}/{name}")
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True)
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    state = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+    if state["leads"] != size:
+        log(f"[{size}] seeding {size} leads into {name} (had {state['leads']})")
+        psql(name, "TRUNCATE leads_lead CASCADE")
+        manage(env, "seed_leads", "--count", str(size), capture=False)
+        psql(name, "VACUUM ANALYZE")
+    port = free_port()
+    media = tempfile.mkdtemp(prefix="bench-media-")
+    try:
+        server = start_gunicorn(env | {"MEDIA_ROOT": media}, port)
+        try:
+            return run_endpoints(f"http://127.0.0.1:{port}", state, server, args)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    finally:
+        subprocess.run(["rm", "-rf", media])
+
+
+def endpoints(state: dict) -> list[dict]:
+    token = {"Authorization": f"Token {state['token']}"}
+    admin = {"Cookie": f"sessionid={state['session']}"}
+    form = {"Cookie": f"csrftoken={CSRF}"}
+    return [
+        {"name": "floor: insert + 100 KB upload", "key": "floor_insert", "path": "/bench/insert/",
+         "post": "floor"},
+        {"name": "floor: list 20 rows", "key": "floor_list", "path": "/bench/list/"},
+        {"name": "intake POST (100 KB PDF)", "key": "intake", "path": "/", "post": "intake", "headers": form,
+         "floor": "floor_insert"},
+        {"name": "API create", "key": "api_create", "path": "/api/v1/leads/", "post": "api", "headers": token,
+         "floor": "floor_insert"},
+        {"name": "API list", "key": "api_list", "path": "/api/v1/leads/", "headers": token,
+         "floor": "floor_list"},
+        {"name": "API list ?status=PENDING", "key": "api_status", "path": "/api/v1/leads/?status=PENDING",
+         "headers": token, "floor": "floor_list"},
+        {"name": "API list ?search=smith", "key": "api_search", "path": "/api/v1/leads/?search=smith",
+         "headers": token, "floor": "floor_list"},
+        {"name": "API list deep page (?page=400)", "key": "api_deep", "path": "/api/v1/leads/?page=400",
+         "headers": token, "floor": "floor_list"},
+        {"name": "API stats", "key": "api_stats", "path": "/api/v1/leads/stats/", "headers": token,
+         "floor": "floor_list"},
+        {"name": "admin changelist", "key": "admin_list", "path": "/admin/leads/lead/", "headers": admin,
+         "floor": "floor_list"},
+        {"name": "admin search ?q=smith", "key": "admin_search", "path": "/admin/leads/lead/?q=smith",
+         "headers": admin, "floor": "floor_list"},
+    ]  # fmt: skip
+
+
+def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        only = {key for key in args.only.split(",") if key}
+        for endpoint in endpoints(state):
+            if only and endpoint["key"] not in only:
+                continue
+            headers = endpoint.get("headers", {})
+            probe = probe_request(base, endpoint, headers)
+            if probe["status"] in (404, 405) or probe["status"] >= 500:
+                log(f"  {endpoint['name']}: missing (HTTP {probe['status']})")
+                results[endpoint["key"]] = {**endpoint, "missing": True, "status": probe["status"]}
+                continue
+            script = Path(tmp) / f"{endpoint['key']}.lua"
+            script.write_text(lua_script(endpoint))
+            sampler = MemorySampler(server.pid)
+            sampler.start()
+            figures = wrk(base + endpoint["path"], headers, script, args)
+            sampler.stop()
+            figures.update(probe, peak_worker_rss_mib=sampler.peak_mib())
+            results[endpoint["key"]] = {**endpoint, **figures}
+            if figures["errors"]:
+                log(f"  {endpoint['name']}: {figures['errors']} errors or non-2xx/3xx answers")
+            log(
+                f"  {endpoint['name']}: {figures['rps']:.0f} rps, p50 {figures['p50_ms']:.1f} ms, "
+                f"p99 {figures['p99_ms']:.1f} ms, {figures['queries']} queries, "
+                f"peak worker {figures['peak_worker_rss_mib']:.0f} MiB"
+            )
+        if not only or "upload_50mib" in only:
+            results["upload_50mib"] = big_upload(base, server.pid)
+    return results
+
+
+def probe_request(base: str, endpoint: dict, headers: dict) -> dict:
+    """Requests first: does it exist, what status, how many SQL queries.
+
+    Once per worker first, so the count leaves out opening a database connection.
+    """
+    for _ in range(WORKERS):
+        one_request(base, endpoint, headers)
+    return one_request(base, endpoint, headers)
+
+
+def one_request(base: str, endpoint: dict, headers: dict) -> dict:
+    data = None
+    all_headers = dict(headers)
+    if endpoint.get("post"):
+        data = multipart(endpoint["post"], f"probe.{secrets.token_hex(4)}@example.com")
+        all_headers["Content-Type"] = f"multipart/form-data; boundary={BOUNDARY}"
+    request = urllib.request.Request(base + endpoint["path"], data=data, headers=all_headers)
+    try:
+        with NO_REDIRECTS.open(request, timeout=60) as response:
+            status, queries = response.status, response.headers.get("X-Bench-Queries")
+    except urllib.error.HTTPError as error:
+        status, queries = error.code, error.headers.get("X-Bench-Queries")
+    return {"status": status, "queries": int(queries) if queries is not None else None}
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """The probe reports the endpoint's own answer (a 303 after a POST), not the next page's."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+NO_REDIRECTS = urllib.request.build_opener(KeepRedirects)
+
+
+def multipart(kind: str, email: str) -> bytes:
+    head, tail = multipart_parts(kind)
+    return head + email.encode() + tail
+
+
+def multipart_parts(kind: str) -> tuple[bytes, bytes]:
+    """The multipart body split around the email, so wrk can put a fresh one in each time."""
+
+    def field(name: str, value: str) -> bytes:
+        return f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+
+    head = field("first_name", "Bench") + field("last_name", "Mark")
+    if kind == "intake":
+        head = field("csrfmiddlewaretoken", CSRF) + head
+    head += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="email"\r\n\r\n'.encode()
+    tail = (
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="resume"; filename="cv.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail += PDF + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return head, tail
+
+
+def lua_string(data: bytes) -> str:
+    """Bytes as a Lua string literal (decimal escapes for anything not plain ASCII)."""
+    out = []
+    for byte in data:
+        ch = chr(byte)
+        out.append(ch if (32 <= byte < 127 and ch not in '"\\') else f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def lua_script(endpoint: dict) -> str:
+    script = ""
+    if endpoint.get("post"):
+        head, tail = multipart_parts(endpoint["post"])
+        script += "wrk.method = 'POST'\n"
+        script += f"wrk.headers['Content-Type'] = 'multipart/form-data; boundary={BOUNDARY}'\n"
+        script += (
+            LUA_POST.replace("{tag}", secrets.token_hex(6))
+            .replace("{head}", lua_string(head))
+            .replace("{tail}", lua_string(tail))
+        )
+    return script + LUA_DONE
+
+
+def wrk(url: str, headers: dict, script: Path, args) -> dict:
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s"]
+    command += ["-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    run = subprocess.run([*command, url], capture_output=True, text=True, timeout=args.duration + 60)
+    output = run.stdout
+    match = re.search(r"^BENCH (\{.*\})$", output, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    figures = json.loads(match.group(1))
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def big_upload(base: str, master: int) -> dict:
+    """POST a 50 MiB 'resume' to the intake form; the answer and the workers' memory growth."""
+    size = 50 * 1024 * 1024
+    head, tail = multipart_parts("intake")
+    email = f"big.{secrets.token_hex(4)}@example.com".encode()
+    tail_head = tail[: tail.index(PDF)]
+    closing = f"\r\n--{BOUNDARY}--\r\n".encode()
+    length = len(head) + len(email) + len(tail_head) + size + len(closing)
+    before = worker_rss(master)
+    sampler = MemorySampler(master)
+    sampler.start()
+    sock = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=60)
+    status = None
+    try:
+        sock.sendall(
+            (
+                f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken={CSRF}\r\n"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {length}\r\n"
+                "Connection: close\r\n\r\n"
+            ).encode()
+        )
+        sock.sendall(head + email + tail_head + b"%PDF-1.4\n")
+        chunk = b"0" * (1024 * 1024)
+        sent = 9
+        try:
+            while sent < size:
+                piece = chunk[: min(len(chunk), size - sent)]
+                sock.sendall(piece)
+                sent += len(piece)
+            sock.sendall(closing)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early and closed: that is the point
+        answer = sock.recv(4096).decode(errors="replace")
+        status = int(answer.split()[1]) if answer.startswith("HTTP/") else None
+    except OSError as exc:
+        log(f"  50 MiB upload: {exc}")
+    finally:
+        sock.close()
+    time.sleep(0.5)
+    sampler.stop()
+    growth = sampler.peak_mib() - max(before.values(), default=0) / 1024
+    log(f"  50 MiB upload: HTTP {status}, worker memory growth {growth:.1f} MiB")
+    return {"status": status, "sent_mib": 50, "worker_growth_mib": round(growth, 1)}
+
+
+class MemorySampler(threading.Thread):
+    """Peak resident memory of any gunicorn worker, sampled every 50 ms."""
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.peak, self.running = master, 0, True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, max(worker_rss(self.master).values(), default=0))
+            time.sleep(0.05)
+
+    def stop(self):
+        self.running = False
+        self.join()
+
+    def peak_mib(self) -> float:
+        return self.peak / 1024
+
+
+def worker_rss(master: int) -> dict[int, int]:
+    """{worker pid: resident KiB} for the gunicorn master's children."""
+    rss = {}
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return rss
+    for pid in children:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss[int(pid)] = int(line.split()[1])
+        except OSError:
+            continue
+    return rss
+
+
+def report(results: dict) -> None:
+    print(
+        f"\n{results['workers']} gunicorn sync workers, wrk 2 threads x {results['connections']} "
+        f"connections, {results['duration']} s per endpoint\n"
+    )
+    sizes = list(results["runs"])
+    header = "| endpoint | " + " | ".join(f"{s:,} leads: rps / p50 / p99 / queries / xfloor" for s in sizes)
+    print(header + " | rps at first size / rps at last (>1: slower with more data) |")
+    print("|---" * (len(sizes) + 2) + "|")
+    first = results["runs"][sizes[0]]
+    for key, row in first.items():
+        if key == "upload_50mib":
+            continue
+        cells = []
+        for size in sizes:
+            run = results["runs"][size]
+            figures = run.get(key, {})
+            if figures.get("missing"):
+                cells.append("missing")
+                continue
+            ratio = ""
+            if row.get("floor") and not run.get(row["floor"], {}).get("missing"):
+                ratio = f"{figures['rps'] / run[row['floor']]['rps']:.2f}x"
+            flag = f" ({figures['errors']} errors)" if figures["errors"] else ""
+            cells.append(
+                f"{figures['rps']:.0f} / {figures['p50_ms']:.1f} ms / {figures['p99_ms']:.1f} ms / "
+                f"{figures['queries']} / {ratio or '-'}{flag}"
+            )
+        last = results["runs"][sizes[-1]].get(key, {})
+        growth = "-"
+        if not row.get("missing") and not last.get("missing") and len(sizes) > 1:
+            growth = f"{row['rps'] / last['rps']:.2f}" if last["rps"] else "-"
+        print(f"| {row['name']} | " + " | ".join(cells) + f" | {growth} |")
+    for size in sizes:
+        upload = results["runs"][size].get("upload_50mib")
+        if upload is None:
+            continue
+        print(f"\n50 MiB upload at {size:,} leads: HTTP {upload['status']}, "
+              f"worker memory growth {upload['worker_growth_mib']} MiB")  # fmt: skip
+
+
+def base_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "INTAKE_RATE": "1000000/minute",
+        "API_USER_RATE": "10000000/minute",
+        "API_ANON_RATE": "10000000/minute",
+        "LOG_LEVEL": "ERROR",
+        "EMAIL_URL": "consolemail://",
+    }
+
+
+def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    env = env | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(WORKERS),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/list/", timeout=5)
+            if len(worker_rss(server.pid)) == WORKERS:
+                return server
+        except OSError:  # refused, reset or timed out while it starts
+            pass
+        time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def manage(env: dict, *args: str, capture: bool = True) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=capture, text=True, check=False
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args[:1])} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout or ""
+
+
+def psql(database: str, sql: str) -> None:
+    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", database, "-c", sql], check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

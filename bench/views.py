@@ -1,0 +1,46 @@
+"""The floor: the least Django can do for an insert with an upload, and for a 20-row list.
+
+Product figures are reported as a ratio to these (bench/run.py).
+"""
+
+import uuid
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_row (
+    id uuid PRIMARY KEY, name text NOT NULL, email text NOT NULL, file text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@csrf_exempt
+@require_POST
+def insert(request):
+    """Save the uploaded file under a random name and insert one row."""
+    upload = request.FILES["resume"]
+    name = default_storage.save(f"bench/{uuid.uuid4().hex}.pdf", upload)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_row (id, name, email, file) VALUES (%s, %s, %s, %s)",
+            [uuid.uuid4(), request.POST.get("first_name", ""), request.POST.get("email", ""), name],
+        )
+    return HttpResponse(status=201)
+
+
+@require_GET
+def listing(request):
+    """The 20 newest leads as JSON, straight from SQL (index lead_created_idx)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, first_name, last_name, email, status, created_at FROM leads_lead "
+            "ORDER BY created_at DESC, id DESC LIMIT 20"
+        )
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return JsonResponse({"results": rows})

@@ -1,0 +1,65 @@
+"""The answer while the database is down: 503, HTML for pages, JSON under /api/.
+
+The template is standalone (no base.html), so it renders when the rest of the site cannot.
+"""
+
+import logging
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.templatetags.static import static
+
+logger = logging.getLogger("config.faults")
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+FALLBACK_HTML = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+    "<h1>{title}</h1><p>{text}</p></html>"
+)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 with Retry-After; the connection is dropped so the next request connects afresh."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    logger.error("Database unavailable: %s %s: %s", request.method, request.path, reason)
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()
+    if is_api(request):
+        response = JsonResponse(
+            {"detail": "The service is temporarily unavailable. Please try again shortly."}, status=503
+        )
+    else:
+        response = page(
+            request,
+            "503.html",
+            503,
+            title="Temporarily unavailable",
+            text="We cannot take requests right now. Please try again in a few minutes.",
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def page(request: HttpRequest, template: str, status: int, *, title: str, text: str) -> HttpResponse:
+    """The error template, or a built-in line of HTML if even that cannot be rendered."""
+    try:
+        html = loader.render_to_string(template, {"css_url": stylesheet(), "title": title, "text": text})
+    except Exception:  # the error page must not fail in turn; the cause is logged
+        logger.exception("Could not render %s", template)
+        html = FALLBACK_HTML.format(title=title, text=text)
+    return HttpResponse(html, status=status)
+
+
+def stylesheet() -> str:
+    """The site's stylesheet URL, or "" when it is not collected (no manifest entry)."""
+    try:
+        return static("css/site.css")
+    except ValueError:
+        return ""

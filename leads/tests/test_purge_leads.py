@@ -1,0 +1,127 @@
+"""purge_leads: the retention job deletes old leads, their files and history, nothing else."""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from leads import services
+from leads.models import Lead, StatusChange
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days: int):
+    return timezone.now() - timedelta(days=days)
+
+
+@pytest.fixture
+def purge(django_capture_on_commit_callbacks):
+    """Run the command; its after-commit work (deleting files) runs before this returns."""
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("purge_leads", *args, stdout=out, stderr=StringIO())
+        return out.getvalue()
+
+    return run
+
+
+def test_purge_deletes_leads_older_than_the_given_days(purge):
+    old = LeadFactory(created_at=days_ago(400))
+    recent = LeadFactory(created_at=days_ago(10))
+
+    purge("--older-than", "365")
+
+    assert not Lead.objects.filter(pk=old.pk).exists()
+    assert Lead.objects.filter(pk=recent.pk).exists()
+
+
+def test_purge_says_how_many_it_deleted(purge):
+    LeadFactory.create_batch(3, created_at=days_ago(40))
+
+    assert "Deleted 3 leads older than 30 days." in purge("--older-than", "30")
+
+
+def test_purge_removes_the_resume_files(settings, purge):
+    old = LeadFactory(created_at=days_ago(40))
+    stored = Path(settings.MEDIA_ROOT) / old.resume.name
+    assert stored.exists()
+
+    purge("--older-than", "30")
+
+    assert not stored.exists()
+
+
+def test_purge_removes_the_status_history(attorney, purge):
+    old = LeadFactory(created_at=days_ago(40))
+    services.reach_out(lead=old, by=attorney)
+
+    purge("--older-than", "30")
+
+    assert not StatusChange.objects.filter(lead_id=old.pk).exists()
+
+
+def test_purge_with_a_status_keeps_leads_in_other_statuses(attorney, purge):
+    pending = LeadFactory(created_at=days_ago(40))
+    reached = services.reach_out(lead=LeadFactory(created_at=days_ago(40)), by=attorney)
+
+    purge("--older-than", "30", "--status", "REACHED_OUT")
+
+    assert list(Lead.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert not Lead.objects.filter(pk=reached.pk).exists()
+
+
+def test_purge_works_through_more_leads_than_one_batch(purge):
+    LeadFactory.create_batch(5, created_at=days_ago(40))
+
+    purge("--older-than", "30", "--batch-size", "2")
+
+    assert Lead.objects.count() == 0
+
+
+def test_dry_run_counts_and_deletes_nothing(settings, purge):
+    old = LeadFactory.create_batch(2, created_at=days_ago(40))
+
+    output = purge("--older-than", "30", "--dry-run")
+
+    assert "Would delete 2 leads older than 30 days" in output
+    assert Lead.objects.count() == 2
+    assert (Path(settings.MEDIA_ROOT) / old[0].resume.name).exists()
+
+
+def test_zero_days_is_refused_so_a_typo_cannot_empty_the_table(purge):
+    LeadFactory(created_at=days_ago(40))
+
+    with pytest.raises(CommandError):
+        purge("--older-than", "0")
+    assert Lead.objects.count() == 1
+
+
+def test_an_unknown_status_is_refused(purge):
+    with pytest.raises(CommandError):
+        purge("--older-than", "30", "--status", "LOST")
+
+
+def test_purge_exits_with_status_one_on_bad_arguments(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "purge_leads", "--older-than", "0"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "at least 1 day" in result.stderr

@@ -1,0 +1,175 @@
+"""Resumes on S3-compatible object storage (moto's server on loopback): private objects,
+served only through the protected download, removed with their lead."""
+
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from leads import services
+from leads.downloads import resume_response
+from leads.models import Lead
+from leads.tests.factories import MINIMAL_PDF
+
+ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "resumes-test"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings):
+    """An empty private bucket, and the settings that AWS_STORAGE_BUCKET_NAME etc. produce."""
+    client = boto3.client("s3", endpoint_url=s3_endpoint, **CREDENTIALS)
+    client.create_bucket(Bucket=BUCKET)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "region_name": "us-east-1",
+                "access_key": "testing",
+                "secret_key": "testing",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 60,
+                "file_overwrite": False,
+                "signature_version": "s3v4",
+            },
+        },
+    }
+    yield client
+    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        client.delete_object(Bucket=BUCKET, Key=item["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def keys(client) -> list[str]:
+    return [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+def submit(email: str = "ada@example.com") -> Lead:
+    resume = SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf")
+    return services.submit_lead(first_name="Ada", last_name="Lovelace", email=email, resume=resume)
+
+
+@pytest.mark.django_db
+def test_a_submitted_resume_is_stored_in_the_bucket_not_on_disk(bucket, settings):
+    lead = submit()
+
+    assert keys(bucket) == [lead.resume.name]
+    assert bucket.get_object(Bucket=BUCKET, Key=lead.resume.name)["Body"].read() == MINIMAL_PDF
+    assert not (Path(settings.MEDIA_ROOT) / lead.resume.name).exists()
+
+
+@pytest.mark.django_db
+def test_the_stored_object_is_private(bucket):
+    lead = submit()
+
+    grants = bucket.get_object_acl(Bucket=BUCKET, Key=lead.resume.name)["Grants"]
+    grantees = {grant["Grantee"].get("URI") for grant in grants}
+    assert "http://acs.amazonaws.com/groups/global/AllUsers" not in grantees
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
+
+
+@pytest.mark.django_db
+def test_the_object_cannot_be_fetched_without_a_signature(bucket, s3_endpoint):
+    lead = submit()
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{s3_endpoint}/{BUCKET}/{lead.resume.name}", timeout=10)
+    assert refused.value.code == 403
+
+
+@pytest.mark.django_db
+def test_the_protected_download_streams_the_object(bucket):
+    lead = submit()
+
+    response = resume_response(lead)
+
+    assert b"".join(response.streaming_content) == MINIMAL_PDF
+    assert response["Content-Disposition"] == 'attachment; filename="Ada_Lovelace_resume.pdf"'
+
+
+@pytest.mark.django_db
+def test_deleting_a_lead_removes_its_object(bucket, django_capture_on_commit_callbacks):
+    lead = submit()
+    other = submit("grace@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+
+    assert keys(bucket) == [other.resume.name]
+
+
+@pytest.mark.django_db
+def test_purge_removes_the_objects_of_old_leads(bucket, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lead = submit()
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=400))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_leads", "--older-than", "365", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    assert keys(bucket) == []
+
+
+@pytest.mark.django_db
+def test_a_file_the_bucket_lost_is_a_404_not_a_500(bucket):
+    from django.http import Http404
+
+    lead = submit()
+    bucket.delete_object(Bucket=BUCKET, Key=lead.resume.name)
+
+    with pytest.raises(Http404):
+        resume_response(lead)
+
+
+def test_the_bucket_variables_switch_resumes_to_private_s3_storage():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 50,
+        "AWS_STORAGE_BUCKET_NAME": "firm-resumes",
+        "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+    }
+    script = (
+        "import django; django.setup();"
+        "from django.core.files.storage import default_storage as s;"
+        "print(type(s._wrapped).__name__ if s._setup() is None else '', s.bucket_name, s.default_acl,"
+        " s.querystring_auth, s.file_overwrite)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout.split() == ["S3Storage", "firm-resumes", "private", "True", "False"], result.stderr

@@ -1,0 +1,118 @@
+"""seed_leads: realistic demo data, one shared resume, safe to delete from."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+
+from leads import services
+from leads.management.commands.seed_leads import SEED_RESUME_NAME
+from leads.models import Lead, StatusChange
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(count: int, **options) -> str:
+    out = StringIO()
+    call_command("seed_leads", count=count, seed=7, stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+def test_seed_creates_the_requested_number_of_leads():
+    seed(250, batch_size=100)
+
+    assert Lead.objects.count() == 250
+
+
+def test_seed_reports_how_many_it_created():
+    assert "Created 30 leads" in seed(30)
+
+
+def test_seeded_emails_are_unique_even_across_two_runs():
+    seed(200)
+    seed(200)
+
+    duplicates = Lead.objects.values(e=Lower("email")).annotate(n=Count("pk")).filter(n__gt=1)
+    assert Lead.objects.count() == 400
+    assert not duplicates.exists()
+
+
+def test_seeded_leads_are_mostly_pending():
+    seed(1000)
+
+    counts = Lead.objects.count_by_status()
+    assert 0.65 <= counts["PENDING"] / 1000 <= 0.75
+
+
+def test_seeded_leads_span_two_years():
+    seed(500)
+
+    oldest = Lead.objects.order_by("created_at").first().created_at
+    newest = Lead.objects.order_by("-created_at").first().created_at
+    assert (newest - oldest).days > 600
+
+
+def test_every_reached_out_lead_has_a_time_an_attorney_and_a_history_row():
+    seed(300)
+
+    reached = Lead.objects.with_status(Lead.Status.REACHED_OUT)
+    assert reached.exists()
+    assert not reached.filter(reached_out_at__isnull=True).exists()
+    assert not reached.filter(reached_out_by__isnull=True).exists()
+    assert not reached.exclude(status_changes__to_status=Lead.Status.REACHED_OUT).exists()
+    assert not reached.filter(reached_out_at__lt=F("created_at")).exists()
+
+
+def test_never_reached_leads_have_no_history():
+    seed(300)
+
+    untouched = Lead.objects.filter(reached_out_at__isnull=True)
+    assert untouched.exists()
+    assert not StatusChange.objects.filter(lead__in=untouched).exists()
+
+
+def test_seeded_leads_share_one_stored_resume(settings):
+    seed(100)
+
+    assert set(Lead.objects.values_list("resume", flat=True)) == {SEED_RESUME_NAME}
+    stored = Path(settings.MEDIA_ROOT) / SEED_RESUME_NAME
+    assert stored.read_bytes().startswith(b"%PDF-")
+    assert len(list(stored.parent.iterdir())) == 1
+
+
+def test_deleting_some_seeded_leads_keeps_the_shared_resume(settings, django_capture_on_commit_callbacks):
+    seed(20)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_leads(leads=Lead.objects.filter(pk__in=Lead.objects.values("pk")[:5]))
+
+    assert Lead.objects.count() == 15
+    assert (Path(settings.MEDIA_ROOT) / SEED_RESUME_NAME).exists()
+
+
+def test_deleting_the_last_seeded_leads_removes_the_shared_resume(
+    settings, django_capture_on_commit_callbacks
+):
+    seed(20)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_leads(leads=Lead.objects.all())
+
+    assert not (Path(settings.MEDIA_ROOT) / SEED_RESUME_NAME).exists()
+
+
+def test_seed_creates_demo_attorneys_only_when_there_are_none(attorney):
+    seed(100)
+
+    reached_by = set(Lead.objects.exclude(reached_out_by=None).values_list("reached_out_by", flat=True))
+    assert reached_by == {attorney.pk}
+
+
+def test_a_negative_count_is_refused():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        seed(-1)
