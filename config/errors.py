@@ -1,13 +1,12 @@
 """Error pages: JSON under /api/, the HTML pages (or Django's minimal ones) elsewhere."""
 
+import sys
+
 from django.http import JsonResponse
 from django.views import defaults
 
-API_PREFIX = "/api/"
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
+from .faults import DATABASE_ERRORS, database_unavailable
+from .faults import is_api as _is_api
 
 
 def bad_request(request, exception):
@@ -29,6 +28,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # A database outage outside a view (e.g. saving the session) is a 503, not a bug.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        return database_unavailable(request, exc)
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)

@@ -3,3 +3,6 @@
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "config.tests.fault_urls"
+
+# Static files are not this test's subject: plain names, so no collectstatic manifest is needed.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
