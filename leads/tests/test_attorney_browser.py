@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from accounts.tests.factories import AttorneyFactory
 from conftest import PASSWORD
@@ -47,8 +48,9 @@ def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_s
 
     page.fill("#searchbar", "hopperfield")
     page.press("#searchbar", "Enter")
+    page.wait_for_url("**/admin/leads/lead/?q=hopperfield")
     rows = page.locator("#result_list tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     row = rows.first
     assert "Grace Hopperfield" in row.inner_text()
 
