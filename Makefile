@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # Tests run with production-like settings (DEBUG off); this key exists only for them.
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test venv deps dev-deps lint check clean
+.PHONY: run test venv deps dev-deps lint check seed bench clean
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -40,6 +40,14 @@ lint: dev-deps
 
 check: dev-deps
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+## 10,000 demo leads in the configured database.
+seed: deps
+	$(PY) manage.py seed_leads --count 10000
+
+## Benchmarks against PostgreSQL at 10,000 and 1,000,000 leads (by hand; needs wrk).
+bench: dev-deps
+	$(PY) bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
-from .estimates import estimated_count
+from .estimates import EXACT_COUNT_LIMIT, estimated_count, table_estimate
 from .models import Lead
 
 QUARTER_WEEKS = 13
@@ -78,6 +81,38 @@ def funnel() -> Funnel:
             for days, (count, is_estimate) in zip(PENDING_AGES_DAYS, pending, strict=True)
         ],
     )
+
+
+STATS_CACHE_KEY = "leads:stats"
+PENDING_TOO_LONG = timedelta(hours=48)
+
+
+def lead_stats() -> dict:
+    """Counts per status, total, median seconds to reach out, leads pending over 48 hours.
+
+    Each figure reads the whole table (0.1-0.4 s apiece at a million leads), so above
+    EXACT_COUNT_LIMIT leads on PostgreSQL the result is reused for LEAD_STATS_CACHE_SECONDS;
+    smaller tables are always computed afresh.
+    """
+    if not _is_large(Lead):
+        return _compute_lead_stats()
+    return cache.get_or_set(STATS_CACHE_KEY, _compute_lead_stats, settings.LEAD_STATS_CACHE_SECONDS)
+
+
+def _is_large(model) -> bool:
+    connection = connections[model.objects.db]
+    return connection.vendor == "postgresql" and table_estimate(model._meta.db_table) > EXACT_COUNT_LIMIT
+
+
+def _compute_lead_stats() -> dict:
+    leads = Lead.objects.all()
+    counts = leads.count_by_status()
+    return {
+        **counts,
+        "total": sum(counts.values()),
+        "median_seconds_to_reach_out": leads.median_seconds_to_reach_out(),
+        "pending_older_than_48h": leads.pending_older_than(PENDING_TOO_LONG).count(),
+    }
 
 
 def chart_bars(weeks: list[tuple[date, int]]) -> list[Bar]:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
@@ -58,3 +59,29 @@ def test_stats_ignore_list_parameters(integration_client):
     response = integration_client.get(URL, {"status": "nonsense", "page_size": "x"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.django_db
+def test_stats_of_a_large_table_are_reused_for_the_cache_period(integration_client):
+    LeadFactory()
+    with connection.cursor() as cursor:
+        # What ANALYZE would record for a table of two million rows (rolled back with the test).
+        cursor.execute("UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'leads_lead'::regclass")
+    first = integration_client.get(URL).json()
+
+    LeadFactory()
+
+    assert integration_client.get(URL).json() == first
+    assert first["total"] == 1
+
+
+@pytest.mark.django_db
+def test_stats_of_a_small_table_are_always_fresh(integration_client):
+    LeadFactory()
+    integration_client.get(URL)
+
+    LeadFactory()
+
+    assert integration_client.get(URL).json()["total"] == 2
