@@ -91,12 +91,17 @@ def api_client():
     return APIClient()
 
 
-@pytest.fixture
-def integration_client(integration):
+def token_client(user) -> APIClient:
+    """An API client that authenticates with `user`'s token, as an integration does."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=integration)
+    token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture
+def integration_client(integration):
+    return token_client(integration)
 
 
 BROWSER_ARGS = [

@@ -10,9 +10,7 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -22,14 +20,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from config.testing import free_port, gunicorn
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def as_postgres(*command: str) -> list[str]:
@@ -103,7 +96,6 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def server(cluster, tmp_path_factory):
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.tests.fault_settings",
@@ -113,33 +105,16 @@ def server(cluster, tmp_path_factory):
         "DB_CONN_MAX_AGE": "60",
         "SECURE_SSL_REDIRECT": "false",
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
     }
     log = open(tmp_path_factory.mktemp("gunicorn") / "log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/probe/", timeout=5)
-            break
-        except OSError:  # refused, reset or timed out while it starts
-            time.sleep(0.2)
-    else:
-        process.kill()
+    try:
+        with gunicorn(env, ready_path="/probe/", output=log) as base:
+            yield base, log
+    except RuntimeError:
         log.seek(0)
         pytest.fail("gunicorn did not start:\n" + log.read())
-    yield base, log
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    finally:
+        log.close()
 
 
 def get(url: str) -> tuple[int, dict, str]:

@@ -4,23 +4,15 @@ and the admin's pages load their styles and scripts without a CSP violation."""
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from config.testing import ROOT, gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -48,29 +40,8 @@ def production_env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(production_env):
-    port = free_port()
-    env = {**production_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/admin/login/", timeout=5)
-            break
-        except OSError:  # refused, reset or timed out while it starts
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+    with gunicorn(production_env, ready_path="/admin/login/") as base:
+        yield base
 
 
 def manifest(env: dict) -> dict:

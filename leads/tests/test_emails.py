@@ -5,7 +5,6 @@ import email.policy
 import io
 import logging
 import signal
-import socket
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
+from config.testing import free_port
 from leads import services
 from leads.models import Lead
 from leads.tasks import retry_delay
@@ -37,12 +37,6 @@ class Sink:
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [message for recipients, message in self.messages if address in recipients]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_smtp(port: int) -> tuple[Controller, Sink]:

@@ -2,7 +2,6 @@
 served only through the protected download, removed with their lead."""
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -14,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
 from leads.models import Lead
@@ -22,12 +22,6 @@ from leads.tests.factories import MINIMAL_PDF
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "resumes-test"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
