@@ -33,7 +33,10 @@ DEBUG = env_flag("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: put it in the environment or .env "
+            "(`make run` writes a development .env; see .env.example)."
+        )
     # Development without a key: a fresh one per process (sessions end at restart).
     SECRET_KEY = get_random_secret_key()
 
