@@ -1,10 +1,10 @@
 """An attorney's day in a real browser: log in, find a lead, mark it, download the resume."""
 
-import re
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import formats, timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import AttorneyFactory
@@ -64,7 +64,9 @@ def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_s
     )
     row = page.locator("#result_list tbody tr").first
     assert row.locator(".lead-status").get_attribute("data-status") == "REACHED_OUT"
-    assert re.search(r"\d{1,2}:\d{2}", row.locator("td.field-reached_out_at").inner_text())
+    submitted_lead.refresh_from_db()
+    shown = formats.localize(timezone.localtime(submitted_lead.reached_out_at))
+    assert row.locator("td.field-reached_out_at").inner_text() == shown
     assert attorney.username in row.locator("td.field-reached_out_by").inner_text()
 
     row.locator("th.field-name a").click()
