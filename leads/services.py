@@ -32,9 +32,8 @@ def submit_lead(
     (also when a concurrent submission wins the race); the stored file is removed then.
     """
     kind = validate_resume(resume)
-    if Lead.objects.by_email(email) is not None:
-        raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]}, code="duplicate")
-
+    # No duplicate look-up here: the form and the serializer ask first for a friendly
+    # message, and the unique index decides every other case (below), races included.
     lead = Lead(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
