@@ -7,11 +7,18 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# The group the data migration creates: view and change leads, read their history.
+ATTORNEYS_GROUP = "Attorneys"
+
 
 class UserQuerySet(models.QuerySet):
     def active(self) -> "UserQuerySet":
         """Users who may log in."""
         return self.filter(is_active=True)
+
+    def attorneys(self) -> "UserQuerySet":
+        """Active members of the Attorneys group."""
+        return self.active().filter(groups__name=ATTORNEYS_GROUP)
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):

@@ -18,7 +18,6 @@ from .models import Lead
 
 logger = logging.getLogger(__name__)
 
-ATTORNEYS_GROUP = "Attorneys"
 SUBJECT_MAX_CHARS = 200
 
 
@@ -26,13 +25,7 @@ def attorney_recipients() -> list[str]:
     """ATTORNEY_NOTIFY_EMAILS, or else every active member of the Attorneys group."""
     if settings.ATTORNEY_NOTIFY_EMAILS:
         return list(settings.ATTORNEY_NOTIFY_EMAILS)
-    return list(
-        User.objects.active()
-        .filter(groups__name=ATTORNEYS_GROUP)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+    return list(User.objects.attorneys().exclude(email="").order_by("email").values_list("email", flat=True))
 
 
 def build_email(name: str, context: dict, *, to: list[str], reply_to: list[str] | None = None):

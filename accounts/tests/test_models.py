@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import AttorneyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,11 @@ def test_createsuperuser_noinput_reads_the_environment(monkeypatch):
     boss = User.objects.get(username="boss")
     assert boss.is_superuser and boss.is_staff
     assert boss.check_password("a-long-passphrase-42")
+
+
+def test_attorneys_are_the_active_members_of_the_attorneys_group():
+    attorney = AttorneyFactory()
+    AttorneyFactory(is_active=False)
+    UserFactory(is_staff=True)
+
+    assert list(User.objects.attorneys()) == [attorney]

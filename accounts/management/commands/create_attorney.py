@@ -10,9 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import ATTORNEYS_GROUP, User
 
-GROUP = "Attorneys"
 PASSWORD_ENV = "ATTORNEY_PASSWORD"  # noqa: S105 (a variable name, not a password)
 
 
@@ -46,9 +45,9 @@ class Command(BaseCommand):
         if existing is None and by_email is not None:
             raise CommandError(f"The email {email!r} already belongs to the user {by_email.username!r}.")
 
-        group = Group.objects.filter(name=GROUP).first()
+        group = Group.objects.filter(name=ATTORNEYS_GROUP).first()
         if group is None:
-            raise CommandError(f"The {GROUP!r} group is missing: run `manage.py migrate` first.")
+            raise CommandError(f"The {ATTORNEYS_GROUP!r} group is missing: run `manage.py migrate` first.")
 
         if existing is not None:
             self._make_attorney(existing, group, password)

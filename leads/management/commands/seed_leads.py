@@ -17,8 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from leads.emails import ATTORNEYS_GROUP
+from accounts.models import ATTORNEYS_GROUP, User
 from leads.models import Lead, StatusChange
 from leads.services import SHARED_RESUME_PREFIX
 
@@ -100,9 +99,7 @@ class Command(BaseCommand):
 
     def attorney_ids(self) -> list[str]:
         """Who reached out: the active attorneys, or three demo attorneys who cannot log in."""
-        ids = list(
-            User.objects.active().filter(groups__name=ATTORNEYS_GROUP).values_list("pk", flat=True)[:20]
-        )
+        ids = list(User.objects.attorneys().values_list("pk", flat=True)[:20])
         if ids:
             return [str(pk) for pk in ids]
         group = Group.objects.get(name=ATTORNEYS_GROUP)
