@@ -8,6 +8,8 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
+from .validators import validate_plain_text
+
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 
 
@@ -177,8 +179,8 @@ class Lead(models.Model):
         REACHED_OUT = "REACHED_OUT", "Reached out"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100, validators=[validate_plain_text])
+    last_name = models.CharField(max_length=100, validators=[validate_plain_text])
     email = models.EmailField(max_length=255)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

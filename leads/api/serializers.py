@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from leads import services
 from leads.models import Lead
-from leads.validators import validate_resume
+from leads.validators import validate_plain_text, validate_resume
 
 LEAD_FIELDS = [
     "id",
@@ -52,8 +52,8 @@ class LeadSerializer(serializers.ModelSerializer):
 class LeadCreateSerializer(serializers.Serializer):
     """What `POST /api/v1/leads/` takes (multipart), checked as the intake form checks it."""
 
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100, validators=[validate_plain_text])
+    last_name = serializers.CharField(max_length=100, validators=[validate_plain_text])
     email = serializers.EmailField(max_length=255)
     resume = serializers.FileField(help_text="PDF, DOC or DOCX, judged by content; RESUME_MAX_BYTES at most.")
     source = serializers.CharField(
@@ -61,6 +61,7 @@ class LeadCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        validators=[validate_plain_text],
         help_text="Where the prospect came from (e.g. a utm_source). Read-only once the lead exists.",
     )
     referrer = serializers.CharField(
@@ -68,6 +69,7 @@ class LeadCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        validators=[validate_plain_text],
         help_text="The page that sent the prospect. Read-only once the lead exists.",
     )
 

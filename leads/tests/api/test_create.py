@@ -139,3 +139,21 @@ def test_create_without_add_lead_is_a_403(attorney_api_client, pdf):
 
     assert response.status_code == 403
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_a_line_break_in_a_name_is_a_400_on_that_name(integration_client, pdf):
+    data = form(pdf, first_name="Ada\r\nBcc: x@evil.test")
+    response = integration_client.post(URL, data, format="multipart")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["first_name"]
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_a_control_character_in_source_is_a_400_on_source(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf, source="ads\x00"), format="multipart")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["source"]

@@ -151,3 +151,15 @@ def test_update_service_turns_the_unique_index_into_a_400_shaped_error(attorney)
 
     assert caught.value.message_dict == {"email": ["Another lead already has this email address."]}
     assert Lead.objects.get(pk=lead.pk).email == "mine@example.com"
+
+
+@pytest.mark.django_db
+def test_patch_with_a_line_break_in_a_name_is_a_400_on_that_name(attorney_api_client):
+    lead = LeadFactory(last_name="Lovelace")
+
+    response = attorney_api_client.patch(url(lead), {"last_name": "Love\nlace"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["last_name"]
+    lead.refresh_from_db()
+    assert lead.last_name == "Lovelace"
