@@ -6,7 +6,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from leads.api.serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
@@ -43,13 +43,10 @@ class MeView(APIView):
         return Response(UserSerializer(request.user).data)
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(AnonRateThrottle):
     """Attempts per client address on the token endpoint (API_TOKEN_RATE): slows guessing."""
 
     scope = "token"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class ObtainTokenView(ObtainAuthToken):
