@@ -1,6 +1,10 @@
+import pytest
 from django.db import OperationalError
 
 from config import errors
+
+# The 503 path closes broken connections, so it needs (autocommit) database access.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_database_error_raised_outside_a_view_answers_503_not_500(rf):
