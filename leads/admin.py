@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 
 from . import services
 from .downloads import resume_response
-from .estimates import EstimatedCountPaginator, count_by_status
+from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
 from .insight import funnel
 from .models import Lead, StatusChange
@@ -180,7 +180,8 @@ class LeadAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         if request.method == "GET":
             # One query: exact on a small table, pg_stats' estimate on a large one.
-            counts, extra_context["status_counts_estimated"] = count_by_status(Lead, Lead.Status.values)
+            counts, is_estimate = estimated_count_by_status(Lead, Lead.Status.values)
+            extra_context["status_counts_estimated"] = is_estimate
             extra_context["status_counts"] = [
                 {"value": value, "label": label, "count": counts[value], "css": status_css(value)}
                 for value, label in Lead.Status.choices

@@ -44,7 +44,7 @@ def table_estimate(table: str, using: str = "default") -> int:
     return int(row[0]) if row else -1
 
 
-def count_by_status(model, statuses: list[str]) -> tuple[dict[str, int], bool]:
+def estimated_count_by_status(model, statuses: list[str]) -> tuple[dict[str, int], bool]:
     """({status: count}, is_estimate) for the whole table in one query.
 
     Above EXACT_COUNT_LIMIT rows on PostgreSQL: reltuples times the status column's
