@@ -127,13 +127,22 @@ class LeadQuerySet(models.QuerySet):
 
         Returns how many leads changed. The first reach-out's time and attorney are kept.
         """
-        return self._move_all(from_status=Lead.Status.PENDING, to_status=Lead.Status.REACHED_OUT, by=by)
+        return len(self.move_to(Lead.Status.REACHED_OUT, by=by))
 
     def mark_all_pending(self, *, by) -> int:
         """REACHED_OUT -> PENDING (reopen), one StatusChange row each; O(1) queries."""
-        return self._move_all(from_status=Lead.Status.REACHED_OUT, to_status=Lead.Status.PENDING, by=by)
+        return len(self.move_to(Lead.Status.PENDING, by=by))
 
-    def _move_all(self, *, from_status: str, to_status: str, by) -> int:
+    def move_to(self, status: str, *, by) -> list:
+        """Move every lead of this queryset not yet in `status` there, one StatusChange row
+        each, in one transaction and O(1) queries; returns the ids that changed.
+
+        Moving to REACHED_OUT sets reached_out_at/by the first time only.
+        """
+        from_status = {
+            Lead.Status.REACHED_OUT: Lead.Status.PENDING,
+            Lead.Status.PENDING: Lead.Status.REACHED_OUT,
+        }[status]
         with transaction.atomic():
             # Lock the rows still in from_status: of two attorneys racing, the second waits,
             # then PostgreSQL re-checks the status and hands it nothing to change.
@@ -143,20 +152,20 @@ class LeadQuerySet(models.QuerySet):
                 .values_list("pk", flat=True)
             )
             if not ids:
-                return 0
+                return []
             now = timezone.now()
-            changes = {"status": to_status, "updated_at": now}
-            if to_status == Lead.Status.REACHED_OUT:
+            changes = {"status": status, "updated_at": now}
+            if status == Lead.Status.REACHED_OUT:
                 changes["reached_out_at"] = Coalesce("reached_out_at", now)
                 changes["reached_out_by"] = Coalesce("reached_out_by", by.pk if by else None)
-            changed = self.model.objects.filter(pk__in=ids, status=from_status).update(**changes)
+            self.model.objects.filter(pk__in=ids, status=from_status).update(**changes)
             StatusChange.objects.bulk_create(
                 StatusChange(
-                    lead_id=pk, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
+                    lead_id=pk, from_status=from_status, to_status=status, changed_by=by, changed_at=now
                 )
                 for pk in ids
             )
-            return changed
+            return ids
 
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
@@ -197,6 +206,15 @@ class Lead(models.Model):
     )
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+    # One active attorney or nobody; changed only through services.assign_leads.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_leads",
+        editable=False,
+    )
 
     objects = LeadManager()
 
@@ -219,6 +237,8 @@ class Lead(models.Model):
             models.Index(fields=["status", "created_at", "id"], name="lead_status_created_idx"),
             # The API's ordering=last_name / -last_name (ties by creation time, same direction).
             models.Index(fields=["last_name", "created_at", "id"], name="lead_last_name_idx"),
+            # The "mine" / "assigned to" lists, newest first.
+            models.Index(fields=["assigned_to", "created_at", "id"], name="lead_assigned_idx"),
             # The dashboard's median over leads reached out in the last quarter.
             models.Index(
                 fields=["reached_out_at"],
@@ -257,3 +277,267 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Resubmission(models.Model):
+    """A second application from the public form under an address already on file.
+
+    The form answers it exactly as it answers a new lead (it never reveals whether an
+    address applied); the worker records it here, with its own resume beside the first.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="resubmissions")
+    resume = models.FileField(upload_to=resume_upload_to, max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=100, blank=True, default="")
+    referrer = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="resubmission_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"resubmission of {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ResumeDownload(models.Model):
+    """One download of one of a lead's resumes: who, when, which file, through what."""
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        API = "api", "API"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="resume_downloads")
+    # Null: the lead's first resume; else the resubmission whose resume it was.
+    resubmission = models.ForeignKey(
+        Resubmission, null=True, blank=True, on_delete=models.CASCADE, related_name="downloads"
+    )
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+    via = models.CharField(max_length=10, choices=Via.choices)
+
+    class Meta:
+        ordering = ["downloaded_at", "id"]
+        indexes = [models.Index(fields=["lead", "downloaded_at"], name="resumedownload_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"download of {self.lead_id} at {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class TrappedSubmission(models.Model):
+    """A form submission that filled the honeypot: no lead, but kept (7 days) for review.
+
+    Autofill tools sometimes fill hidden fields, so a real prospect can land here;
+    attorneys can restore one as a lead.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    client_address = models.CharField(max_length=64, blank=True, default="")
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100, blank=True, default="")
+    email = models.CharField(max_length=255, blank=True, default="")
+    resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
+    source = models.CharField(max_length=100, blank=True, default="")
+    referrer = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="trapped_created_idx")]
+
+    def __str__(self) -> str:
+        return f"trapped submission at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AssignmentChange(models.Model):
+    """One change of a lead's assignee: from whom, to whom, by whom, when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignment_changes")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Null: the system (LEAD_AUTO_ASSIGN on intake).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["lead", "changed_at"], name="assignment_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"assignment of {self.lead_id} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+NOTE_MAX_CHARS = 5000
+
+
+class Note(models.Model):
+    """An attorney's plain-text note on a lead; only its author could ever change it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=NOTE_MAX_CHARS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"note on {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookEndpoint(models.Model):
+    """A subscription: the worker POSTs each named event, signed with `secret`, to `url`."""
+
+    class Event(models.TextChoices):
+        LEAD_CREATED = "lead.created", "lead.created"
+        LEAD_RESUBMITTED = "lead.resubmitted", "lead.resubmitted"
+        LEAD_REACHED_OUT = "lead.reached_out", "lead.reached_out"
+        LEAD_ASSIGNED = "lead.assigned", "lead.assigned"
+        LEAD_DELETED = "lead.deleted", "lead.deleted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryQuerySet(models.QuerySet):
+    """The delivery repository: what is waiting, what failed, what one lead was sent."""
+
+    def with_status(self, status: str) -> "DeliveryQuerySet":
+        """Deliveries in this status."""
+        return self.filter(status=status)
+
+    def failed_since(self, moment) -> "DeliveryQuerySet":
+        """Deliveries that failed and were last tried at or after `moment` (delivery_status_idx)."""
+        return self.with_status(Delivery.Status.FAILED).filter(updated_at__gte=moment)
+
+    def oldest_queued(self) -> "Delivery | None":
+        """The delivery that has waited longest for its first or next attempt, or None."""
+        return self.with_status(Delivery.Status.QUEUED).order_by("created_at", "id").first()
+
+    def emails_to(self, address: str, *, since) -> "DeliveryQuerySet":
+        """Emails queued or sent to `address` (any letter case) since `moment`
+        (index delivery_email_recipient_idx)."""
+        return (
+            self.filter(channel=Delivery.Channel.EMAIL, created_at__gte=since)
+            .exclude(status=Delivery.Status.FAILED)
+            .alias(recipient_lower=Lower("recipient"))
+            .filter(recipient_lower=Lower(Value(address, output_field=models.CharField())))
+        )
+
+    def claim(self, pk, *, stale_after: timedelta) -> "Delivery | None":
+        """Take the queued delivery `pk` for one attempt, or None when another worker holds
+        it (a claim older than `stale_after` belongs to a worker that died) or it is done.
+
+        One UPDATE decides, so of two racing workers exactly one sends.
+        """
+        now = timezone.now()
+        taken = (
+            self.filter(pk=pk, status=Delivery.Status.QUEUED)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - stale_after))
+            .update(claimed_at=now)
+        )
+        return self.select_related("lead", "endpoint").filter(pk=pk).first() if taken else None
+
+
+class Delivery(models.Model):
+    """One email or webhook call and what became of it, for people to see."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation to the prospect"
+        RESUBMISSION_CONFIRMATION = "resubmission_confirmation", "Received-again email to the prospect"
+        NOTIFICATION = "notification", "New-lead notification"
+        RESUBMISSION_NOTIFICATION = "resubmission_notification", "Resubmission notification"
+        ASSIGNMENT = "assignment", "Assignment email"
+        LEAD_CREATED = "lead.created", "Webhook lead.created"
+        LEAD_RESUBMITTED = "lead.resubmitted", "Webhook lead.resubmitted"
+        LEAD_REACHED_OUT = "lead.reached_out", "Webhook lead.reached_out"
+        LEAD_ASSIGNED = "lead.assigned", "Webhook lead.assigned"
+        LEAD_DELETED = "lead.deleted", "Webhook lead.deleted"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # An email address or a webhook URL; empty when there was nobody to send to.
+    recipient = models.CharField(max_length=2000, blank=True, default="")
+    # Deliveries go with their lead (a prospect's erasure leaves none behind), except
+    # lead.deleted webhook calls, which outlive it and carry only its id.
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    # The answer's status: an HTTP status for webhooks, the SMTP reply code for emails.
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    # What the attempt needs beyond the lead: ids for emails, the signed body for webhooks.
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker that is attempting it now (see DeliveryQuerySet.claim).
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            # The admin's list, newest first.
+            models.Index(fields=["created_at", "id"], name="delivery_created_idx"),
+            # The admin's status filter, check_deliveries and the dashboard figures.
+            models.Index(fields=["status", "created_at"], name="delivery_status_idx"),
+            models.Index(fields=["status", "updated_at"], name="delivery_status_updated_idx"),
+            # A lead's own deliveries (lead page, timeline, API ?lead=).
+            models.Index(fields=["lead", "created_at"], name="delivery_lead_idx"),
+            # PROSPECT_EMAILS_PER_DAY: emails to one address in the last day.
+            models.Index(
+                Lower("recipient"),
+                "created_at",
+                name="delivery_email_recipient_idx",
+                condition=Q(channel="email"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient or 'nobody'}"

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
-ATTORNEY_PERMISSIONS = ["view_lead", "change_lead", "view_statuschange"]
+ATTORNEY_PERMISSIONS = ["view_lead", "change_lead", "view_statuschange", "view_delivery", "change_delivery"]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
