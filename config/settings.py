@@ -56,9 +56,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
     "accounts",
+    # Before django_tasks_db: leads' db_worker command (survives outages) replaces the library's.
     "leads",
+    "django_tasks_db",
 ]
 
 # --- Middleware ---------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def mailer_from_url(url: str, timeout: int) -> dict:
 # Django 6.1's MAILERS (the EMAIL_HOST/EMAIL_PORT family is deprecated).
 MAILERS = {
     "default": mailer_from_url(
-        env.str("EMAIL_URL", default="consolemail://"), env.int("EMAIL_TIMEOUT", default=10)
+        env.str("EMAIL_URL", default="") or "consolemail://", env.int("EMAIL_TIMEOUT", default=10)
     )
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Intake <intake@localhost>")
@@ -258,7 +259,15 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=3600)
 
+# At most this many emails a day (24 hours) to one prospect's address.
+PROSPECT_EMAILS_PER_DAY = env.int("PROSPECT_EMAILS_PER_DAY", default=3)
+# The firm's name on the public pages, the admin and the emails.
+FIRM_NAME = env.str("FIRM_NAME", default="Client intake")
+
 # --- Background tasks ---------------------------------------------------------------------
+# A task (or a delivery attempt) still running after this many seconds belongs to a worker
+# that died: the worker runs it again. Keep it well above the longest task (SMTP timeout).
+TASK_STALE_SECONDS = env.int("TASK_STALE_SECONDS", default=600)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -304,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two models have a `status`: name their enums after them.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "DeliveryStatusEnum": "leads.models.Delivery.Status",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""The intake emails: built from templates by one helper, sent through the default mailer.
+"""The emails: built from templates by one helper, one recipient each, sent by the worker.
 
 Each email `<name>` has three templates in templates/emails/: `<name>_subject.txt`,
 `<name>_body.txt` and `<name>_body.html`. The HTML body is autoescaped like any page; the
-subject is collapsed onto one line, so nothing a prospect types can add a header.
+subject is collapsed onto one line, so nothing a prospect types can add a header. Emails to
+a prospect never repeat what was typed into the form: the address was typed by whoever
+submitted it, so the firm's mail must not carry their words to it.
 """
 
-import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -14,11 +16,19 @@ from django.urls import reverse
 
 from accounts.models import User
 
-from .models import Lead
-
-logger = logging.getLogger(__name__)
+from .deliveries import DeliveryFailed
+from .models import Delivery, Lead, Resubmission
 
 SUBJECT_MAX_CHARS = 200
+TEMPLATES = {
+    Delivery.Kind.CONFIRMATION: "lead_confirmation",
+    Delivery.Kind.RESUBMISSION_CONFIRMATION: "lead_received_again",
+    Delivery.Kind.NOTIFICATION: "lead_notification",
+    Delivery.Kind.RESUBMISSION_NOTIFICATION: "lead_resubmitted",
+    Delivery.Kind.ASSIGNMENT: "lead_assigned",
+}
+# Emails to attorneys about a lead: a reply goes to the prospect.
+ATTORNEY_KINDS = (Delivery.Kind.NOTIFICATION, Delivery.Kind.RESUBMISSION_NOTIFICATION)
 
 
 def attorney_recipients() -> list[str]:
@@ -45,24 +55,58 @@ def admin_url(lead: Lead) -> str:
     return settings.SITE_URL + reverse("admin:leads_lead_change", args=[lead.pk])
 
 
-def send_lead_confirmation(lead: Lead) -> int:
-    """Tell the prospect their application arrived. Returns how many messages were sent."""
-    message = build_email("lead_confirmation", {"lead": lead}, to=[lead.email])
-    return message.send()
+def context_for(delivery: Delivery) -> dict:
+    """What the delivery's templates show: the lead, its admin link, the resubmission."""
+    lead = delivery.lead
+    context = {"lead": lead, "admin_url": admin_url(lead), "firm_name": settings.FIRM_NAME}
+    if resubmission_id := delivery.payload.get("resubmission"):
+        context["resubmission"] = Resubmission.objects.filter(pk=resubmission_id).first()
+    if delivery.kind == Delivery.Kind.ASSIGNMENT:
+        context["assigned_by"] = delivery.payload.get("assigned_by") or "the system"
+    return context
 
 
-def send_lead_notification(lead: Lead) -> int:
-    """Tell the attorneys about a new lead, with a link to it in the admin."""
-    recipients = attorney_recipients()
-    if not recipients:
-        logger.warning("No attorney to notify about lead %s (set ATTORNEY_NOTIFY_EMAILS).", lead.pk)
-        return 0
-    context = {"lead": lead, "admin_url": admin_url(lead)}
-    message = build_email("lead_notification", context, to=recipients, reply_to=[lead.email])
-    return message.send()
+def is_console_mailer() -> bool:
+    """True when emails would only be printed (EMAIL_URL unset or consolemail://)."""
+    return settings.MAILERS["default"]["BACKEND"].endswith("console.EmailBackend")
 
 
-SENDERS = {
-    "lead_confirmation": send_lead_confirmation,
-    "lead_notification": send_lead_notification,
-}
+def send(delivery: Delivery) -> int:
+    """Send one email delivery to its one recipient; returns the SMTP reply code.
+
+    Raises DeliveryFailed: permanent for a 5xx refusal of the recipient or the message,
+    temporary for everything a mail server being away looks like.
+    """
+    if is_console_mailer() and not settings.DEBUG:
+        # Printing would put prospects' names and addresses in the logs.
+        raise DeliveryFailed(
+            "Not sent: no mail server is configured (set EMAIL_URL); "
+            "with DEBUG off emails are never printed.",
+            permanent=True,
+        )
+    reply_to = [delivery.lead.email] if delivery.kind in ATTORNEY_KINDS else None
+    message = build_email(
+        TEMPLATES[delivery.kind], context_for(delivery), to=[delivery.recipient], reply_to=reply_to
+    )
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, answer = next(iter(exc.recipients.values()))
+        raise DeliveryFailed(smtp_answer(code, answer), permanent=code >= 500, status_code=code) from exc
+    except smtplib.SMTPDataError as exc:
+        raise DeliveryFailed(
+            smtp_answer(exc.smtp_code, exc.smtp_error),
+            permanent=exc.smtp_code >= 500,
+            status_code=exc.smtp_code,
+        ) from exc
+    except smtplib.SMTPResponseException as exc:  # sender refused, authentication, 4xx
+        raise DeliveryFailed(smtp_answer(exc.smtp_code, exc.smtp_error), status_code=exc.smtp_code) from exc
+    except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timed out, disconnected
+        raise DeliveryFailed(f"Mail server unreachable: {type(exc).__name__}: {exc}") from exc
+    return 250
+
+
+def smtp_answer(code: int, answer: bytes | str) -> str:
+    """The server's reply as people read it: '550 5.1.1 No such user'."""
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {' '.join(text.split())}"

@@ -2,11 +2,8 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from .models import Lead
-from .services import DUPLICATE_EMAIL_MESSAGE
 from .validators import clean_referrer, clean_source, validate_plain_text, validate_resume
 
 HONEYPOT_FIELD = "website"
@@ -78,13 +75,6 @@ class IntakeForm(forms.Form):
 
     def clean_referrer(self) -> str:
         return clean_referrer(self.cleaned_data["referrer"])
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        # Early, friendly answer; the unique constraint still decides races (submit_lead).
-        if Lead.objects.by_email(email) is not None:
-            raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate")
-        return email
 
     def clean_resume(self):
         resume = self.cleaned_data["resume"]

@@ -1,4 +1,9 @@
-"""The business actions. Every interface (form, admin, API, commands) calls these."""
+"""The business actions. Every interface (form, admin, API, commands) calls these.
+
+Each action is one transaction; whatever must follow it in the outside world (emails,
+webhook calls, text extraction, file removal) is queued as a task inside that transaction,
+so it commits or rolls back with the change (the database task backend is the outbox).
+"""
 
 from functools import partial
 
@@ -6,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from .models import Lead, LeadQuerySet
-from .tasks import enqueue_new_lead_emails
+from . import tasks
+from .models import Delivery, DeliveryQuerySet, Lead, LeadQuerySet
 from .validators import validate_resume
 
-DUPLICATE_EMAIL_MESSAGE = "We already have an application with this email address."
+DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
 # Files under this prefix are shared by several leads (seed_leads' sample resume);
 # uploads are stored under resumes/ with a name of their own.
@@ -25,15 +30,18 @@ def submit_lead(
     resume: UploadedFile,
     source: str = "",
     referrer: str = "",
+    resubmit_duplicates: bool = False,
 ) -> Lead:
-    """Store the resume, save the lead as PENDING and, after commit, enqueue both emails.
+    """Store the resume and save the lead as PENDING, with ONE task queued in the same
+    transaction that fans out to its emails and the rest in the worker.
 
-    Raises ValidationError({field: [...]}) for a bad resume or an email already on file
-    (also when a concurrent submission wins the race); the stored file is removed then.
+    An email already on file (any letter case, concurrent submissions included) raises
+    ValidationError on `email` and stores nothing — unless `resubmit_duplicates` (the
+    public form): then the submission is recorded on the existing lead as a resubmission
+    by the worker, and the caller cannot tell the two cases apart. Both cases run the same
+    two statements, so neither the answer nor its timing says whether an address applied.
     """
     kind = validate_resume(resume)
-    # No duplicate look-up here: the form and the serializer ask first for a friendly
-    # message, and the unique index decides every other case (below), races included.
     lead = Lead(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -43,14 +51,27 @@ def submit_lead(
         referrer=referrer,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
+    application = {
+        "lead_id": str(lead.pk),
+        "email": lead.email,
+        "resume": lead.resume.name,
+        "source": source,
+        "referrer": referrer,
+        "submitted_at": lead.created_at.isoformat(),
+        "resubmit": resubmit_duplicates,
+    }
     try:
         with transaction.atomic():
-            lead.save(force_insert=True)
-            # robust: the lead is committed by then; a queue hiccup is logged, never a 500.
-            transaction.on_commit(partial(enqueue_new_lead_emails, str(lead.pk)), robust=True)
+            if resubmit_duplicates:
+                # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
+                # worker finds the lead by its email and records the resubmission.
+                Lead.objects.bulk_create([lead], ignore_conflicts=True)
+            else:
+                lead.save(force_insert=True)
+            tasks.process_application.enqueue(application)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
-        if Lead.objects.by_email(email) is not None:
+        if Lead.objects.by_email(lead.email) is not None:
             raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]}, code="duplicate") from exc
         raise
     except BaseException:
@@ -59,23 +80,15 @@ def submit_lead(
     return lead
 
 
-def reach_out(*, lead: Lead, by) -> Lead:
-    """Mark one lead REACHED_OUT (idempotent); the first time and attorney are kept."""
-    return Lead.objects.mark_reached_out(lead, by=by)
+def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
+    """Move `leads` to `status` through the recorded transitions (the first reach-out's time
+    and attorney are kept); returns how many changed.
 
-
-def reach_out_many(*, leads: LeadQuerySet, by) -> int:
-    """Mark every PENDING lead of `leads` REACHED_OUT; returns how many changed."""
-    return leads.mark_all_reached_out(by=by)
-
-
-def change_status(*, lead: Lead, status: str, by) -> Lead:
-    """Move a lead to `status` through the recorded transitions."""
-    if status == Lead.Status.REACHED_OUT:
-        return Lead.objects.mark_reached_out(lead, by=by)
-    if status == Lead.Status.PENDING:
-        return Lead.objects.mark_pending(lead, by=by)
-    raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    The one path for every status change: admin action and page, API PATCH and reach-out.
+    """
+    if status not in Lead.Status.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    return len(leads.move_to(status, by=by))
 
 
 def update_lead(
@@ -103,7 +116,8 @@ def update_lead(
             except IntegrityError as exc:
                 raise ValidationError({"email": [EMAIL_TAKEN_MESSAGE]}, code="duplicate") from exc
         if status is not None:
-            lead = change_status(lead=lead, status=status, by=by)
+            change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
+            lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
     return lead
 
 
@@ -125,6 +139,20 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         storage = Lead._meta.get_field("resume").storage
         transaction.on_commit(partial(_delete_files, storage, sorted(names)))
     return per_model.get(Lead._meta.label, 0)
+
+
+def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
+    """Queue failed deliveries for a fresh round of attempts; returns how many."""
+    with transaction.atomic():
+        ids = list(
+            deliveries.with_status(Delivery.Status.FAILED).select_for_update().values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.QUEUED, attempts=0, next_attempt_at=None, claimed_at=None
+        )
+        for pk in ids:
+            tasks.send_delivery.enqueue(str(pk))
+    return len(ids)
 
 
 def _delete_files(storage, names: list[str]) -> None:

@@ -34,7 +34,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         return see_other(reverse("leads:thanks"))
     if form.is_valid():
         try:
-            services.submit_lead(**form.cleaned_data)
+            # A known address is recorded as a resubmission by the worker: the answer is the
+            # same 303 either way, so nobody learns from it whether an address applied.
+            services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads import services
-from leads.models import Lead
+from leads.models import Delivery, Lead
 from leads.validators import validate_plain_text, validate_resume
 
 LEAD_FIELDS = [
@@ -73,12 +73,6 @@ class LeadCreateSerializer(serializers.Serializer):
         help_text="The page that sent the prospect. Read-only once the lead exists.",
     )
 
-    def validate_email(self, value: str) -> str:
-        # An early, friendly answer; the service and the unique index remain the truth.
-        if Lead.objects.by_email(value) is not None:
-            raise serializers.ValidationError(services.DUPLICATE_EMAIL_MESSAGE)
-        return value
-
     def validate_resume(self, value):
         try:
             validate_resume(value)
@@ -131,3 +125,17 @@ VALIDATION_ERROR_SCHEMA = {
     "description": "Each invalid field (or non_field_errors) with its messages.",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One email or webhook call and what became of it."""
+
+    lead = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The lead it was about (null once that lead is deleted)."
+    )
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "kind", "channel", "recipient", "lead", "status", "attempts", "last_error",
+                  "created_at", "sent_at"]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,184 @@
+"""Deliveries: every email and webhook call is a row people can see, and this module makes
+and attempts them.
+
+`queue()` records a delivery and queues its first attempt inside the caller's transaction;
+`refuse()` records one that cannot be attempted at all (nobody to send to, the prospect's
+daily limit), failed at once with the reason. `attempt()` is one try, run by the worker:
+claimed first, so of two racing workers exactly one sends; a temporary fault schedules the
+next try with a capped exponential backoff, a permanent one fails at once, and either way
+the error is kept on the row.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import tasks
+from .models import Delivery, Lead, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+# The kinds that go to a prospect's address, counted against PROSPECT_EMAILS_PER_DAY.
+PROSPECT_KINDS = (Delivery.Kind.CONFIRMATION, Delivery.Kind.RESUBMISSION_CONFIRMATION)
+
+
+class DeliveryFailed(Exception):
+    """An attempt failed. `permanent`: trying again cannot help (the recipient was refused)."""
+
+    def __init__(self, message: str, *, permanent: bool = False, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    base_seconds: int
+    max_seconds: int
+
+    def delay(self, attempt: int) -> timedelta:
+        """How long to wait after failed attempt number `attempt` (1-based)."""
+        return timedelta(seconds=min(self.base_seconds * 2 ** (attempt - 1), self.max_seconds))
+
+
+def retry_policy(channel: str) -> RetryPolicy:
+    """The backoff settings of a channel."""
+    return RetryPolicy(
+        settings.EMAIL_MAX_ATTEMPTS, settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS
+    )
+
+
+def senders() -> dict[str, Callable[[Delivery], int | None]]:
+    """channel -> the function that makes one attempt and returns the answer's status code."""
+    from . import emails  # imports this module for DeliveryFailed
+
+    return {Delivery.Channel.EMAIL: emails.send}
+
+
+def stale_after() -> timedelta:
+    """How long an attempt may be under way before its worker is taken for dead."""
+    return timedelta(seconds=settings.TASK_STALE_SECONDS)
+
+
+def queue(
+    *,
+    kind: str,
+    channel: str,
+    recipient: str,
+    lead: Lead | None,
+    payload: dict | None = None,
+    endpoint: WebhookEndpoint | None = None,
+) -> Delivery:
+    """Record a delivery and queue its first attempt, in the caller's transaction."""
+    delivery = Delivery.objects.create(
+        kind=kind, channel=channel, recipient=recipient, lead=lead, payload=payload or {}, endpoint=endpoint
+    )
+    tasks.send_delivery.enqueue(str(delivery.pk))
+    return delivery
+
+
+def refuse(*, kind: str, channel: str, recipient: str, lead: Lead | None, reason: str) -> Delivery:
+    """Record a delivery that cannot be attempted, failed at once with `reason`."""
+    return Delivery.objects.create(
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        lead=lead,
+        status=Delivery.Status.FAILED,
+        last_error=reason,
+    )
+
+
+def queue_prospect_email(*, lead: Lead, kind: str, payload: dict | None = None) -> Delivery:
+    """An email to the lead's address on file, unless PROSPECT_EMAILS_PER_DAY went there in
+    the last 24 hours (then a failed delivery saying so). The caller holds the lead's row lock,
+    so two fan-outs for one lead cannot both pass the count."""
+    limit = settings.PROSPECT_EMAILS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    sent = Delivery.objects.emails_to(lead.email, since=since).filter(kind__in=PROSPECT_KINDS).count()
+    if sent >= limit:
+        reason = (
+            f"Not sent: {sent} emails already went to this address in the last 24 hours "
+            f"(PROSPECT_EMAILS_PER_DAY={limit})."
+        )
+        return refuse(
+            kind=kind, channel=Delivery.Channel.EMAIL, recipient=lead.email, lead=lead, reason=reason
+        )
+    return queue(kind=kind, channel=Delivery.Channel.EMAIL, recipient=lead.email, lead=lead, payload=payload)
+
+
+def attempt(delivery_id: str) -> str:
+    """Claim the delivery, try it once, record the outcome; returns what happened."""
+    delivery = Delivery.objects.claim(delivery_id, stale_after=stale_after())
+    if delivery is None:
+        held_since = (
+            Delivery.objects.with_status(Delivery.Status.QUEUED)
+            .filter(pk=delivery_id)
+            .values_list("claimed_at", flat=True)
+            .first()
+        )
+        if held_since is None:
+            return "done"  # sent or failed already, or deleted with its lead
+        # Another attempt holds it: look again once its claim would count as stale, so a
+        # delivery never waits forever on an attempt whose worker died.
+        tasks.send_delivery.using(run_after=held_since + stale_after() + timedelta(seconds=1)).enqueue(
+            delivery_id
+        )
+        return "held"
+    try:
+        status_code = senders()[delivery.channel](delivery)
+    except DeliveryFailed as failure:
+        return _record_failure(delivery, failure)
+    except Exception as exc:
+        # A fault of ours, not the recipient's: kept on the row (its type only, so no
+        # prospect's data reaches the log) and retried like a temporary fault.
+        logger.exception("Delivery %s (%s) raised %s", delivery.pk, delivery.kind, type(exc).__name__)
+        return _record_failure(delivery, DeliveryFailed(f"Internal error: {type(exc).__name__}: {exc}"))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENT,
+        attempts=F("attempts") + 1,
+        last_error="",
+        last_status_code=status_code,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        claimed_at=None,
+        updated_at=timezone.now(),
+    )
+    return "sent"
+
+
+def _record_failure(delivery: Delivery, failure: DeliveryFailed) -> str:
+    policy = retry_policy(delivery.channel)
+    attempts = delivery.attempts + 1
+    final = failure.permanent or attempts >= policy.max_attempts
+    now = timezone.now()
+    next_at = None if final else now + policy.delay(attempts)
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
+            attempts=attempts,
+            last_error=failure.message[:2000],
+            last_status_code=failure.status_code,
+            next_attempt_at=next_at,
+            claimed_at=None,
+            updated_at=now,
+        )
+        if not final:
+            tasks.send_delivery.using(run_after=next_at).enqueue(str(delivery.pk))
+    logger.warning(
+        "Delivery %s (%s) attempt %d of %d failed%s",
+        delivery.pk,
+        delivery.kind,
+        attempts,
+        policy.max_attempts,
+        "" if final else f"; next attempt in {int((next_at - now).total_seconds())} s",
+    )
+    return "failed" if final else "retry"
