@@ -5,12 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import MeView, ObtainTokenView
 from config.api_docs import SchemaView, SwaggerView
-from leads.api.views import LeadViewSet
+from leads.api.views import DeliveryViewSet, LeadViewSet
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("leads", LeadViewSet, basename="lead")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),

@@ -10,19 +10,24 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from . import services
+from . import (
+    delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
+    services,
+)
 from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
 from .insight import funnel
-from .models import Lead, StatusChange
+from .models import Delivery, Lead, StatusChange
 
 
 def status_css(status: str) -> str:
@@ -96,8 +101,10 @@ class LeadAdmin(admin.ModelAdmin):
         (None, {"fields": ["first_name", "last_name", "email", "status", "resume_link"]}),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
         ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
+        ("Emails and webhook calls", {"fields": ["deliveries_table"]}),
     ]
     readonly_fields = [
+        "deliveries_table",
         "resume_link",
         "reached_out_at",
         "reached_out_by",
@@ -132,6 +139,24 @@ class LeadAdmin(admin.ModelAdmin):
         url = reverse(f"{self.admin_site.name}:leads_lead_resume", args=[lead.pk])
         return format_html('<a class="lead-resume-link" href="{}">Download resume</a>', url)
 
+    @admin.display(description="deliveries")
+    def deliveries_table(self, lead: Lead) -> str:
+        """The lead's newest deliveries, with a link to all of them in the delivery list."""
+        if not lead.pk:
+            return "—"
+        shown = list(lead.deliveries.order_by("-created_at", "-id")[: self.DELIVERIES_SHOWN + 1])
+        changelist = reverse(f"{self.admin_site.name}:leads_delivery_changelist")
+        return render_to_string(
+            "admin/leads/lead/deliveries.html",
+            {
+                "deliveries": shown[: self.DELIVERIES_SHOWN],
+                "more": len(shown) > self.DELIVERIES_SHOWN,
+                "all_url": f"{changelist}?lead__id__exact={lead.pk}",
+            },
+        )
+
+    DELIVERIES_SHOWN = 20
+
     # --- searching: the named read, once per word ---------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
@@ -146,7 +171,7 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected leads as reached out", permissions=["change"])
     def mark_reached_out(self, request, queryset):
         selected = queryset.count()
-        changed = services.reach_out_many(leads=queryset, by=request.user)
+        changed = services.change_status(leads=queryset, status=Lead.Status.REACHED_OUT, by=request.user)
         already = selected - changed
         done = ngettext("%(n)d lead marked as reached out", "%(n)d leads marked as reached out", changed)
         skipped = ngettext("%(n)d was already reached out.", "%(n)d were already reached out.", already)
@@ -223,6 +248,11 @@ class LeadAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "Intake funnel",
             "funnel": funnel(),
+            "deliveries": {
+                "failed_7d": Delivery.objects.failed_since(timezone.now() - timedelta(days=7)).count(),
+                "oldest_queued": Delivery.objects.oldest_queued(),
+                "changelist_url": reverse(f"{self.admin_site.name}:leads_delivery_changelist"),
+            },
             "changelist_url": changelist_url,
             "media": self.media,
         }

@@ -9,9 +9,11 @@ class LeadsConfig(AppConfig):
         from django.conf import settings
         from django.core import checks
 
+        from .checks import check_someone_is_notified
         from .ratelimit import check_intake_rate
 
         checks.register(check_intake_rate)
+        checks.register(check_someone_is_notified, checks.Tags.mail, deploy=True)
 
         if settings.LOG_SQL:
             from django.db.backends.signals import connection_created

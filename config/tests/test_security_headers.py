@@ -66,8 +66,8 @@ def test_cookies_are_secure_and_the_session_cookie_is_http_only(client, producti
     assert response.cookies["csrftoken"]["secure"] is True
 
 
-def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
-    env = {
+def production_env(tmp_path) -> dict:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -76,14 +76,40 @@ def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
         "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     }
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+
+def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
+    env = production_env(tmp_path)
+    manage(env, "migrate", "--no-input", "-v", "0").check_returncode()
+    manage(
+        env, "create_attorney", "alice", "alice@firm.example", "--password", "a-long-passphrase-1"
+    ).check_returncode()
+
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_when_nobody_would_be_notified_of_new_leads(tmp_path):
+    env = production_env(tmp_path)
+    manage(env, "migrate", "--no-input", "-v", "0").check_returncode()
+
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 1
+    assert "leads.W011" in result.stderr and "Nobody receives new-lead notifications" in result.stderr
+
+
+def test_the_deploy_check_fails_when_emails_would_only_be_printed(tmp_path):
+    env = {**production_env(tmp_path), "EMAIL_URL": "", "ATTORNEY_NOTIFY_EMAILS": "desk@firm.example"}
+
+    result = manage(env, "check", "--deploy")
+
+    assert result.returncode == 1
+    assert "mail.E001" in result.stderr

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
-from leads.models import Lead
+from leads.models import Delivery, Lead
 
 
 class UTCDateTimeField(IsoDateTimeField):
@@ -76,3 +76,14 @@ class LeadFilter(filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+
+class DeliveryFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(
+        choices=Delivery.Status.choices, help_text="Only deliveries in this status."
+    )
+    lead = filters.UUIDFilter(field_name="lead", help_text="Only deliveries about this lead (its id).")
+
+    class Meta:
+        model = Delivery
+        fields = ["status", "lead"]

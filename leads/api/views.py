@@ -12,14 +12,15 @@ from rest_framework.response import Response
 from leads import services
 from leads.downloads import resume_response
 from leads.insight import lead_stats
-from leads.models import Lead
+from leads.models import Delivery, Lead
 from leads.validators import CONTENT_TYPES
 
-from .filters import LeadFilter
+from .filters import DeliveryFilter, LeadFilter
 from .pagination import LeadPagination
 from .permissions import ChangePermission, ModelPermissions
 from .serializers import (
     VALIDATION_ERROR_SCHEMA,
+    DeliverySerializer,
     ErrorSerializer,
     LeadCreateSerializer,
     LeadSerializer,
@@ -124,7 +125,11 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"], url_path="reach-out", permission_classes=[ChangePermission])
     def reach_out(self, request, pk=None):
-        lead = services.reach_out(lead=self.get_object(), by=request.user)
+        lead = self.get_object()
+        services.change_status(
+            leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
+        )
+        lead.refresh_from_db()
         return Response(self._render(lead))
 
     @extend_schema(
@@ -161,3 +166,23 @@ class LeadViewSet(
 
     def _render(self, lead: Lead) -> dict:
         return LeadSerializer(lead, context=self.get_serializer_context()).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List deliveries",
+        description="Every email and webhook call, newest first: queued, sent or failed, with its "
+        "attempts and last error. Needs leads.view_delivery.",
+        responses={200: DeliverySerializer(many=True), **errors(400, 404)},
+    ),
+)
+class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Deliveries: what was sent to whom, and what failed."""
+
+    queryset = Delivery.objects.order_by("-created_at", "-id")
+    serializer_class = DeliverySerializer
+    permission_classes = [ModelPermissions]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DeliveryFilter
+    pagination_class = LeadPagination
+    http_method_names = ["get", "head", "options"]

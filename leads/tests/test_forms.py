@@ -23,16 +23,17 @@ def test_valid_form_yields_exactly_the_arguments_of_submit_lead():
     form = bound_form(source="newsletter", referrer="https://example.org/", website="")
 
     assert form.is_valid(), form.errors
-    assert set(form.cleaned_data) == set(inspect.signature(services.submit_lead).parameters)
+    parameters = set(inspect.signature(services.submit_lead).parameters) - {"resubmit_duplicates"}
+    assert set(form.cleaned_data) == parameters
 
 
-def test_email_on_file_in_another_letter_case_is_an_error_on_the_email_field():
+def test_an_email_on_file_is_not_an_error_of_the_form():
+    # The form never says whether an address applied; a known one becomes a resubmission.
     LeadFactory(email="jane@example.com")
 
     form = bound_form(email="JANE@Example.COM")
 
-    assert not form.is_valid()
-    assert form.errors["email"] == [services.DUPLICATE_EMAIL_MESSAGE]
+    assert form.is_valid(), form.errors
 
 
 def test_missing_fields_get_their_own_messages():

@@ -72,21 +72,23 @@ def test_bad_resume_is_refused_and_nothing_is_stored(settings):
     assert stored_files(settings) == []
 
 
-def test_both_emails_are_enqueued_once_the_lead_is_committed(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def test_the_lead_and_one_task_for_the_worker_are_written_together(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         lead = submit()
 
-    queued = DBTaskResult.objects.filter(task_path="leads.tasks.send_lead_email")
-    names = sorted(task.args_kwargs["args"][0] for task in queued)
-    assert names == ["lead_confirmation", "lead_notification"]
-    assert {task.args_kwargs["args"][1] for task in queued} == {str(lead.pk)}
+    # Queued in the lead's own transaction, not after it: no callback waits for the commit.
+    assert callbacks == []
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "leads.tasks.process_application"
+    assert task.args_kwargs["args"][0]["lead_id"] == str(lead.pk)
 
 
-def test_nothing_is_enqueued_before_commit(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+def test_a_lead_whose_transaction_rolls_back_leaves_no_task(settings):
+    with pytest.raises(RuntimeError), transaction.atomic():
         submit()
+        raise RuntimeError("the caller's transaction fails after the INSERTs")
 
-    assert len(callbacks) == 1
+    assert Lead.objects.count() == 0
     assert DBTaskResult.objects.count() == 0
 
 

@@ -34,18 +34,12 @@ def test_create_saves_a_pending_lead_and_answers_201_with_it(integration_client,
 
 
 @pytest.mark.django_db
-def test_create_enqueues_the_intake_emails_after_commit(
-    integration_client, pdf, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        integration_client.post(URL, form(pdf), format="multipart")
+def test_create_queues_one_task_for_the_worker_with_the_lead(integration_client, pdf):
+    integration_client.post(URL, form(pdf), format="multipart")
 
-    lead_id = str(Lead.objects.get().pk)
-    queued = DBTaskResult.objects.filter(task_path="leads.tasks.send_lead_email")
-    assert sorted(task.args_kwargs["args"] for task in queued) == [
-        ["lead_confirmation", lead_id],
-        ["lead_notification", lead_id],
-    ]
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "leads.tasks.process_application"
+    assert task.args_kwargs["args"][0]["lead_id"] == str(Lead.objects.get().pk)
 
 
 @pytest.mark.django_db
@@ -65,7 +59,7 @@ def test_create_with_an_email_on_file_in_another_case_is_a_400_on_email(integrat
     response = integration_client.post(URL, form(pdf, email="ADA@Example.com"), format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["We already have an application with this email address."]}
+    assert response.json() == {"email": ["A lead with this email address already exists."]}
     assert Lead.objects.count() == 1
 
 
