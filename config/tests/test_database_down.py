@@ -9,79 +9,14 @@ import json
 import os
 import re
 import secrets
-import shutil
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from config.testing import free_port, gunicorn
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def as_postgres(*command: str) -> list[str]:
-    """initdb refuses to run as root: run the cluster as the postgres user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
-
-
-class ThrowawayCluster:
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="leads-pg-"))
-        self.data = self.dir / "data"
-        self.port = free_port()
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        subprocess.run(
-            as_postgres(
-                str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
-            ),
-            check=True,
-            capture_output=True,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            as_postgres(
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-o",
-                options,
-                "-w",
-                "-l",
-                str(self.dir / "log"),
-                "start",
-            ),
-            check=True,
-            capture_output=True,
-        )
-
-    def stop(self) -> None:
-        subprocess.run(
-            as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"),
-            check=True,
-            capture_output=True,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def remove(self) -> None:
-        subprocess.run(
-            as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
-            capture_output=True,
-        )
-        shutil.rmtree(self.dir, ignore_errors=True)
+from config.testing import PG_BIN, ThrowawayCluster, gunicorn
 
 
 @pytest.fixture(scope="module")
