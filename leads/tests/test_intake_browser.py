@@ -71,16 +71,14 @@ def test_file_that_is_not_a_document_is_refused_and_the_field_focused(page, live
     assert Lead.objects.count() == 0
 
 
-def test_duplicate_email_is_refused_beside_the_email_field(page, live_server):
+def test_an_address_on_file_gets_the_same_thanks_page_as_a_new_one(page, live_server):
     LeadFactory(email="jane@example.com")
     page.goto(live_server.url + "/")
     fill(page, email="JANE@example.com")
     page.get_by_role("button", name="Send application").click()
 
-    page.wait_for_load_state()
-    assert "already have an application" in page.locator("#id_email_error").inner_text()
-    assert page.evaluate("document.activeElement.id") == "id_email"
-    assert page.get_by_label("Email address").input_value() == "JANE@example.com"
+    page.wait_for_url(live_server.url + "/thanks/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you, we have your application"
     assert Lead.objects.count() == 1
 
 

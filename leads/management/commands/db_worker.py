@@ -30,6 +30,7 @@ from config.faults import DATABASE_ERRORS
 
 logger = logging.getLogger("leads.worker")
 
+DATABASE_ERROR_PATHS = {f"{error.__module__}.{error.__qualname__}" for error in DATABASE_ERRORS}
 OUTAGE_BACKOFF_START = 0.5
 OUTAGE_BACKOFF_MAX = 10.0
 
@@ -42,8 +43,12 @@ class ResilientWorker(db_worker.Worker):
         outage_since: float | None = None
         backoff = OUTAGE_BACKOFF_START
         next_stale_check = 0.0
+        interrupted = None  # the task this worker was running when the database went away
         while self.running:
             try:
+                if interrupted is not None:
+                    self.requeue(interrupted)
+                    interrupted = None
                 if time.monotonic() >= next_stale_check:
                     self.requeue_stale_tasks()
                     next_stale_check = time.monotonic() + stale_check_interval()
@@ -56,9 +61,9 @@ class ResilientWorker(db_worker.Worker):
                     )
                     outage_since, backoff = None, OUTAGE_BACKOFF_START
                 if task_result is not None:
-                    # A task whose outcome cannot be recorded (the database went away while
-                    # it ran) stays RUNNING and is handed out again by requeue_stale_tasks().
+                    interrupted = task_result.id
                     self.run_task(task_result)
+                    interrupted = None
             except DATABASE_ERRORS as exc:
                 if outage_since is None:
                     outage_since = time.monotonic()
@@ -100,6 +105,28 @@ class ResilientWorker(db_worker.Worker):
                 return None, False
             raise
         return task_result, True
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        super().run_task(db_task_result)
+        # A task that failed because the database went away mid-run (its transaction rolled
+        # back) is not a failure of the task: it runs again, a little later.
+        if (
+            db_task_result.status == TaskResultStatus.FAILED
+            and db_task_result.exception_class_path in DATABASE_ERROR_PATHS
+        ):
+            db_task_result.status = TaskResultStatus.READY
+            db_task_result.run_after = timezone.now() + timedelta(seconds=OUTAGE_BACKOFF_MAX)
+            db_task_result.save(update_fields=["status", "run_after"])
+            logger.warning("Task %s lost the database mid-run; it will run again.", db_task_result.id)
+
+    def requeue(self, task_id) -> None:
+        """READY again: the task whose outcome could not be recorded during an outage (its
+        transaction rolled back; a delivery it was sending keeps its claim, so it is not
+        sent twice)."""
+        if DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY
+        ):
+            logger.warning("Task %s was interrupted by the outage; it will run again.", task_id)
 
     def requeue_stale_tasks(self) -> int:
         """READY again: tasks RUNNING for longer than TASK_STALE_SECONDS (their worker died)."""
