@@ -23,7 +23,7 @@ LOGIN_URL = "/admin/login/"
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
+def server(django_db_setup, tmp_path_factory):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "accounts.tests.served_settings",
