@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.tests.factories import AttorneyFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -94,8 +94,8 @@ def api_client():
 def token_client(user) -> APIClient:
     """An API client that authenticates with `user`'s token, as an integration does."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = services.issue_token(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

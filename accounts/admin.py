@@ -1,11 +1,44 @@
-"""Users in the admin: superusers only. Attorneys work leads; they never manage accounts."""
+"""Accounts in the admin. Superusers only: users, sign-in attempts and lockouts, authenticator
+devices. Every staff user: their own API tokens (superusers: everyone's) and the sign-in form."""
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
-from .models import User
+from . import services
+from .forms import AdminLoginForm, IssueTokenForm
+from .models import ApiToken, User
+
+# Username, password and, for users who enrolled an authenticator, its code.
+admin.site.login_form = AdminLoginForm
+
+
+class SuperusersOnly:
+    """Whoever sees this can harm every account (grant permissions, read who signed in from
+    where), so only active superusers may, whatever permissions a staff account was given."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -33,7 +66,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SuperusersOnly, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["username", "email", "full_name", "is_active", "is_staff", "is_superuser", "date_joined"]
@@ -57,19 +90,92 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
-    # Whoever manages accounts can grant any permission, so only superusers may, whatever
-    # user permissions a staff account was given.
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SuperusersOnly, AxesAccessAttemptAdmin):
+    """Failed sign-ins per (username, address); deleting one clears its lockout at once."""
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SuperusersOnly, AxesAccessLogAdmin):
+    """Successful admin sign-ins and sign-outs."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(TOTPDevice)  # django-otp's shows every user's device, and its key
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(SuperusersOnly, admin.ModelAdmin):
+    """Authenticator devices: a superuser removes one for a user who lost theirs."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # users enrol themselves on the two-factor page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(AuthToken)  # knox's lists digests and issues tokens for anyone
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens, never their keys: superusers see and issue everyone's, other staff their own.
+    A new token's key is shown once, on the page that issued it; deleting a token revokes it."""
+
+    list_display = ["__str__", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "created", "expiry"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def may_manage(self, request, obj=None) -> bool:
+        user = request.user
+        return (
+            user.is_active and user.is_staff and (obj is None or user.is_superuser or obj.user_id == user.pk)
+        )
+
+    def has_module_permission(self, request):
+        return self.may_manage(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_manage(request, obj)
+
+    def has_add_permission(self, request):
+        return self.may_manage(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return self.may_manage(request, obj)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Issue a token and show its key, this once."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IssueTokenForm(request.POST if request.method == "POST" else None, issuer=request.user)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form}
+        context["title"] = "Issue an API token"
+        if form.is_valid():
+            token, key = services.issue_token(user=form.cleaned_data["user"])
+            self.log_addition(request, token, [{"added": {}}])
+            context.update(title="API token issued", token=token, key=key)
+        return TemplateResponse(request, "admin/accounts/apitoken/issue.html", context)

@@ -1,16 +1,15 @@
 """Account endpoints of the API: who am I, and a token for a username and password."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from leads.api.serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
 
+from . import services
 from .models import User
 
 
@@ -49,22 +48,52 @@ class TokenRateThrottle(AnonRateThrottle):
     scope = "token"
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """A username and password in, the user's token out; inactive users are refused."""
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="The 6-digit code from the user's authenticator app; required once they enrolled one.",
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The key: shown only now, stored only as a digest.")
+    expiry = serializers.DateTimeField(allow_null=True, help_text="When it stops working (null: never).")
+
+
+class ObtainTokenView(APIView):
+    """A username, password and (once enrolled) authenticator code in, a new API token out."""
 
     authentication_classes = []
+    permission_classes = [AllowAny]
     throttle_classes = [TokenRateThrottle]
 
     @extend_schema(
         summary="Get an API token",
-        description="Send it as `Authorization: Token <key>`. Rate-limited per client address.",
+        description=(
+            "Send it as `Authorization: Token <key>`. Each call issues a new token, valid for "
+            "API_TOKEN_TTL_DAYS; the key is never shown again. Rate-limited per client address; "
+            "after too many failed sign-ins for a username from one address, that username is "
+            "refused from there for a while (429)."
+        ),
         auth=[],
-        request=AuthTokenSerializer,
+        # One body type: generated clients cannot choose between several.
+        request={"application/json": CredentialsSerializer},
         responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
-            400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Wrong credentials or inactive user."),
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                VALIDATION_ERROR_SCHEMA,
+                description="Wrong credentials or inactive user (non_field_errors); missing or wrong otp.",
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts; see Retry-After."),
         },
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The HttpRequest, not DRF's wrapper: axes marks it, and its middleware answers 429.
+        token, key = services.obtain_token(request=request._request, **serializer.validated_data)
+        return Response(TokenSerializer({"token": key, "expiry": token.expiry}).data)

@@ -1,14 +1,40 @@
 import uuid
 
-from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, Permission, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
+from knox.models import AuthToken, AuthTokenManager
+from knox.settings import CONSTANTS
 
 # The group the data migration creates: view and change leads, read their history.
 ATTORNEYS_GROUP = "Attorneys"
+PERMISSION_SEPARATOR = ","
+
+
+def permission_names(user: str) -> dict[str, Subquery]:
+    """Two subqueries for the outer row's `user` column: its own and its groups' permissions
+    as comma-joined "app_label.codename" names (NULL for none), for User.remember_permissions."""
+
+    def joined(permissions: models.QuerySet, by: str) -> Subquery:
+        # Grouped by the one user the filter leaves, so the subquery is a single row.
+        name = Concat("content_type__app_label", Value("."), "codename", output_field=models.TextField())
+        return Subquery(
+            permissions.order_by()
+            .values(by)
+            .annotate(names=StringAgg(name, Value(PERMISSION_SEPARATOR)))
+            .values("names")
+        )
+
+    return {
+        "own_permission_names": joined(Permission.objects.filter(user=OuterRef(user)), "user"),
+        "group_permission_names": joined(
+            Permission.objects.filter(group__user=OuterRef(user)), "group__user"
+        ),
+    }
 
 
 class UserQuerySet(models.QuerySet):
@@ -19,6 +45,10 @@ class UserQuerySet(models.QuerySet):
     def attorneys(self) -> "UserQuerySet":
         """Active members of the Attorneys group."""
         return self.active().filter(groups__name=ATTORNEYS_GROUP)
+
+    def with_permission_names(self) -> "UserQuerySet":
+        """Users with their own and group permission names in the same query (permission_names)."""
+        return self.annotate(**permission_names("pk"))
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -93,3 +123,51 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.username
+
+    def remember_permissions(self, own: str | None, group: str | None) -> "User":
+        """Fill the caches ModelBackend reads from permission_names' two columns, so permission
+        checks on this user ask the database nothing. Superusers are left alone: Django gives
+        them every permission without asking."""
+        if not self.is_superuser:
+            self._user_perm_cache = set(own.split(PERMISSION_SEPARATOR)) if own else set()
+            self._group_perm_cache = set(group.split(PERMISSION_SEPARATOR)) if group else set()
+            self._perm_cache = self._user_perm_cache | self._group_perm_cache
+        return self
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def matching(self, key: str) -> "ApiTokenQuerySet":
+        """Tokens stored under `key`'s first characters, with their user and the user's
+        permission names (permission_names): authentication in one query."""
+        return (
+            self.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user")
+            .annotate(**permission_names("user_id"))
+        )
+
+    def expired(self) -> "ApiTokenQuerySet":
+        """Tokens past their expiry."""
+        return self.filter(expiry__lte=timezone.now())
+
+
+class ApiTokenManager(AuthTokenManager.from_queryset(ApiTokenQuerySet)):
+    """knox's manager: `create(user=...)` returns the token and its key, which is never stored."""
+
+
+class ApiToken(AuthToken):
+    """An API token: django-rest-knox's table, which holds its SHA-512 digest and its first 15
+    characters (to find it), never the key, which its owner sees once."""
+
+    objects = ApiTokenManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key[:8]}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

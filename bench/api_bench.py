@@ -25,8 +25,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
+from accounts import services  # noqa: E402
 from accounts.models import User  # noqa: E402
 from leads.models import Lead  # noqa: E402
 
@@ -73,8 +73,8 @@ def main() -> None:
     user, _ = User.objects.get_or_create(username="bench", defaults={"email": "bench@example.com"})
     user.is_superuser = True
     user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}", headers={"host": "localhost"})
+    _, key = services.issue_token(user=user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}", headers={"host": "localhost"})
     for url in [
         "/api/v1/leads/",
         "/api/v1/leads/?page_size=100",

@@ -39,15 +39,15 @@ import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from accounts import services
 from accounts.models import User
 from bench.views import CREATE_TABLE
 user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
     username="bench", email="bench@example.com", password="bench-password-1")
-token, _ = Token.objects.get_or_create(user=user)
+_, token = services.issue_token(user=user)  # keys are stored only as digests: a new one per run
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "accounts.authentication.PermissionBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 with connection.cursor() as cursor:
@@ -57,7 +57,7 @@ with connection.cursor() as cursor:
 from leads.models import Lead
 # Leads a previous run created (intake, API create) go, so the table is back to its size.
 Lead.objects.filter(email__regex=r"^(bench|probe|big)\.[0-9a-f.]+@example\.com$").delete()
-print(json.dumps({"token": token.key, "session": session.session_key, "leads": Lead.objects.count()}))
+print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count()}))
 """
 
 # wrk script: JSON summary on stdout; optional multipart POST with a fresh email each time.

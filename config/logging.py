@@ -65,5 +65,8 @@ def logging_config(*, log_format: str, level: str, sql: bool) -> dict:
                 "level": "DEBUG" if sql else "INFO",
                 "propagate": False,
             },
+            # django-axes says at INFO what it does on every sign-in; its warnings (a failed
+            # sign-in, a lockout, with username and address masked) are what operators need.
+            "axes": {"level": "WARNING"},
         },
     }

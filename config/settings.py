@@ -1,6 +1,7 @@
 """Settings for the lead intake product: one module, everything that varies comes from the
 environment (or a `.env` file beside manage.py; the real environment wins)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,10 +53,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     # Before django_tasks_db: leads' db_worker command (survives outages) replaces the library's.
     "leads",
@@ -64,7 +68,10 @@ INSTALLED_APPS = [
 
 # --- Middleware ---------------------------------------------------------------------------
 # RequestIdMiddleware first: every response (redirects, static files, errors) carries
-# X-Request-ID and every log line its id. DatabaseUnavailableMiddleware last: its
+# X-Request-ID and every log line its id. OTPMiddleware after authentication: it tells
+# whether this session passed the second factor (one query, for sessions that did).
+# AxesMiddleware turns a refused sign-in into the lockout page, inside the security and CSP
+# middleware so that page has their headers. DatabaseUnavailableMiddleware last: its
 # process_exception runs first and turns a database outage into a 503, inside the
 # security and CSP middleware so the 503 page has their headers too.
 MIDDLEWARE = [
@@ -75,9 +82,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -145,6 +155,12 @@ AUTH_USER_MODEL = "accounts.User"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Passwords and sessions ---------------------------------------------------------------
+# Axes first: it refuses a locked-out (username, address) before any password is checked.
+# Then ModelBackend's rules, reading a user's own and group permissions in one query.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.authentication.PermissionBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -224,6 +240,54 @@ INTAKE_RATE = env.str("INTAKE_RATE", default="10/minute")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 
+# --- Signing in ---------------------------------------------------------------------------
+# Failed sign-ins (admin and token endpoint together) are counted per (username, client
+# address) in the database (django-axes), so every web process sees the same count. After
+# LOGIN_FAILURE_LIMIT failures, none more than LOGIN_LOCKOUT_MINUTES after the one before,
+# that username is refused from that address until LOGIN_LOCKOUT_MINUTES have passed since
+# the last failure, or a superuser deletes the attempt in the admin. A successful sign-in
+# does not reset the count: someone guessing behind the same office address as the real
+# user would otherwise start afresh each time the user signs in.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be 1 or more.")
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the rate limits define it (leads.ratelimit.client_address), in
+# the form axes' IP column takes.
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+AXES_HANDLER = "accounts.signin.FailureCountingHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# Attempts refused while locked out are not counted, so the lockout ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# accounts/admin.py shows attempts to superusers only.
+AXES_ENABLE_ADMIN = False
+# Log lines name the lockout parameters only, masked (and no start-up banner).
+AXES_VERBOSE = False
+# Never stored with a failed attempt (the password never is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp", "csrfmiddlewaretoken"]
+
+# Second factor (django-otp, TOTP). With STAFF_2FA_REQUIRED, staff who have not enrolled an
+# authenticator reach only the enrolment page (and logout) in the admin.
+STAFF_2FA_REQUIRED = env_flag("STAFF_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = "Client intake"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# API tokens (django-rest-knox): only a digest is stored; the key is shown once. They expire
+# API_TOKEN_TTL_DAYS after they are issued (0: never) and are never extended by use.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+if API_TOKEN_TTL_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be 0 (never expire) or more.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS else None,
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+
 # --- Email --------------------------------------------------------------------------------
 def mailer_from_url(url: str, timeout: int) -> dict:
     """EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, consolemail://, ...) as a MAILERS entry."""
@@ -278,7 +342,7 @@ TASKS = {
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

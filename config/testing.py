@@ -23,14 +23,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def database_url(settings_dict: dict) -> str:
+    """DATABASE_URL for the database these Django connection settings name (the test database)."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict["USER"] + (f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else "")
+    return (
+        f"postgres://{user}@{settings_dict['HOST']}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+
+
 @contextmanager
-def gunicorn(env: dict, *, ready_path: str, output=subprocess.DEVNULL) -> Iterator[str]:
-    """Run gunicorn (gunicorn.conf.py, one worker) on a free port until the block ends.
+def gunicorn(env: dict, *, ready_path: str, output=subprocess.DEVNULL, workers: int = 1) -> Iterator[str]:
+    """Run gunicorn (gunicorn.conf.py, `workers` processes) on a free port until the block ends.
 
     Yields the base URL once `ready_path` answers; fails with the log if it never does.
     """
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,

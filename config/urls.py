@@ -6,6 +6,7 @@ from config import health
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
+    path("admin/account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("leads.urls")),

@@ -51,10 +51,16 @@ def thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/thanks.html")
 
 
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+def too_many_requests(
+    request: HttpRequest, retry_after: int, *, template: str = "429.html", context: dict | None = None
+) -> HttpResponse:
     """429 with a page (and a Retry-After header) saying when to try again."""
-    context = {"retry_after": retry_after, "retry_at": timezone.now() + timedelta(seconds=retry_after)}
-    response = render(request, "429.html", context, status=429)
+    context = {
+        **(context or {}),
+        "retry_after": retry_after,
+        "retry_at": timezone.now() + timedelta(seconds=retry_after),
+    }
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -1,5 +1,9 @@
+import time
+
 import factory
 from django.contrib.auth.models import Group, Permission
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -32,3 +36,22 @@ class AttorneyFactory(UserFactory):
         if not group.permissions.exists():
             group.permissions.set(Permission.objects.filter(codename__in=ATTORNEY_PERMISSIONS))
         self.groups.add(group)
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator device with a random key, as enrolment leaves it."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(AttorneyFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_code(device: TOTPDevice, *, steps: int = 0) -> str:
+    """The code the user's authenticator app shows now (or `steps` time steps away), computed
+    from the device's key with django-otp's own TOTP."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps * device.step
+    return f"{totp.token():0{device.digits}d}"

@@ -1,26 +1,75 @@
-import pytest
-from rest_framework.authtoken.models import Token
+from datetime import timedelta
 
-from accounts.models import User
-from conftest import PASSWORD
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import ApiToken, User
+from accounts.tests.factories import TOTPDeviceFactory, totp_code
+from conftest import PASSWORD, token_client
+from leads.tests.factories import LeadFactory
 
 URL = "/api/v1/auth/token/"
 
 
+def credentials(user, **extra) -> dict:
+    return {"username": user.username, "password": PASSWORD, **extra}
+
+
 @pytest.mark.django_db
 def test_token_for_a_username_and_password_opens_the_api(api_client, integration):
-    response = api_client.post(URL, {"username": integration.username, "password": PASSWORD}, format="json")
+    response = api_client.post(URL, credentials(integration), format="json")
 
     assert response.status_code == 200
-    token = response.json()["token"]
-    assert token == Token.objects.get(user=integration).key
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert api_client.get("/api/v1/leads/").status_code == 200
 
 
 @pytest.mark.django_db
+def test_token_expires_after_api_token_ttl_days(api_client, integration):
+    response = api_client.post(URL, credentials(integration), format="json")
+
+    expiry = ApiToken.objects.get(user=integration).expiry
+    assert timedelta(days=89, hours=23) < expiry - timezone.now() <= timedelta(days=90)
+    assert response.json()["expiry"] == expiry.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.django_db
+def test_token_never_expires_when_api_token_ttl_days_is_0(api_client, integration, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": None}
+
+    response = api_client.post(URL, credentials(integration), format="json")
+
+    assert response.json()["expiry"] is None
+    assert ApiToken.objects.get(user=integration).expiry is None
+
+
+@pytest.mark.django_db
+def test_the_database_holds_only_the_tokens_digest_never_its_key(api_client, integration):
+    key = api_client.post(URL, credentials(integration), format="json").json()["token"]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {ApiToken._meta.db_table}")  # noqa: S608 (our own table name)
+        rows = cursor.fetchall()
+    assert len(rows) == 1
+    assert not any(key in str(value) for value in rows[0])
+
+
+@pytest.mark.django_db
+def test_each_call_issues_a_new_token_and_the_earlier_ones_keep_working(api_client, integration):
+    first = api_client.post(URL, credentials(integration), format="json").json()["token"]
+    second = api_client.post(URL, credentials(integration), format="json").json()["token"]
+
+    assert first != second
+    for key in (first, second):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api_client.get("/api/v1/users/me/").status_code == 200
+
+
+@pytest.mark.django_db
 def test_token_accepts_a_form_post_too(api_client, integration):
-    response = api_client.post(URL, {"username": integration.username, "password": PASSWORD})
+    response = api_client.post(URL, credentials(integration))
 
     assert response.status_code == 200
 
@@ -31,7 +80,7 @@ def test_token_with_a_wrong_password_is_a_400_without_a_token(api_client, integr
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -46,10 +95,10 @@ def test_token_without_fields_names_each_missing_one(api_client):
 def test_token_is_refused_to_an_inactive_user(api_client, integration):
     User.objects.deactivate(integration)
 
-    response = api_client.post(URL, {"username": integration.username, "password": PASSWORD}, format="json")
+    response = api_client.post(URL, credentials(integration), format="json")
 
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -63,14 +112,123 @@ def test_an_inactive_users_existing_token_is_a_401(integration_client, integrati
 
 
 @pytest.mark.django_db
-def test_token_attempts_past_the_rate_are_a_429_with_retry_after(api_client, integration):
-    # API_TOKEN_RATE defaults to 10/minute per client address.
-    for _ in range(10):
-        assert (
-            api_client.post(URL, {"username": integration.username, "password": "guess"}).status_code == 400
-        )
+def test_a_revoked_token_is_a_401(integration_client, integration):
+    ApiToken.objects.filter(user=integration).delete()
 
-    response = api_client.post(URL, {"username": integration.username, "password": PASSWORD})
+    response = integration_client.get("/api/v1/leads/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+@pytest.mark.django_db
+def test_an_expired_token_is_a_401_and_stays_in_the_table(integration_client, integration):
+    ApiToken.objects.filter(user=integration).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    response = integration_client.get("/api/v1/leads/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Token has expired."}
+    assert ApiToken.objects.filter(user=integration).exists()  # nothing is written on a request
+
+
+@pytest.mark.django_db
+def test_issuing_a_token_clears_the_users_expired_ones(integration):
+    old, _ = services.issue_token(user=integration)
+    ApiToken.objects.filter(pk=old.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    new, _ = services.issue_token(user=integration)
+
+    assert list(ApiToken.objects.filter(user=integration)) == [new]
+
+
+@pytest.mark.django_db
+def test_a_key_that_is_not_text_is_a_401(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token caf\xe9")
+
+    response = api_client.get("/api/v1/users/me/")
+
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_token_authentication_reads_token_user_and_permissions_in_one_query(
+    django_assert_num_queries, integration, attorney
+):
+    integration.groups.set(attorney.groups.all())  # permissions of its own and of a group
+    client = token_client(integration)
+    lead = LeadFactory()
+
+    # 1 the token with its user and every permission name (own and group), 2 the lead.
+    # DjangoModelPermissions' view_lead check asks the database nothing more.
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/v1/leads/{lead.pk}/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_user_with_an_authenticator_gets_no_token_without_the_code(api_client, integration):
+    TOTPDeviceFactory(user=integration)
+
+    response = api_client.post(URL, credentials(integration), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"otp": [services.CODE_MISSING]}
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_user_with_an_authenticator_gets_no_token_with_a_wrong_code(api_client, integration):
+    device = TOTPDeviceFactory(user=integration)
+    wrong = f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
+
+    response = api_client.post(URL, credentials(integration, otp=wrong), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"otp": [services.CODE_WRONG]}
+
+
+@pytest.mark.django_db
+def test_a_user_with_an_authenticator_gets_a_token_with_the_current_code(api_client, integration):
+    device = TOTPDeviceFactory(user=integration)
+
+    response = api_client.post(URL, credentials(integration, otp=totp_code(device)), format="json")
+
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(user=integration).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_code_is_accepted_only_once(api_client, integration):
+    device = TOTPDeviceFactory(user=integration)
+    code = totp_code(device)
+    assert api_client.post(URL, credentials(integration, otp=code), format="json").status_code == 200
+
+    response = api_client.post(URL, credentials(integration, otp=code), format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"otp"}
+
+
+@pytest.mark.django_db
+def test_with_staff_2fa_required_unenrolled_staff_get_no_token(api_client, attorney, settings):
+    settings.STAFF_2FA_REQUIRED = True
+
+    response = api_client.post(URL, credentials(attorney), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"otp": [services.ENROL_FIRST]}
+
+
+@pytest.mark.django_db
+def test_token_attempts_past_the_rate_are_a_429_with_retry_after(api_client, integration):
+    # API_TOKEN_RATE defaults to 10/minute per client address; a new username each time keeps
+    # the sign-in lockout (per username and address) out of it.
+    for n in range(10):
+        assert api_client.post(URL, {"username": f"guess{n}", "password": "guess"}).status_code == 400
+
+    response = api_client.post(URL, credentials(integration))
 
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -80,7 +238,7 @@ def test_token_attempts_past_the_rate_are_a_429_with_retry_after(api_client, int
 @pytest.mark.django_db
 def test_token_rate_is_per_address_and_ignores_a_forged_forwarded_for(api_client, integration):
     for n in range(10):
-        api_client.post(URL, {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        api_client.post(URL, {"username": f"x{n}", "password": "y"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
 
     response = api_client.post(URL, {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR="10.0.1.1")
 

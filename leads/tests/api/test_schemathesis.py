@@ -4,7 +4,6 @@ import pytest
 import schemathesis
 from django.contrib.auth.models import Permission
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -14,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts import services
 from accounts.tests.factories import UserFactory
 from leads.tests.factories import LeadFactory
 
@@ -38,7 +38,8 @@ def staff_token(transactional_db):
             codename__in=["view_lead", "add_lead", "change_lead", "delete_lead"],
         )
     )
-    return Token.objects.create(user=user).key
+    _, key = services.issue_token(user=user)
+    return key
 
 
 def test_api_honours_its_live_schema_and_never_fails(live_server, staff_token):

@@ -1,0 +1,80 @@
+"""The sign-in actions every interface calls: API tokens and the second factor."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import verify_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import ApiToken, User
+
+WRONG_CREDENTIALS = "Unable to log in with provided credentials."
+CODE_MISSING = "Enter the 6-digit code from your authenticator app."
+CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
+ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
+
+
+@transaction.atomic
+def issue_token(*, user: User) -> tuple[ApiToken, str]:
+    """A new API token for `user`, expiring after API_TOKEN_TTL_DAYS, and its key: stored only
+    as a digest, so this is the one time anyone sees it. The user's expired tokens go."""
+    ApiToken.objects.filter(user=user).expired().delete()
+    return ApiToken.objects.create(user=user)
+
+
+def verify_second_factor(*, request: HttpRequest, user: User, code: str | None) -> TOTPDevice | None:
+    """The device that accepts `code` for `user`, or None for a user without one. A missing or
+    wrong code is a failed sign-in (counted towards the lockout) raising ValidationError on `otp`."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is None:
+        return None
+    code = "".join((code or "").split())
+    if code.isdigit() and verify_token(user, device.persistent_id, code):
+        return device
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+    raise ValidationError({"otp": [CODE_WRONG if code else CODE_MISSING]})
+
+
+def obtain_token(
+    *, request: HttpRequest, username: str, password: str, otp: str = ""
+) -> tuple[ApiToken, str]:
+    """A token (issue_token) for the user these credentials name. Axes refuses a locked-out
+    (username, address) and counts a wrong password; then the second factor, which staff
+    must have with STAFF_2FA_REQUIRED. Raises ValidationError naming the field."""
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise ValidationError({NON_FIELD_ERRORS: [WRONG_CREDENTIALS]})
+    device = verify_second_factor(request=request, user=user, code=otp)
+    if settings.STAFF_2FA_REQUIRED and user.is_staff and device is None:
+        raise ValidationError({"otp": [ENROL_FIRST]})
+    return issue_token(user=user)
+
+
+def enrolment_device(*, user: User) -> TOTPDevice:
+    """The user's authenticator device: the confirmed one, else the pending one (created with a
+    fresh random key), which counts only once a first code confirms it."""
+    devices = TOTPDevice.objects.devices_for_user(user)
+    device = devices.order_by("-confirmed", "-id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def confirm_device(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice | None:
+    """Check `code` on the user's device; a pending device it confirms becomes the user's only one.
+    Returns the device, or None when the code is wrong."""
+    verified = verify_token(user, device.persistent_id, "".join(code.split()))
+    if verified is not None and not verified.confirmed:
+        TOTPDevice.objects.devices_for_user(user).exclude(pk=verified.pk).delete()
+        verified.confirmed = True
+        verified.save(update_fields=["confirmed"])
+    return verified
+
+
+def remove_devices(*, user: User) -> int:
+    """Delete the user's authenticator devices: until they enrol again, their password alone
+    signs them in (or, with STAFF_2FA_REQUIRED, reaches only the enrolment page)."""
+    deleted, _ = TOTPDevice.objects.devices_for_user(user).delete()
+    return deleted

@@ -1,0 +1,221 @@
+"""Enrolling an authenticator app in the admin, removing it, and STAFF_2FA_REQUIRED."""
+
+import re
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.tests.factories import TOTPDeviceFactory, totp_code
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/account/two-factor/"
+DEVICES_URL = "/admin/otp_totp/totpdevice/"
+
+
+@pytest.fixture
+def verified_client(client, attorney):
+    """The attorney, enrolled and signed in with a code."""
+    device = TOTPDeviceFactory(user=attorney)
+    response = client.post(
+        "/admin/login/", {"username": attorney.username, "password": PASSWORD, "otp": totp_code(device)}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def pending_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
+def test_the_enrolment_page_shows_a_qr_code_drawn_on_the_server(attorney_client, attorney):
+    response = attorney_client.get(URL)
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert re.search(r'<svg [^>]*class="two-factor__qr"', body)
+    assert "<title>QR code for your authenticator app</title>" in body
+    assert "<script" not in body.split('id="content-main"')[1]
+    secret = re.search(r'<code class="two-factor__secret">([A-Z2-7 ]+)</code>', body).group(1)
+    assert len(secret.replace(" ", "")) == 32  # 20 random bytes in base32
+
+
+def test_the_enrolment_page_is_never_cached(attorney_client):
+    response = attorney_client.get(URL)
+
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_enrolment_page_needs_a_signed_in_staff_user(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_pending_device_is_not_asked_for_at_sign_in(attorney_client, attorney, client):
+    attorney_client.get(URL)
+    assert pending_device(attorney)
+
+    response = client.post("/admin/login/", {"username": attorney.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_the_first_right_code_confirms_the_device_and_this_session(attorney_client, attorney):
+    attorney_client.get(URL)
+    device = pending_device(attorney)
+
+    response = attorney_client.post(URL, {"otp": totp_code(device), "next": "/admin/leads/lead/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/leads/lead/"
+    device.refresh_from_db()
+    assert device.confirmed
+    assert attorney_client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+
+
+def test_a_wrong_first_code_leaves_the_device_pending(attorney_client, attorney):
+    attorney_client.get(URL)
+    device = pending_device(attorney)
+    wrong = f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
+
+    response = attorney_client.post(URL, {"otp": wrong})
+
+    assert response.status_code == 200
+    assert "That code is wrong or has expired" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_a_next_address_on_another_site_is_not_followed(attorney_client, attorney):
+    attorney_client.get(URL)
+
+    response = attorney_client.post(
+        URL, {"otp": totp_code(pending_device(attorney)), "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == "/admin/"
+
+
+def test_once_enrolled_the_page_says_so_and_shows_no_key(verified_client):
+    body = verified_client.get(URL).content.decode()
+
+    assert "Two-factor sign-in is <strong>on</strong>" in body
+    assert "two-factor__secret" not in body
+    assert "two-factor__qr" not in body
+
+
+def test_a_user_removes_their_device_and_signs_in_with_a_password_alone_again(
+    verified_client, attorney, client
+):
+    response = verified_client.post(URL, {"remove": "1"})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=attorney, confirmed=True).exists()
+    assert (
+        client.post("/admin/login/", {"username": attorney.username, "password": PASSWORD}).status_code == 302
+    )
+
+
+def test_after_removing_the_page_offers_a_new_key_to_enrol_again(verified_client, attorney):
+    verified_client.post(URL, {"remove": "1"})
+
+    body = verified_client.get(URL).content.decode()
+
+    assert "two-factor__secret" in body
+
+
+def test_a_session_that_never_gave_the_code_cannot_remove_the_device(attorney_client, attorney):
+    TOTPDeviceFactory(user=attorney)  # enrolled elsewhere, after this session signed in
+
+    attorney_client.post(URL, {"remove": "1"})
+
+    assert TOTPDevice.objects.filter(user=attorney, confirmed=True).exists()
+
+
+def test_a_session_that_never_gave_the_code_confirms_itself_with_one(attorney_client, attorney):
+    device = TOTPDeviceFactory(user=attorney)
+    assert "two-factor__secret" not in attorney_client.get(URL).content.decode()
+
+    response = attorney_client.post(URL, {"otp": totp_code(device)})
+
+    assert response.status_code == 302
+    assert attorney_client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+
+
+def test_a_superuser_removes_anyones_device_in_the_admin(admin_client, attorney):
+    device = TOTPDeviceFactory(user=attorney)
+
+    admin_client.post(f"{DEVICES_URL}{device.pk}/delete/", {"post": "yes"})
+
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_the_device_list_shows_superusers_no_key(admin_client, attorney):
+    device = TOTPDeviceFactory(user=attorney)
+
+    body = admin_client.get(f"{DEVICES_URL}{device.pk}/change/").content.decode()
+
+    assert attorney.username in body
+    assert device.key not in body
+
+
+def test_attorneys_cannot_see_anyones_devices_in_the_admin(attorney_client, attorney):
+    TOTPDeviceFactory()
+
+    assert attorney_client.get(DEVICES_URL).status_code == 403
+
+
+# --- STAFF_2FA_REQUIRED ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def required(settings):
+    settings.STAFF_2FA_REQUIRED = True
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/leads/lead/", "/admin/leads/lead/dashboard/"])
+def test_with_2fa_required_an_unenrolled_attorney_is_sent_to_enrolment(required, attorney_client, url):
+    response = attorney_client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?next={url}"
+
+
+def test_with_2fa_required_the_attorney_reaches_the_lead_list_once_enrolled(
+    required, attorney_client, attorney
+):
+    target = attorney_client.get("/admin/leads/lead/")["Location"]
+    assert attorney_client.get(target).status_code == 200
+
+    done = attorney_client.post(
+        target, {"otp": totp_code(pending_device(attorney)), "next": "/admin/leads/lead/"}
+    )
+
+    assert done["Location"] == "/admin/leads/lead/"
+    assert attorney_client.get("/admin/leads/lead/").status_code == 200
+
+
+def test_with_2fa_required_an_unenrolled_attorney_can_still_sign_out(required, attorney_client):
+    response = attorney_client.post("/admin/logout/")
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in attorney_client.session
+
+
+def test_with_2fa_required_the_api_refuses_an_unenrolled_staff_session(required, attorney_client):
+    response = attorney_client.get("/api/v1/leads/")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Staff must set up two-factor sign-in in the admin first."}
+
+
+def test_with_2fa_required_the_public_site_is_unaffected(required, attorney_client):
+    assert attorney_client.get("/").status_code == 200
+
+
+def test_with_2fa_required_an_enrolled_attorney_works_as_before(required, verified_client):
+    assert verified_client.get("/admin/leads/lead/").status_code == 200

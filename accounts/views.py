@@ -1,0 +1,61 @@
+"""The signed-in staff user's two-factor page in the admin."""
+
+from base64 import b32encode
+
+import segno
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import login as otp_login
+
+from . import services
+from .forms import CodeForm
+
+
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (QR code, then a first code), confirm this session with a
+    code, or remove the device to enrol again."""
+    user = request.user
+    device = services.enrolment_device(user=user)
+    verified = device.confirmed and user.is_verified()
+    if request.method == "POST" and "remove" in request.POST:
+        if verified:
+            services.remove_devices(user=user)
+            messages.success(request, "Two-factor sign-in is off. Set it up again below.")
+        return HttpResponseRedirect(request.get_full_path())
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if not verified and form.is_valid():
+        confirmed = services.confirm_device(user=user, device=device, code=form.cleaned_data["otp"])
+        if confirmed is not None:
+            otp_login(request, confirmed)
+            messages.success(request, "Two-factor sign-in is on: you will be asked for a code each time.")
+            return HttpResponseRedirect(next_url(request))
+        form.add_error("otp", services.CODE_WRONG)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Two-factor sign-in",
+        "device": device,
+        "verified": verified,
+        "form": form,
+        "next": next_url(request),
+    }
+    if not device.confirmed:
+        # Shown only until the first code confirms the device; the page is never cached.
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(
+            scale=4, title="QR code for your authenticator app", svgclass="two-factor__qr"
+        )
+        secret = b32encode(device.bin_key).decode()
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return TemplateResponse(request, "admin/two_factor.html", context)
+
+
+def next_url(request: HttpRequest) -> str:
+    """Where to go once the code is confirmed: `next` if it is ours, else the admin's index."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("admin:index")
