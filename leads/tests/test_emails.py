@@ -19,7 +19,7 @@ from config.testing import free_port
 from leads import services
 from leads.models import Lead
 from leads.tasks import retry_delay
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,7 @@ from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
 from leads.models import Lead
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "resumes-test"
