@@ -6,10 +6,10 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from leads.api.serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
+from leads.api.throttles import TokenRateThrottle
 
 from .models import User
 
@@ -41,12 +41,6 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(UserSerializer(request.user).data)
-
-
-class TokenRateThrottle(AnonRateThrottle):
-    """Attempts per client address on the token endpoint (API_TOKEN_RATE): slows guessing."""
-
-    scope = "token"
 
 
 class ObtainTokenView(ObtainAuthToken):

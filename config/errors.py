@@ -5,7 +5,7 @@ import sys
 from django.http import JsonResponse
 from django.views import defaults
 
-from .faults import DATABASE_ERRORS, database_unavailable
+from .faults import UNAVAILABLE_ERRORS, service_unavailable
 from .faults import is_api as _is_api
 
 
@@ -30,8 +30,8 @@ def page_not_found(request, exception):
 def server_error(request):
     # A database outage outside a view (e.g. saving the session) is a 503, not a bug.
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_ERRORS):
-        return database_unavailable(request, exc)
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return service_unavailable(request, exc)
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)

@@ -6,7 +6,7 @@ import uuid
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
-from .faults import DATABASE_ERRORS, database_unavailable
+from .faults import UNAVAILABLE_ERRORS, service_unavailable
 from .logging import request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -40,7 +40,7 @@ request_finished.connect(forget_request_id, dispatch_uid="config.middleware.forg
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that cannot reach the database answers 503 (HTML, or JSON under /api/).
+    """A view that cannot reach the database (or the limiter's store) answers 503 (HTML, or JSON under /api/).
 
     Last in MIDDLEWARE so its process_exception is asked first; errors raised outside
     views (in other middleware) reach handler500, which answers the same way.
@@ -53,6 +53,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DATABASE_ERRORS):
-            return database_unavailable(request, exception)
+        if isinstance(exception, UNAVAILABLE_ERRORS):
+            return service_unavailable(request, exception)
         return None

@@ -139,8 +139,9 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Cache (rate limits) ------------------------------------------------------------------
-# Per-process memory by default; use redis://127.0.0.1:6379/0 when several processes serve.
+# --- Cache and rate limits ----------------------------------------------------------------
+# Per-process memory by default. Rate limits follow CACHE_URL: redis://… keeps them in that
+# Redis; anything else keeps them in the database (shared by every process either way).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Passwords and sessions ---------------------------------------------------------------
@@ -282,11 +283,9 @@ REST_FRAMEWORK = {
     # Services raise Django's ValidationError; this turns it into a 400 {field: [messages]}.
     "EXCEPTION_HANDLER": "leads.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "leads.api.throttles.AnonRateThrottle",
+        "leads.api.throttles.UserRateThrottle",
     ],
-    # Throttles key anonymous clients by address: trust X-Forwarded-For only this far.
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="60/minute"),
         "user": env.str("API_USER_RATE", default="1000/minute"),

@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,13 +21,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, *, ready_path: str, output=subprocess.DEVNULL) -> Iterator[str]:
-    """Run gunicorn (gunicorn.conf.py, one worker) on a free port until the block ends.
+def gunicorn(env: dict, *, ready_path: str, output=subprocess.DEVNULL, workers: int = 1) -> Iterator[str]:
+    """Run gunicorn (gunicorn.conf.py, `workers` sync workers) on a free port until the block ends.
 
     Yields the base URL once `ready_path` answers; fails with the log if it never does.
     """
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
@@ -49,3 +50,15 @@ def gunicorn(env: dict, *, ready_path: str, output=subprocess.DEVNULL) -> Iterat
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database these Django settings name (e.g. the test database),
+    so a server in another process works on the same rows as the test."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"] or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"

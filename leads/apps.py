@@ -9,9 +9,10 @@ class LeadsConfig(AppConfig):
         from django.conf import settings
         from django.core import checks
 
-        from .ratelimit import check_intake_rate
+        from .ratelimit import check_intake_rate, check_shared_cache
 
         checks.register(check_intake_rate)
+        checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
 
         if settings.LOG_SQL:
             from django.db.backends.signals import connection_created

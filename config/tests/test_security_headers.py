@@ -66,7 +66,8 @@ def test_cookies_are_secure_and_the_session_cookie_is_http_only(client, producti
     assert response.cookies["csrftoken"]["secure"] is True
 
 
-def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
+def deploy_check(tmp_path, **overrides) -> subprocess.CompletedProcess:
+    """`check --deploy --fail-level WARNING` with production settings, as a fresh process."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEBUG": "false",
@@ -74,9 +75,10 @@ def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "intake.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
         "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+        "CACHE_URL": "redis://127.0.0.1:6379/5",
+        **overrides,
     }
-
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -85,5 +87,16 @@ def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
         timeout=120,
     )
 
+
+def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
+    result = deploy_check(tmp_path)
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_that_a_per_process_cache_is_not_shared(tmp_path):
+    result = deploy_check(tmp_path, CACHE_URL="locmemcache://")
+
+    assert result.returncode == 1
+    assert "leads.W001" in result.stderr and "CACHE_URL=redis://" in result.stderr

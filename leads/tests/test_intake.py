@@ -7,13 +7,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from leads import services
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
 pytestmark = pytest.mark.django_db
@@ -403,3 +405,23 @@ def test_email_with_a_non_ascii_domain_sent_twice_is_a_duplicate_not_a_server_er
     assert response.status_code == 400
     assert services.DUPLICATE_EMAIL_MESSAGE in response.content.decode()
     assert Lead.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit as in production: on-commit work runs
+def test_the_rate_limit_costs_an_accepted_submission_one_query(client):
+    # Issue 12's budget is 4 queries per accepted submission, the limiter's one included.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/", form_data())
+
+    assert response.status_code == 303
+    assert [q["sql"] for q in queries if "ratelimitbucket" in q["sql"]] == [queries[0]["sql"]]
+
+
+def test_a_submission_past_the_rate_costs_one_query(client, settings, django_assert_num_queries):
+    settings.INTAKE_RATE = "1/minute"
+    client.post("/", form_data(email="a@example.com"))
+
+    with django_assert_num_queries(1):  # the limiter's upsert, nothing else
+        response = client.post("/", form_data(email="b@example.com"))
+
+    assert response.status_code == 429
