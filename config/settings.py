@@ -63,7 +63,8 @@ INSTALLED_APPS = [
 
 # --- Middleware ---------------------------------------------------------------------------
 # RequestIdMiddleware first: every response (redirects, static files, errors) carries
-# X-Request-ID and every log line its id. DatabaseUnavailableMiddleware last: its
+# X-Request-ID and every log line its id. RequestSizeLimitMiddleware refuses oversized bodies
+# unread (every __call__ runs before any view reads one). DatabaseUnavailableMiddleware last: its
 # process_exception runs first and turns a database outage into a 503, inside the
 # security and CSP middleware so the 503 page has their headers too.
 MIDDLEWARE = [
@@ -77,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before any body is read (the views, CSRF's process_view), inside the security
+    # middleware so its 413 carries their headers: see the class.
+    "config.middleware.RequestSizeLimitMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 

@@ -199,7 +199,7 @@ def test_oversized_upload_over_a_real_socket_gets_a_400_page_not_a_reset(live_se
            "email": "jane@example.com"}.items()),
         f'--{boundary}\r\nContent-Disposition: form-data; name="resume"; filename="cv.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n".encode(),
-        MINIMAL_PDF + b"%" * (4 * 1024 * 1024),
+        MINIMAL_PDF + b"%" * (100 * 1024),  # over RESUME_MAX_BYTES, within the 64 KiB envelope
         f"\r\n--{boundary}--\r\n".encode(),
     ]  # fmt: skip
     conn.request(
