@@ -10,8 +10,9 @@ from .faults import is_api as _is_api
 
 
 def bad_request(request, exception):
+    # Under /api/ a 400 has the documented shape of every 400 there: {field: [messages]}.
     if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return JsonResponse({"non_field_errors": ["Bad request."]}, status=400)
     return defaults.bad_request(request, exception)
 
 
