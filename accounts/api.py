@@ -53,7 +53,7 @@ class ObtainTokenView(ObtainAuthToken):
         summary="Get an API token",
         description="Send it as `Authorization: Token <key>`. Rate-limited per client address.",
         auth=[],
-        request=AuthTokenSerializer,
+        request={"application/json": AuthTokenSerializer},
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
             400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Wrong credentials or inactive user."),
