@@ -182,8 +182,10 @@ STORAGES = {
 # --- Storage: resumes on S3-compatible object storage -------------------------------------
 # When AWS_STORAGE_BUCKET_NAME is set, resumes go to that bucket through django-storages
 # (AWS S3, MinIO, Ceph, ...; AWS_S3_ENDPOINT_URL for anything but AWS). Objects are private
-# and no public URL is ever handed out: downloads go through the protected views, which
-# stream the object via storage.open(). Several web servers then share the files.
+# by the bucket's own policy (Block Public Access, object ownership "bucket owner enforced"):
+# no ACL is sent per object, which buckets with ACLs disabled (AWS's default) would refuse.
+# No public URL is ever handed out: downloads go through the protected views, which stream
+# the object via storage.open(). Several web servers then share the files.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
@@ -196,7 +198,6 @@ if AWS_STORAGE_BUCKET_NAME:
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
             "location": env.str("AWS_LOCATION", default=""),
-            "default_acl": "private",
             "querystring_auth": True,  # a URL, if one were ever built, is signed and expires
             "querystring_expire": 60,
             "file_overwrite": False,
