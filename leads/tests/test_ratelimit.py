@@ -204,3 +204,34 @@ def test_a_database_error_in_the_limiter_is_reported_as_the_limiter_unavailable(
 
     with pytest.raises(ratelimit.LimiterUnavailable):
         ratelimit.hit_key("any", "5/minute")
+
+
+# --- The API's throttles --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_anonymous_api_request_costs_its_throttle_one_query(api_client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the anonymous throttle's upsert; the docs page reads nothing
+        response = api_client.get("/api/v1/docs/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_user_throttle_counts_per_user_in_the_shared_store(integration_client, integration, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/minute"},
+    }
+    statuses = [integration_client.get("/api/v1/users/me/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert RateLimitBucket.objects.get(key=f"ratelimit:api-user:{integration.pk}").count == 3
+
+
+@pytest.mark.django_db
+def test_api_throttles_use_the_same_client_address_as_the_intake(api_client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    api_client.get("/api/v1/docs/", HTTP_X_FORWARDED_FOR="10.0.0.1, 203.0.113.9")
+
+    assert RateLimitBucket.objects.filter(key="ratelimit:api-anon:203.0.113.9").exists()
