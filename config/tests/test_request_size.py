@@ -3,6 +3,7 @@ real gunicorn: declared ones from their headers alone, undeclared (chunked) ones
 they pass the limit; a chunked body within the limit is read like any other."""
 
 import os
+import re
 import secrets
 import socket
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ import requests
 from django.db import connection
 
 from config.middleware import body_limit
-from config.testing import database_url, gunicorn
+from config.testing import ROOT, database_url, gunicorn
 from leads.models import Lead
 from leads.tests.documents import minimal_pdf
 
@@ -114,3 +115,12 @@ def test_a_chunked_form_post_within_the_limit_is_read_and_saved(server):
 
     assert response.status_code == 303
     assert Lead.objects.filter(email="j@example.com").exists()
+
+
+def test_the_deployment_guides_nginx_limit_matches_the_apps(settings):
+    settings.RESUME_MAX_BYTES = 10 * 1024 * 1024  # the default the guide is written for
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+
+    (kib,) = re.findall(r"client_max_body_size (\d+)k;", guide)
+
+    assert int(kib) * 1024 == body_limit()
