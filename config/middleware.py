@@ -1,4 +1,5 @@
-"""Project middleware: request ids, and 503 instead of a traceback while the database is down."""
+"""Project middleware: request ids, 413 for oversized bodies before they are read, and 503
+instead of a traceback while the database (or the rate limiter's store) is down."""
 
 import re
 import tempfile
@@ -106,7 +107,7 @@ def body_too_large(request: HttpRequest) -> HttpResponse:
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that cannot reach the database (or the limiter's store) answers 503 (HTML, or JSON under /api/).
+    """A view that cannot reach the database or the limiter's store answers 503 (HTML; JSON under /api/).
 
     Last in MIDDLEWARE so its process_exception is asked first; errors raised outside
     views (in other middleware) reach handler500, which answers the same way.
