@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from leads import services
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
+from leads.tests import documents
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
@@ -151,6 +152,14 @@ def test_file_that_is_not_a_document_is_refused_beside_the_resume_field(client, 
     assert response.status_code == 400
     assert "Upload a PDF, DOC or DOCX file." in response.content.decode()
     assert Lead.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_pdf_that_runs_javascript_is_refused_beside_the_resume_field(client, settings):
+    response = client.post("/", form_data(resume=resume(documents.javascript_pdf())))
+
+    assert response.status_code == 400
+    assert "PDFs with scripts or launch actions are not accepted" in response.content.decode()
     assert stored_files(settings) == []
 
 

@@ -229,10 +229,11 @@ def test_list_costs_the_same_queries_for_a_full_page_with_attorneys(
     for lead in LeadFactory.create_batch(25):
         Lead.objects.mark_reached_out(lead, by=attorney)
 
-    # 1 token joined with its user, 2-3 the user's own and group permissions, 4 the count
-    # (on PostgreSQL over at most 10,001 rows), 5 on PostgreSQL past 10,000 rows only the
-    # planner's estimate, 6 the page with reached_out_by joined in. Nothing per row.
-    with django_assert_max_num_queries(6):
+    # 1 token joined with its user, 2 the user throttle's upsert, 3-4 the user's own and
+    # group permissions, 5 the count (on PostgreSQL over at most 10,001 rows), 6 on
+    # PostgreSQL past 10,000 rows only the planner's estimate, 7 the page with
+    # reached_out_by joined in. Nothing per row.
+    with django_assert_max_num_queries(7):
         response = integration_client.get(URL, {"page_size": 100})
 
     assert len(response.json()["results"]) == 25
