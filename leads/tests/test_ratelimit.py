@@ -123,6 +123,17 @@ def test_one_attempt_is_one_sql_statement(django_assert_num_queries):
         ratelimit.hit_key("one", "5/minute")
 
 
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNLOGGED tables are PostgreSQL's")
+@pytest.mark.django_db
+def test_on_postgresql_the_buckets_write_no_wal_so_an_attempt_waits_for_no_disk_flush():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s", [RateLimitBucket._meta.db_table]
+        )
+        assert cursor.fetchone() == ("u",)
+
+
 @pytest.mark.django_db
 def test_an_expired_window_restarts_at_the_next_attempt():
     RateLimitBucket.objects.create(key="ratelimit:old", expires_at=time.time() - 1, count=99)
