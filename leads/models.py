@@ -263,12 +263,10 @@ class RateLimitBucketQuerySet(models.QuerySet):
     """The database rate-limit store: one fixed window per key."""
 
     def hit(self, key: str, *, period: int, now: float) -> tuple[int, float]:
-        """Count one attempt on `key` in ONE atomic statement; (count, expires_at) of its window.
-
-        INSERT … ON CONFLICT … DO UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): concurrent
-        hits on one key queue on its row, each sees the one before it, so no thread or
-        process over-admits. A window that has expired restarts at this attempt.
-        """
+        """Count one attempt on `key` in ONE atomic statement; (count, expires_at) of its window."""
+        # INSERT … ON CONFLICT … DO UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): concurrent
+        # hits on one key queue on its row and each sees the one before it, so no thread or
+        # process over-admits. A window that has expired restarts at this attempt.
         db = connections[self.db]
         qn = db.ops.quote_name
         table, key_col, expires, count_col = (
