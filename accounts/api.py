@@ -4,10 +4,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from leads.api.serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
+from leads.api.throttles import TokenRateThrottle
 
 from . import services
 from .models import User
@@ -40,12 +40,6 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(UserSerializer(request.user).data)
-
-
-class TokenRateThrottle(AnonRateThrottle):
-    """Attempts per client address on the token endpoint (API_TOKEN_RATE): slows guessing."""
-
-    scope = "token"
 
 
 class CredentialsSerializer(serializers.Serializer):

@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
+from config.clientip import client_address
 from config.faults import is_api
-from leads.ratelimit import client_address
 from leads.views import too_many_requests
 
 

@@ -27,12 +27,16 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages come from its root
+
+from leads.samples import sample_pdf  # noqa: E402 (needs the path above)
+
 PYTHON = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
 CSRF = "b" * 32  # a fixed CSRF secret, sent as the cookie and the form field
 BOUNDARY = "----benchboundary7MA4YWxkTrZu0gW"
 WORKERS = 4
-PDF = b"%PDF-1.4\n" + b"% bench resume padding\n" * 4450 + b"%%EOF\n"  # ~100 KB
+PDF = sample_pdf("Bench resume", padding=100_000)  # ~100 KB, a real PDF the content checks accept
 
 SETUP = r"""
 import json

@@ -5,13 +5,14 @@ import sys
 from django.http import JsonResponse
 from django.views import defaults
 
-from .faults import DATABASE_ERRORS, database_unavailable
+from .faults import UNAVAILABLE_ERRORS, service_unavailable
 from .faults import is_api as _is_api
 
 
 def bad_request(request, exception):
+    # Under /api/ a 400 has the documented shape of every 400 there: {field: [messages]}.
     if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return JsonResponse({"non_field_errors": ["Bad request."]}, status=400)
     return defaults.bad_request(request, exception)
 
 
@@ -30,8 +31,8 @@ def page_not_found(request, exception):
 def server_error(request):
     # A database outage outside a view (e.g. saving the session) is a 503, not a bug.
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_ERRORS):
-        return database_unavailable(request, exc)
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return service_unavailable(request, exc)
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)

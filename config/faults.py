@@ -1,18 +1,26 @@
-"""The answer while the database is down: 503, HTML for pages, JSON under /api/.
+"""The answer while the database (or another service a request needs, such as the rate
+limiter's store) is down: 503, HTML for pages, JSON under /api/.
 
 The template is standalone (no base.html), so it renders when the rest of the site cannot.
 """
 
 import logging
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.templatetags.static import static
 
 logger = logging.getLogger("config.faults")
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+class ServiceUnavailable(Exception):
+    """A service other than the database cannot answer (e.g. the rate limiter's Redis): 503."""
+
+    service = "A service"
+
+
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, ServiceUnavailable)
 RETRY_AFTER_SECONDS = 30
 FALLBACK_HTML = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
@@ -24,12 +32,14 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    """503 with Retry-After; the connection is dropped so the next request connects afresh."""
+def service_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 with Retry-After; broken connections are dropped so the next request connects afresh."""
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    logger.error("Database unavailable: %s %s: %s", request.method, request.path, reason)
-    for conn in connections.all(initialized_only=True):
-        conn.close_if_unusable_or_obsolete()
+    service = exc.service if isinstance(exc, ServiceUnavailable) else "Database"
+    logger.error("%s unavailable: %s %s: %s", service, request.method, request.path, reason)
+    if not isinstance(exc, ServiceUnavailable) or isinstance(exc.__cause__, DatabaseError):
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
     if is_api(request):
         response = JsonResponse(
             {"detail": "The service is temporarily unavailable. Please try again shortly."}, status=503

@@ -71,7 +71,8 @@ INSTALLED_APPS = [
 # X-Request-ID and every log line its id. OTPMiddleware after authentication: it tells
 # whether this session passed the second factor (one query, for sessions that did).
 # AxesMiddleware turns a refused sign-in into the lockout page, inside the security and CSP
-# middleware so that page has their headers. DatabaseUnavailableMiddleware last: its
+# middleware so that page has their headers. RequestSizeLimitMiddleware refuses oversized
+# bodies unread (every __call__ runs before any view reads one). DatabaseUnavailableMiddleware last: its
 # process_exception runs first and turns a database outage into a 503, inside the
 # security and CSP middleware so the 503 page has their headers too.
 MIDDLEWARE = [
@@ -88,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Before any body is read (the views, CSRF's process_view), inside the security
+    # middleware so its 413 carries their headers: see the class.
+    "config.middleware.RequestSizeLimitMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -150,8 +154,9 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Cache (rate limits) ------------------------------------------------------------------
-# Per-process memory by default; use redis://127.0.0.1:6379/0 when several processes serve.
+# --- Cache and rate limits ----------------------------------------------------------------
+# Per-process memory by default. Rate limits follow CACHE_URL: redis://… keeps them in that
+# Redis; anything else keeps them in the database (shared by every process either way).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Passwords and sessions ---------------------------------------------------------------
@@ -194,8 +199,10 @@ STORAGES = {
 # --- Storage: resumes on S3-compatible object storage -------------------------------------
 # When AWS_STORAGE_BUCKET_NAME is set, resumes go to that bucket through django-storages
 # (AWS S3, MinIO, Ceph, ...; AWS_S3_ENDPOINT_URL for anything but AWS). Objects are private
-# and no public URL is ever handed out: downloads go through the protected views, which
-# stream the object via storage.open(). Several web servers then share the files.
+# by the bucket's own policy (Block Public Access, object ownership "bucket owner enforced"):
+# no ACL is sent per object, which buckets with ACLs disabled (AWS's default) would refuse.
+# No public URL is ever handed out: downloads go through the protected views, which stream
+# the object via storage.open(). Several web servers then share the files.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
@@ -208,7 +215,6 @@ if AWS_STORAGE_BUCKET_NAME:
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
             "location": env.str("AWS_LOCATION", default=""),
-            "default_acl": "private",
             "querystring_auth": True,  # a URL, if one were ever built, is signed and expires
             "querystring_expire": 60,
             "file_overwrite": False,
@@ -255,7 +261,7 @@ if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The client's address as the rate limits define it (leads.ratelimit.client_address), in
+# The client's address as the rate limits define it (config.clientip.client_address), in
 # the form axes' IP column takes.
 AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
 AXES_HANDLER = "accounts.signin.FailureCountingHandler"
@@ -355,11 +361,9 @@ REST_FRAMEWORK = {
     # Services raise Django's ValidationError; this turns it into a 400 {field: [messages]}.
     "EXCEPTION_HANDLER": "leads.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "leads.api.throttles.AnonRateThrottle",
+        "leads.api.throttles.UserRateThrottle",
     ],
-    # Throttles key anonymous clients by address: trust X-Forwarded-For only this far.
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="60/minute"),
         "user": env.str("API_USER_RATE", default="1000/minute"),
@@ -382,6 +386,10 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "leads.models.Lead.Status",
         "DeliveryStatusEnum": "leads.models.Delivery.Status",
     },
+    # One request body type per operation: JSON, unless an operation says otherwise (lead
+    # create: multipart). Several types at once make generated clients send a body in one
+    # format labelled as another. The views still parse form and multipart bodies too.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
 # --- Security -----------------------------------------------------------------------------

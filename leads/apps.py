@@ -10,9 +10,10 @@ class LeadsConfig(AppConfig):
         from django.core import checks
 
         from .checks import check_someone_is_notified
-        from .ratelimit import check_intake_rate
+        from .ratelimit import check_intake_rate, check_shared_cache
 
         checks.register(check_intake_rate)
+        checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_someone_is_notified, checks.Tags.mail, deploy=True)
 
         if settings.LOG_SQL:

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
@@ -541,3 +541,52 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient or 'nobody'}"
+
+
+class RateLimitBucketQuerySet(models.QuerySet):
+    """The database rate-limit store: one fixed window per key."""
+
+    def hit(self, key: str, *, period: int, now: float) -> tuple[int, float]:
+        """Count one attempt on `key` in ONE atomic statement; (count, expires_at) of its window."""
+        # INSERT … ON CONFLICT … DO UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): concurrent
+        # hits on one key queue on its row and each sees the one before it, so no thread or
+        # process over-admits. A window that has expired restarts at this attempt.
+        db = connections[self.db]
+        qn = db.ops.quote_name
+        table, key_col, expires, count_col = (
+            qn(name) for name in (self.model._meta.db_table, "key", "expires_at", "count")
+        )
+        restart = f"{table}.{expires} <= %s"
+        # Only quoted identifiers are interpolated; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({key_col}, {expires}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({key_col}) DO UPDATE SET "
+            f"{count_col} = CASE WHEN {restart} THEN 1 ELSE {table}.{count_col} + 1 END, "
+            f"{expires} = CASE WHEN {restart} THEN excluded.{expires} ELSE {table}.{expires} END "
+            f"RETURNING {count_col}, {expires}"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, [key, now + period, now, now])
+            count, expires_at = cursor.fetchone()
+        return count, expires_at
+
+    def expired(self, *, now: float) -> "RateLimitBucketQuerySet":
+        """Buckets whose window has ended (index ratelimit_expires_idx)."""
+        return self.filter(expires_at__lte=now)
+
+
+class RateLimitBucket(models.Model):
+    """Attempts counted in one key's current window (`scope:address`), shared by every process."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    # Unix time at which the window ends: a float, so the raw upsert needs no date adapter.
+    expires_at = models.FloatField()
+    count = models.PositiveIntegerField()
+
+    objects = RateLimitBucketQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="ratelimit_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,23 +1,31 @@
-"""Per-client rate limits in Django's cache: at most N attempts in a window that opens at a
-client's first attempt and lasts the period (`N/second|minute|hour|day`).
+"""Per-client rate limits that hold across every process and thread of a deployment: at most
+N attempts in a fixed window that opens at a key's first attempt and lasts the period
+(`N/second|minute|hour|day`). The intake form and the API throttles both count here.
 
-Which address counts: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT says how many reverse proxies
-in front of the app append to X-Forwarded-For; then the address the outermost trusted proxy
-saw (the N-th entry from the right), because everything left of it is whatever the client
-chose to send. IPv6 clients are counted per /64, the block one subscriber usually holds.
-With several web processes the cache must be shared (CACHE_URL=redis://...).
+The store follows CACHE_URL: `redis://` or `rediss://` → that Redis (one atomic round trip
+per attempt); anything else → the `RateLimitBucket` table in our database (one atomic SQL
+statement per attempt), so nothing but the database is needed. Expired rows are reused by
+their key and removed by `manage.py purge_ratelimits`. A store that cannot answer raises
+`LimiterUnavailable`, which the project's middleware answers with 503.
 """
 
-import ipaddress
+import functools
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
+import redis
 from django.conf import settings
 from django.core import checks
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 from django.http import HttpRequest
+
+from config.clientip import client_address
+from config.faults import ServiceUnavailable
+
+from .models import RateLimitBucket
 
 PERIODS = {
     "s": 1,
@@ -31,6 +39,10 @@ PERIODS = {
     "d": 86400,
     "day": 86400,
 }
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+# A Redis that does not answer within this long is treated as down (503), not waited for.
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,72 @@ class Rate:
 class Verdict:
     allowed: bool
     retry_after: int  # seconds until the current window ends (0 when allowed)
+
+
+class LimiterUnavailable(ServiceUnavailable):
+    """The rate limiter's store could not count an attempt."""
+
+    service = "Rate limiter"
+
+
+class Store(Protocol):
+    def hit(self, key: str, period: int) -> tuple[int, float]:
+        """Count one attempt on `key`; (attempts in its window, Unix time the window ends)."""
+
+
+class DatabaseStore:
+    """Buckets in our database: one INSERT … ON CONFLICT DO UPDATE … RETURNING per attempt."""
+
+    def hit(self, key: str, period: int) -> tuple[int, float]:
+        try:
+            return RateLimitBucket.objects.hit(key, period=period, now=time.time())
+        except DatabaseError as exc:
+            raise LimiterUnavailable(f"database: {type(exc).__name__}") from exc
+
+
+class RedisStore:
+    """A Redis counter per key: INCR, and the window's expiry set on the first attempt,
+    in one Lua script (one round trip, atomic in Redis)."""
+
+    SCRIPT = """
+    local count = redis.call('INCR', KEYS[1])
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl < 0 then
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        ttl = tonumber(ARGV[1])
+    end
+    return {count, ttl}
+    """
+
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        )
+        self.script = self.client.register_script(self.SCRIPT)
+
+    def hit(self, key: str, period: int) -> tuple[int, float]:
+        try:
+            count, ttl_ms = self.script(keys=[key], args=[period * 1000])
+        except redis.RedisError as exc:
+            raise LimiterUnavailable(f"redis: {type(exc).__name__}") from exc
+        return int(count), time.time() + int(ttl_ms) / 1000
+
+
+@functools.cache
+def store_for(backend: str, location: str) -> Store:
+    """The store for this cache configuration, made once per process (Redis keeps its pool)."""
+    if backend == REDIS_BACKEND:
+        return RedisStore(location)
+    return DatabaseStore()
+
+
+def current_store() -> Store:
+    """The store CACHE_URL selects (module docstring)."""
+    cache = settings.CACHES["default"]
+    location = cache.get("LOCATION", "")
+    if isinstance(location, list | tuple):  # several Redis URLs: the first is the primary
+        location = location[0]
+    return store_for(cache["BACKEND"], location)
 
 
 def parse_rate(rate: str) -> Rate:
@@ -65,41 +143,31 @@ def check_intake_rate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return []
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address as described in the module docstring; IPv6 as its /64."""
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies > 0 and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            address = hops[-proxies] if len(hops) >= proxies else hops[0]
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64] or "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Deploy check: with DEBUG off, say so when the cache lives in each process's memory."""
+    if settings.DEBUG or settings.CACHES["default"]["BACKEND"] != LOCMEM_BACKEND:
+        return []
+    return [
+        checks.Warning(
+            "The cache is per process (locmem): each web process keeps its own copy of what is "
+            "cached (the API's /stats/ figures), and anything set to count in the cache would "
+            "count per process. Rate limits are unaffected: they are kept in the database.",
+            hint="With several web processes set CACHE_URL=redis://HOST:6379/0 (rate limits then "
+            "use that Redis too); with a single web process this is harmless.",
+            id="leads.W001",
+        )
+    ]
+
+
+def hit_key(key: str, rate: str) -> Verdict:
+    """Count one attempt on `key` (one store round trip); say whether it is within `rate`."""
+    parsed = parse_rate(rate)
+    count, expires_at = current_store().hit(f"ratelimit:{key}", parsed.period)
+    if count <= parsed.limit:
+        return Verdict(True, 0)
+    return Verdict(False, max(1, math.ceil(expires_at - time.time())))
 
 
 def hit(scope: str, request: HttpRequest, rate: str) -> Verdict:
-    """Count one attempt by this client in `scope`; say whether it is within `rate`."""
-    parsed = parse_rate(rate)
-    now = time.time()
-    key = f"ratelimit:{scope}:{client_address(request)}"
-    # The window opens at the client's first attempt and lasts one period; add() does
-    # nothing while the key exists, incr() is atomic in Redis and locmem and keeps the TTL.
-    cache.add(f"{key}:start", now, timeout=parsed.period)
-    cache.add(f"{key}:count", 0, timeout=parsed.period)
-    try:
-        count = cache.incr(f"{key}:count")
-    except ValueError:  # expired between add() and incr()
-        cache.set(f"{key}:count", 1, timeout=parsed.period)
-        count = 1
-    if count <= parsed.limit:
-        return Verdict(True, 0)
-    start = cache.get(f"{key}:start", now)
-    return Verdict(False, max(1, math.ceil(start + parsed.period - now)))
+    """Count one attempt by this client (config.clientip) in `scope` against `rate`."""
+    return hit_key(f"{scope}:{client_address(request)}", rate)

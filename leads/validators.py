@@ -1,17 +1,43 @@
-"""Input checks: a resume is judged by its first bytes, never by its name; names and
-attribution fields are plain text."""
+"""Input checks: a resume is judged by its content, never by its name (its first bytes,
+then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
+are plain text."""
 
+import struct
 import unicodedata
 import zipfile
 
+import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 PDF_MAGIC = b"%PDF-"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word .doc (Compound File)
 ZIP_MAGIC = b"PK\x03\x04"  # .docx is a zip holding word/document.xml
+
+# PDF: the dictionary keys and action types that run code or programs when a file is opened.
+PDF_SCRIPT_KEYS = {"/JS", "/JavaScript"}
+PDF_CODE_ACTIONS = {"/JavaScript", "/Launch"}
+# Objects visited at most: a hostile PDF made of millions of tiny objects stops here.
+PDF_MAX_OBJECTS = 100_000
+# DOCX: a package larger than this once inflated, or with more members, is refused unread
+# (zip bombs); the declared sizes are binding, since zipfile never reads past them.
+DOCX_MAX_MEMBERS = 1_000
+DOCX_MAX_INFLATION = 10  # x RESUME_MAX_BYTES
+DOCX_CONTENT_TYPES_MAX_BYTES = 1024 * 1024
+WORD_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the 16-bit flags at offset 10
+
+UNREADABLE = "This file could not be read as a %(kind)s. Save it again and upload the new copy."
+ENCRYPTED = "This file is password-protected. Upload a copy without a password."
+MACROS = "Documents with macros are not accepted. Save it as a plain Word document (.docx) or PDF."
+INFLATES = "This Word file unpacks to far more than its size. Save it again and upload the new copy."
+SCRIPTS = (
+    "PDFs with scripts or launch actions are not accepted. Save it again as a plain PDF "
+    "(for example with Print to PDF)."
+)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -58,7 +84,111 @@ def validate_resume(file) -> str:
     kind = detect_resume_kind(file)
     if kind is None:
         raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
+    try:
+        INSPECTORS[kind](file)
+    finally:
+        file.seek(0)
     return kind
+
+
+def unreadable(kind: str) -> ValidationError:
+    return ValidationError(UNREADABLE, code="unreadable", params={"kind": kind})
+
+
+def inspect_pdf(file) -> None:
+    """Refuse a PDF that pypdf cannot parse strictly, is encrypted, or carries JavaScript or
+    launch actions anywhere reachable from its trailer (catalog, pages, annotations, names)."""
+    file.seek(0)
+    try:
+        reader = PdfReader(file, strict=True)
+        if reader.is_encrypted:
+            raise ValidationError(ENCRYPTED, code="encrypted")
+        if not reader.pages:
+            raise unreadable("PDF")
+        runs_code = pdf_runs_code(reader.trailer)
+    except ValidationError:
+        raise
+    except Exception as exc:  # hostile input breaks parsers in many ways; all mean "unreadable"
+        raise unreadable("PDF") from exc
+    if runs_code:
+        raise ValidationError(SCRIPTS, code="active_content")
+
+
+def pdf_runs_code(root) -> bool:
+    """True if any dictionary reachable from `root` names a script or a launch action."""
+    pending, seen, visited = [root], set(), 0
+    while pending:
+        node = pending.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        visited += 1
+        if visited > PDF_MAX_OBJECTS:
+            raise ValueError("too many objects")
+        if isinstance(node, DictionaryObject):
+            # node["/S"] resolves an indirect /S; dict.get would not.
+            action = node["/S"] if "/S" in node else None  # noqa: SIM401
+            if PDF_SCRIPT_KEYS & set(node) or action in PDF_CODE_ACTIONS or "/Launch" in node:
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            pending.extend(node)
+    return False
+
+
+def inspect_doc(file) -> None:
+    """Refuse an OLE file that is not a Word document, is encrypted, or carries macros."""
+    file.seek(0)
+    try:
+        with olefile.OleFileIO(file) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                raise ValidationError(ENCRYPTED, code="encrypted")  # an encrypted DOCX/DOC package
+            if not ole.exists("WordDocument"):
+                raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
+            if ole.exists("Macros") or ole.exists("_VBA_PROJECT_CUR"):
+                raise ValidationError(MACROS, code="macros")
+            with ole.openstream("WordDocument") as stream:
+                fib = stream.read(12)
+    except ValidationError:
+        raise
+    except Exception as exc:  # olefile raises OSError, ValueError, struct.error... on hostile input
+        raise unreadable("Word document") from exc
+    if len(fib) < 12:
+        raise unreadable("Word document")
+    (flags,) = struct.unpack_from("<H", fib, 10)
+    if flags & WORD_FIB_ENCRYPTED:
+        raise ValidationError(ENCRYPTED, code="encrypted")
+
+
+def inspect_docx(file) -> None:
+    """Refuse a Word package that could inflate past its bounds, is encrypted, or is
+    macro-enabled (a VBA project or a macro-enabled content type)."""
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            if len(members) > DOCX_MAX_MEMBERS or sum(m.file_size for m in members) > (
+                DOCX_MAX_INFLATION * settings.RESUME_MAX_BYTES
+            ):
+                raise ValidationError(INFLATES, code="zip_bomb")
+            if any(m.flag_bits & 0x1 for m in members):
+                raise ValidationError(ENCRYPTED, code="encrypted")
+            names = {m.filename.lower(): m for m in members}
+            content_types = b""
+            if "[content_types].xml" in names:
+                with archive.open(names["[content_types].xml"]) as part:
+                    content_types = part.read(DOCX_CONTENT_TYPES_MAX_BYTES).lower()
+    except ValidationError:
+        raise
+    except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError... on hostile input
+        raise unreadable("Word document") from exc
+    if any(name.endswith("vbaproject.bin") for name in names) or b"macroenabled" in content_types:
+        raise ValidationError(MACROS, code="macros")
+
+
+INSPECTORS = {"pdf": inspect_pdf, "doc": inspect_doc, "docx": inspect_docx}
 
 
 def validate_plain_text(value: str) -> None:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.clientip import client_address
+
 from . import ratelimit, services
 from .forms import IntakeForm
 
@@ -30,7 +32,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
     form = IntakeForm(request.POST, request.FILES)
     if form.is_honeypot_filled():
-        logger.info("Intake honeypot filled from %s; nothing saved.", ratelimit.client_address(request))
+        logger.info("Intake honeypot filled from %s; nothing saved.", client_address(request))
         return see_other(reverse("leads:thanks"))
     if form.is_valid():
         try:

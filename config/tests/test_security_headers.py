@@ -66,7 +66,7 @@ def test_cookies_are_secure_and_the_session_cookie_is_http_only(client, producti
     assert response.cookies["csrftoken"]["secure"] is True
 
 
-def production_env(tmp_path) -> dict:
+def production_env(tmp_path, **overrides) -> dict:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEBUG": "false",
@@ -74,6 +74,8 @@ def production_env(tmp_path) -> dict:
         "ALLOWED_HOSTS": "intake.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
         "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+        "CACHE_URL": "redis://127.0.0.1:6379/5",
+        **overrides,
     }
 
 
@@ -83,6 +85,11 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def deploy_check(env: dict) -> subprocess.CompletedProcess:
+    """`check --deploy --fail-level WARNING`, as a fresh process."""
+    return manage(env, "check", "--deploy", "--fail-level", "WARNING")
+
+
 def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
     env = production_env(tmp_path)
     manage(env, "migrate", "--no-input", "-v", "0").check_returncode()
@@ -90,7 +97,7 @@ def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
         env, "create_attorney", "alice", "alice@firm.example", "--password", "a-long-passphrase-1"
     ).check_returncode()
 
-    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = deploy_check(env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -100,16 +107,23 @@ def test_the_deploy_check_warns_when_nobody_would_be_notified_of_new_leads(tmp_p
     env = production_env(tmp_path)
     manage(env, "migrate", "--no-input", "-v", "0").check_returncode()
 
-    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = deploy_check(env)
 
     assert result.returncode == 1
     assert "leads.W011" in result.stderr and "Nobody receives new-lead notifications" in result.stderr
 
 
 def test_the_deploy_check_fails_when_emails_would_only_be_printed(tmp_path):
-    env = {**production_env(tmp_path), "EMAIL_URL": "", "ATTORNEY_NOTIFY_EMAILS": "desk@firm.example"}
-
-    result = manage(env, "check", "--deploy")
+    result = deploy_check(production_env(tmp_path, EMAIL_URL="", ATTORNEY_NOTIFY_EMAILS="desk@firm.example"))
 
     assert result.returncode == 1
     assert "mail.E001" in result.stderr
+
+
+def test_the_deploy_check_warns_that_a_per_process_cache_is_not_shared(tmp_path):
+    env = production_env(tmp_path, CACHE_URL="locmemcache://", ATTORNEY_NOTIFY_EMAILS="desk@firm.example")
+
+    result = deploy_check(env)
+
+    assert result.returncode == 1
+    assert "leads.W001" in result.stderr and "CACHE_URL=redis://" in result.stderr

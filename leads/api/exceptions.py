@@ -1,4 +1,5 @@
-"""The API's one exception handler: every error as JSON, services' errors as 400s."""
+"""The API's one exception handler: every error as JSON in one of two documented shapes,
+400 as {field or non_field_errors: [messages]} and every other status as {"detail": ...}."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
@@ -7,12 +8,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus Django's ValidationError (raised by services) as {field: [messages]}.
+    """DRF's handler, with Django's ValidationError (raised by services) and a body that
+    cannot be parsed (DRF's ParseError: malformed JSON or multipart) as 400s per field.
 
     Anything else unhandled propagates to handler500 in config/urls.py, which answers JSON.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+    elif isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]})
+    elif isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, dict):
+        exc = exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
     return drf_exception_handler(exc, context)
 
 

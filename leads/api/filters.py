@@ -32,6 +32,11 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
+ORDERING_FIELDS = ["created_at", "last_name", "status"]
+# Each sort key, ascending and descending: what `ordering` takes (several, comma-separated, too).
+ORDERING_KEYS = [key for field in ORDERING_FIELDS for key in (field, f"-{field}")]
+
+
 class LeadOrderingFilter(filters.OrderingFilter):
     """The contract's sort keys, newest first by default.
 
@@ -66,7 +71,7 @@ class LeadFilter(filters.FilterSet):
         help_text="Text contained in the first name, last name or email, any letter case.",
     )
     ordering = LeadOrderingFilter(
-        fields=["created_at", "last_name", "status"],
+        fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
     )
 

@@ -3,7 +3,13 @@
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
@@ -15,7 +21,7 @@ from leads.insight import lead_stats
 from leads.models import Delivery, Lead
 from leads.validators import CONTENT_TYPES
 
-from .filters import DeliveryFilter, LeadFilter
+from .filters import ORDERING_KEYS, DeliveryFilter, LeadFilter
 from .pagination import LeadPagination
 from .permissions import ChangePermission, ModelPermissions
 from .serializers import (
@@ -56,6 +62,17 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
         summary="List leads",
         description="Newest first unless `ordering` says otherwise. `count` is exact up to "
         "10,000 matching leads; above that, on PostgreSQL, it is the database's estimate.",
+        # `ordering` as one string: the filter's own schema is an array, which generated
+        # clients send as repeated parameters, and only the first of those would count.
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=ORDERING_KEYS,
+                description="Sort key; prefix with - for descending. Default: -created_at (newest "
+                "first). Several keys may be joined with commas, e.g. `status,-created_at`.",
+            )
+        ],
         responses={200: LeadSerializer(many=True), **errors(400, 404)},
     ),
     retrieve=extend_schema(
@@ -135,10 +152,12 @@ class LeadViewSet(
     @extend_schema(
         summary="Download a lead's resume",
         description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX).",
+        # application/octet-stream first: generated clients take the first type they know
+        # and return the bytes; the others say which types the file comes as.
         responses={
             **{
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The resume.")
-                for content_type in CONTENT_TYPES.values()
+                for content_type in ["application/octet-stream", *CONTENT_TYPES.values()]
             },
             **errors(404),
         },

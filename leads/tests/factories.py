@@ -2,14 +2,7 @@ import factory
 from django.core.files.base import ContentFile
 
 from leads.models import Lead
-
-# The smallest file every PDF reader accepts: enough for the magic-byte check and a download.
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+from leads.tests.documents import MINIMAL_PDF
 
 
 class LeadFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import AttorneyFactory
 from conftest import PASSWORD
 from leads import services
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
 from leads.models import Lead
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 from leads.tests.mail import bodies, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

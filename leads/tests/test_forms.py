@@ -6,7 +6,8 @@ from django.utils.datastructures import MultiValueDict
 
 from leads import services
 from leads.forms import IntakeForm
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 from leads.uploads import OversizedUpload
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests import documents
+from leads.tests.documents import MINIMAL_PDF
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +154,14 @@ def test_file_that_is_not_a_document_is_refused_beside_the_resume_field(client, 
     assert stored_files(settings) == []
 
 
+def test_pdf_that_runs_javascript_is_refused_beside_the_resume_field(client, settings):
+    response = client.post("/", form_data(resume=resume(documents.javascript_pdf())))
+
+    assert response.status_code == 400
+    assert "PDFs with scripts or launch actions are not accepted" in response.content.decode()
+    assert stored_files(settings) == []
+
+
 def test_empty_file_is_refused(client):
     response = client.post("/", form_data(resume=resume(b"")))
 
@@ -197,7 +207,7 @@ def test_oversized_upload_over_a_real_socket_gets_a_400_page_not_a_reset(live_se
            "email": "jane@example.com"}.items()),
         f'--{boundary}\r\nContent-Disposition: form-data; name="resume"; filename="cv.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n".encode(),
-        MINIMAL_PDF + b"%" * (4 * 1024 * 1024),
+        MINIMAL_PDF + b"%" * (100 * 1024),  # over RESUME_MAX_BYTES, within the 64 KiB envelope
         f"\r\n--{boundary}--\r\n".encode(),
     ]  # fmt: skip
     conn.request(
@@ -392,3 +402,23 @@ def test_email_with_a_non_ascii_domain_sent_twice_is_one_lead_not_a_server_error
 
     assert response.status_code == 303
     assert Lead.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit as in production: on-commit work runs
+def test_the_rate_limit_costs_an_accepted_submission_one_query(client):
+    # Issue 12's budget is 4 queries per accepted submission, the limiter's one included.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/", form_data())
+
+    assert response.status_code == 303
+    assert [q["sql"] for q in queries if "ratelimitbucket" in q["sql"]] == [queries[0]["sql"]]
+
+
+def test_a_submission_past_the_rate_costs_one_query(client, settings, django_assert_num_queries):
+    settings.INTAKE_RATE = "1/minute"
+    client.post("/", form_data(email="a@example.com"))
+
+    with django_assert_num_queries(1):  # the limiter's upsert, nothing else
+        response = client.post("/", form_data(email="b@example.com"))
+
+    assert response.status_code == 429

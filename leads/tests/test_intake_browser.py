@@ -6,7 +6,8 @@ import pytest
 
 from conftest import ARTIFACTS
 from leads.models import Lead
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

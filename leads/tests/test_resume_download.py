@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.tests.factories import UserFactory
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
 from leads.models import Lead
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "resumes-test"
@@ -39,7 +39,8 @@ def s3_endpoint():
 def bucket(s3_endpoint, settings):
     """An empty private bucket, and the settings that AWS_STORAGE_BUCKET_NAME etc. produce."""
     client = boto3.client("s3", endpoint_url=s3_endpoint, **CREDENTIALS)
-    client.create_bucket(Bucket=BUCKET)
+    # As AWS creates buckets since 2023: ACLs disabled, the bucket's policy decides access.
+    client.create_bucket(Bucket=BUCKET, ObjectOwnership="BucketOwnerEnforced")
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -50,7 +51,6 @@ def bucket(s3_endpoint, settings):
                 "region_name": "us-east-1",
                 "access_key": "testing",
                 "secret_key": "testing",
-                "default_acl": "private",
                 "querystring_auth": True,
                 "querystring_expire": 60,
                 "file_overwrite": False,
@@ -90,6 +90,26 @@ def test_the_stored_object_is_private(bucket):
     grantees = {grant["Grantee"].get("URI") for grant in grants}
     assert "http://acs.amazonaws.com/groups/global/AllUsers" not in grantees
     assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
+
+
+@pytest.fixture
+def sent_headers():
+    """The headers of every request the storage's own boto3 client sends, as they go out."""
+    from django.core.files.storage import default_storage
+
+    sent = []
+    events = default_storage.connection.meta.client.meta.events
+    events.register("before-send.s3", lambda request, **kwargs: sent.append(dict(request.headers)))
+    return sent
+
+
+@pytest.mark.django_db
+def test_uploads_send_no_acl_so_buckets_with_acls_disabled_accept_them(bucket, sent_headers):
+    submit()
+
+    names = {name.lower() for headers in sent_headers for name in headers}
+    assert "x-amz-content-sha256" in names  # the upload went out through this client
+    assert "x-amz-acl" not in names and not any(name.startswith("x-amz-grant") for name in names)
 
 
 @pytest.mark.django_db
@@ -166,4 +186,4 @@ def test_the_bucket_variables_switch_resumes_to_private_s3_storage():
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
 
-    assert result.stdout.split() == ["S3Storage", "firm-resumes", "private", "True", "False"], result.stderr
+    assert result.stdout.split() == ["S3Storage", "firm-resumes", "None", "True", "False"], result.stderr

@@ -10,7 +10,8 @@ from django_tasks_db.models import DBTaskResult
 
 from leads import services
 from leads.models import Lead
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

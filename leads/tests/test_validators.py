@@ -1,11 +1,9 @@
-import io
-import zipfile
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests import documents
+from leads.tests.documents import MINIMAL_PDF
 from leads.validators import (
     clean_referrer,
     clean_source,
@@ -14,16 +12,6 @@ from leads.validators import (
     validate_resume,
 )
 
-OLE2_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-
-
-def docx_bytes(member: str = "word/document.xml") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(member, "<w:document/>")
-    return buffer.getvalue()
-
 
 def upload(content: bytes, name: str = "resume.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
@@ -31,7 +19,7 @@ def upload(content: bytes, name: str = "resume.pdf") -> SimpleUploadedFile:
 
 @pytest.mark.parametrize(
     ("content", "kind"),
-    [(MINIMAL_PDF, "pdf"), (OLE2_DOC, "doc"), (docx_bytes(), "docx")],
+    [(MINIMAL_PDF, "pdf"), (documents.word_doc(), "doc"), (documents.docx(), "docx")],
     ids=["pdf", "doc", "docx"],
 )
 def test_resume_kind_is_read_from_the_content(content, kind):
@@ -39,7 +27,7 @@ def test_resume_kind_is_read_from_the_content(content, kind):
 
 
 def test_zip_without_a_word_document_is_not_a_docx():
-    assert detect_resume_kind(upload(docx_bytes("xl/workbook.xml"), name="cv.docx")) is None
+    assert detect_resume_kind(upload(documents.docx(document=False), name="cv.docx")) is None
 
 
 def test_text_named_pdf_is_refused_whatever_its_name_and_content_type():
@@ -75,6 +63,53 @@ def test_file_at_the_limit_is_accepted(settings):
     settings.RESUME_MAX_BYTES = len(MINIMAL_PDF)
 
     assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [(MINIMAL_PDF, "pdf"), (documents.word_doc(), "doc"), (documents.docx(), "docx")],
+    ids=["pdf", "doc", "docx"],
+)
+def test_a_real_small_document_of_each_kind_is_accepted(content, kind):
+    assert validate_resume(upload(content, name="cv")) == kind
+
+
+HOSTILE = {
+    "encrypted pdf": (documents.encrypted_pdf, "encrypted", "password-protected"),
+    "javascript pdf": (documents.javascript_pdf, "active_content", "scripts or launch actions"),
+    "page javascript pdf": (documents.page_action_javascript_pdf, "active_content", "scripts"),
+    "launch pdf": (documents.launch_pdf, "active_content", "launch actions"),
+    "garbage after %PDF-": (documents.garbage_pdf, "unreadable", "could not be read as a PDF"),
+    "doc without WordDocument": (documents.ole_without_word_document, "invalid_type", "PDF, DOC or DOCX"),
+    "encrypted doc": (documents.encrypted_doc, "encrypted", "password-protected"),
+    "encrypted docx": (documents.encrypted_docx, "encrypted", "password-protected"),
+    "macro doc": (documents.macro_doc, "macros", "macros are not accepted"),
+    "macro docx": (documents.macro_docx, "macros", "macros are not accepted"),
+    "zip with too many members": (lambda: documents.many_members_docx(1001), "zip_bomb", "unpacks to far"),
+}
+
+
+@pytest.mark.parametrize(("build", "code", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_resumes_are_refused_with_a_message_saying_why(build, code, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(build(), name="cv.pdf"))
+
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
+def test_zip_bomb_is_refused_from_its_declared_sizes(settings):
+    settings.RESUME_MAX_BYTES = 1024 * 1024  # packages may inflate to 10 MiB
+    bomb = documents.zip_bomb(11 * 1024 * 1024)
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(bomb, name="cv.docx"))
+
+    assert len(bomb) < 100_000 and caught.value.code == "zip_bomb"
+
+
+def test_a_pdf_whose_open_action_only_shows_a_page_is_accepted():
+    assert validate_resume(upload(documents.opens_at_first_page_pdf())) == "pdf"
 
 
 def test_detection_leaves_the_file_at_its_start():

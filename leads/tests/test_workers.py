@@ -21,7 +21,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
 LEADS = 30

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.compat import TaskResultStatus
@@ -26,10 +26,10 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from config.faults import DATABASE_ERRORS
-
 logger = logging.getLogger("leads.worker")
 
+# What the database going away looks like (psycopg's errors arrive wrapped as these).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_ERROR_PATHS = {f"{error.__module__}.{error.__qualname__}" for error in DATABASE_ERRORS}
 OUTAGE_BACKOFF_START = 0.5
 OUTAGE_BACKOFF_MAX = 10.0

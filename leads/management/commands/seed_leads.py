@@ -19,20 +19,13 @@ from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
 from leads.models import Lead, StatusChange
+from leads.samples import sample_pdf
 from leads.services import SHARED_RESUME_PREFIX
 
 # Every seeded lead points at this one file: stored once, shared by reference. Deleting a
 # lead never removes a file under SHARED_RESUME_PREFIX while another lead still uses it.
 SEED_RESUME_NAME = f"{SHARED_RESUME_PREFIX}resume.pdf"
-SEED_RESUME = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R"
-    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
-    b"4 0 obj<</Length 44>>stream\nBT /F1 18 Tf 72 720 Td (Demo resume) Tj ET\nendstream endobj\n"
-    b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+SEED_RESUME = sample_pdf("Demo resume")
 # Reserved domains (RFC 2606): a seeded address can never reach a real person.
 DOMAINS = ["example.com", "example.org", "example.net"]
 SOURCES = ["", "", "", "google", "linkedin", "newsletter", "referral"]

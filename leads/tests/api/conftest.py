@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import token_client
-from leads.tests.factories import MINIMAL_PDF
+from leads.tests.documents import MINIMAL_PDF
 
 
 @pytest.fixture

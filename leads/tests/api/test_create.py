@@ -4,7 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
+from leads import validators
 from leads.models import Lead
+from leads.tests import documents
 from leads.tests.factories import LeadFactory
 
 URL = "/api/v1/leads/"
@@ -93,6 +95,16 @@ def test_create_with_a_resume_over_the_limit_is_a_400_on_resume(integration_clie
 
     assert response.status_code == 400
     assert "too large" in response.json()["resume"][0]
+
+
+@pytest.mark.django_db
+def test_create_with_a_macro_enabled_document_is_a_400_on_resume(integration_client):
+    docm = SimpleUploadedFile("cv.docx", documents.macro_docx(), content_type="application/msword")
+
+    response = integration_client.post(URL, form(docm), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"resume": [validators.MACROS]}
 
 
 @pytest.mark.django_db

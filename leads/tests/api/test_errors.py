@@ -55,7 +55,7 @@ def test_wrong_method_is_a_json_405(integration_client):
 
 
 @pytest.mark.django_db
-def test_malformed_json_is_a_json_400(attorney_api_client):
+def test_malformed_json_is_a_400_in_the_documented_shape(attorney_api_client):
     lead = LeadFactory()
 
     response = attorney_api_client.patch(
@@ -63,7 +63,34 @@ def test_malformed_json_is_a_json_400(attorney_api_client):
     )
 
     assert response.status_code == 400
-    assert "detail" in response.json()
+    assert list(response.json()) == ["non_field_errors"]
+    assert "JSON parse error" in response.json()["non_field_errors"][0]
+
+
+@pytest.mark.django_db
+def test_malformed_multipart_is_a_400_in_the_documented_shape(integration_client):
+    response = integration_client.generic(
+        "POST",
+        "/api/v1/leads/",
+        b"--xyz\r\nContent-Disposition: form-data; name=",
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == ["non_field_errors"] and isinstance(body["non_field_errors"], list)
+
+
+@pytest.mark.django_db
+def test_too_many_fields_under_api_is_a_400_in_the_documented_shape(integration_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+
+    response = integration_client.post(
+        "/api/v1/leads/", {f"f{n}": "x" for n in range(10)}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
 
 
 @pytest.mark.django_db

@@ -2,7 +2,8 @@ import uuid
 
 import pytest
 
-from leads.tests.factories import MINIMAL_PDF, LeadFactory
+from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 
 
 def url(lead):

@@ -49,6 +49,54 @@ def test_schema_describes_create_as_multipart_with_a_binary_resume(api_client):
     assert set(request["required"]) == {"first_name", "last_name", "email", "resume"}
 
 
+@pytest.fixture
+def schema(api_client):
+    return api_client.get("/api/v1/schema/").json()
+
+
+@pytest.mark.django_db
+def test_every_request_body_has_one_content_type(schema):
+    bodies = {
+        (path, method): list(operation["requestBody"]["content"])
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+
+    assert bodies == {
+        ("/api/v1/auth/token/", "post"): ["application/json"],
+        ("/api/v1/leads/", "post"): ["multipart/form-data"],
+        ("/api/v1/leads/{id}/", "patch"): ["application/json"],
+    }
+
+
+@pytest.mark.django_db
+def test_ordering_is_one_string_of_the_sort_keys(schema):
+    parameters = schema["paths"]["/api/v1/leads/"]["get"]["parameters"]
+    (ordering,) = [parameter for parameter in parameters if parameter["name"] == "ordering"]
+
+    assert ordering["schema"]["type"] == "string"
+    assert set(ordering["schema"]["enum"]) == {
+        *("created_at", "-created_at", "last_name", "-last_name", "status", "-status")
+    }
+
+
+@pytest.mark.django_db
+def test_resume_download_is_binary_offered_first_as_octet_stream(schema):
+    content = schema["paths"]["/api/v1/leads/{id}/resume/"]["get"]["responses"]["200"]["content"]
+
+    assert next(iter(content)) == "application/octet-stream"
+    assert {media["schema"]["format"] for media in content.values()} == {"binary"}
+
+
+@pytest.mark.django_db
+def test_token_authentication_is_an_api_key_in_the_authorization_header(schema):
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert '"Token"' in scheme["description"]
+
+
 @pytest.mark.django_db
 def test_schema_documents_the_error_responses(api_client):
     schema = api_client.get("/api/v1/schema/").json()

@@ -1,0 +1,247 @@
+"""The test suite's documents: real, small PDF/DOC/DOCX files and the hostile variants the
+resume checks must refuse. Every test that needs a resume builds it here."""
+
+import io
+import math
+import struct
+import zipfile
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+from leads.samples import sample_pdf
+
+# --- PDF --------------------------------------------------------------------------------
+
+
+def minimal_pdf(text: str = "Jane Doe, resume") -> bytes:
+    """A real one-page PDF every reader accepts (pypdf wrote it)."""
+    return sample_pdf(text)
+
+
+MINIMAL_PDF = minimal_pdf()
+
+
+def _rewritten(change) -> bytes:
+    """MINIMAL_PDF rewritten by pypdf after `change(writer)` edits it."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(MINIMAL_PDF)))
+    change(writer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _set(target: str, key: str, value):
+    """A change that sets `key` on the catalog or on the first page."""
+
+    def change(writer: PdfWriter) -> None:
+        where = writer.root_object if target == "catalog" else writer.pages[0]
+        where[NameObject(key)] = value
+
+    return change
+
+
+def action(kind: str, **entries) -> DictionaryObject:
+    """A PDF action dictionary: /S kind plus the given entries (strings)."""
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Action"),
+            NameObject("/S"): NameObject(f"/{kind}"),
+            **{NameObject(f"/{key}"): TextStringObject(value) for key, value in entries.items()},
+        }
+    )
+
+
+def encrypted_pdf() -> bytes:
+    return _rewritten(lambda writer: writer.encrypt(user_password="secret", algorithm="RC4-128"))
+
+
+def opens_at_first_page_pdf() -> bytes:
+    """A harmless /OpenAction: a destination (show page 1), not an action."""
+
+    def change(writer: PdfWriter) -> None:
+        writer.open_destination = writer.pages[0]
+
+    return _rewritten(change)
+
+
+def javascript_pdf() -> bytes:
+    """Runs JavaScript when opened (/OpenAction with a /JavaScript action)."""
+    return _rewritten(_set("catalog", "/OpenAction", action("JavaScript", JS="app.alert('hi')")))
+
+
+def page_action_javascript_pdf() -> bytes:
+    """Runs JavaScript when its page opens (/AA on the page)."""
+    additional = DictionaryObject({NameObject("/O"): action("JavaScript", JS="this.print()")})
+    return _rewritten(_set("page", "/AA", additional))
+
+
+def launch_pdf() -> bytes:
+    """Asks the reader to start a program when opened (/Launch action)."""
+    return _rewritten(_set("catalog", "/OpenAction", action("Launch", F="cmd.exe")))
+
+
+def garbage_pdf() -> bytes:
+    """The magic bytes of a PDF and nothing a PDF reader can parse."""
+    return b"%PDF-1.7\n" + bytes(range(256)) * 8
+
+
+# --- DOC (OLE compound file) ----------------------------------------------------------
+
+SECTOR = 512
+FREE, END_OF_CHAIN, FAT_SECTOR, NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORD_IDENT = 0xA5EC
+
+
+def ole_file(streams: dict[str, bytes], storages: tuple[str, ...] = ()) -> bytes:
+    """A version 3 compound file with these root-level streams and (empty) storages.
+
+    Streams are padded to 4096 bytes, the mini-stream cutoff, so all live in regular sectors.
+    """
+    entries = [(name, 2, data.ljust(4096, b"\0")) for name, data in streams.items()]
+    entries += [(name, 1, b"") for name in storages]
+    dir_sectors = math.ceil((len(entries) + 1) / 4)
+    fat = [FAT_SECTOR]
+    chain_starts = []
+
+    def chain(length: int) -> int:
+        start = len(fat)
+        fat.extend(range(start + 1, start + length))
+        fat.append(END_OF_CHAIN)
+        return start
+
+    directory_start = chain(dir_sectors)
+    for _, kind, data in entries:
+        chain_starts.append(chain(len(data) // SECTOR) if kind == 2 else 0)
+    assert len(fat) <= SECTOR // 4, "one FAT sector is enough for test documents"
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        return struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            encoded,
+            len(encoded),
+            kind,
+            1,  # black
+            NO_STREAM,
+            right,
+            child,
+            b"",
+            0,
+            0,
+            0,
+            start,
+            size,
+        )
+
+    records = [entry("Root Entry", 5, NO_STREAM, 1 if entries else NO_STREAM, END_OF_CHAIN, 0)]
+    for index, ((name, kind, data), start) in enumerate(zip(entries, chain_starts, strict=True), 1):
+        right = index + 1 if index < len(entries) else NO_STREAM
+        records.append(entry(name, kind, right, NO_STREAM, start, len(data)))
+    while len(records) % 4:
+        records.append(entry("", 0, NO_STREAM, NO_STREAM, 0, 0))
+
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        OLE_MAGIC,
+        b"",
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"",
+        0,
+        1,
+        directory_start,
+        0,
+        4096,
+        END_OF_CHAIN,
+        0,
+        END_OF_CHAIN,
+        0,
+    ) + struct.pack("<109I", 0, *[FREE] * 108)
+    fat_sector = struct.pack(f"<{SECTOR // 4}I", *fat, *[FREE] * (SECTOR // 4 - len(fat)))
+    body = b"".join(records) + b"".join(data for _, kind, data in entries if kind == 2)
+    return header + fat_sector + body
+
+
+def word_stream(*, encrypted: bool = False) -> bytes:
+    """The start of a WordDocument stream: its FIB header, fEncrypted set or not."""
+    flags = 0x0100 if encrypted else 0
+    return struct.pack("<HHHHHH", WORD_IDENT, 0x00C1, 0, 0x0409, 0, flags)
+
+
+def word_doc() -> bytes:
+    """A legacy Word document: an OLE file with WordDocument and 1Table streams."""
+    return ole_file({"WordDocument": word_stream(), "1Table": b"\0"})
+
+
+def encrypted_doc() -> bytes:
+    return ole_file({"WordDocument": word_stream(encrypted=True), "1Table": b"\0"})
+
+
+def macro_doc() -> bytes:
+    """A Word document carrying a VBA project (the Macros storage)."""
+    return ole_file({"WordDocument": word_stream(), "1Table": b"\0"}, storages=("Macros",))
+
+
+def ole_without_word_document() -> bytes:
+    """An OLE file that is not a Word document (an Excel workbook's stream)."""
+    return ole_file({"Workbook": b"\x09\x08"})
+
+
+def encrypted_docx() -> bytes:
+    """A password-protected DOCX: Office wraps the encrypted package in an OLE file."""
+    return ole_file({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\0" * 16})
+
+
+# --- DOCX (zip package) ---------------------------------------------------------------
+
+DOCX_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="{main}"/></Types>'
+)
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+DOCUMENT_XML = (
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    "<w:body><w:p><w:r><w:t>Jane Doe, resume</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+def docx(*, main: str = DOCX_MAIN, extra: dict[str, bytes] | None = None, document: bool = True) -> bytes:
+    """A Word package: content types, word/document.xml (unless not), and `extra` members."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", DOCX_CONTENT_TYPES.format(main=main))
+        if document:
+            archive.writestr("word/document.xml", DOCUMENT_XML)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def macro_docx() -> bytes:
+    """A macro-enabled package (.docm content type and a VBA project) under a .docx name."""
+    return docx(main=DOCM_MAIN, extra={"word/vbaProject.bin": OLE_MAGIC + b"\0" * 64})
+
+
+def zip_bomb(uncompressed: int) -> bytes:
+    """A DOCX whose one extra member inflates to `uncompressed` bytes of zeros (~1000:1)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", DOCX_CONTENT_TYPES.format(main=DOCX_MAIN))
+        archive.writestr("word/document.xml", DOCUMENT_XML)
+        with archive.open("word/media/padding.bin", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(uncompressed // len(chunk)):
+                member.write(chunk)
+    return buffer.getvalue()
+
+
+def many_members_docx(count: int) -> bytes:
+    return docx(extra={f"word/part{n}.xml": b"<x/>" for n in range(count)})
