@@ -61,7 +61,10 @@ def submit_lead(
         "resubmit": resubmit_duplicates,
     }
     try:
-        with transaction.atomic():
+        # The form's path runs inside the view's transaction (with its rate-limit hit) and
+        # cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs no savepoint; the
+        # API's may, and must be able to roll back on its own.
+        with transaction.atomic(savepoint=not resubmit_duplicates):
             if resubmit_duplicates:
                 # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
                 # worker finds the lead by its email and records the resubmission.

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,23 +27,25 @@ def intake(request: HttpRequest) -> HttpResponse:
         initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
         return render(request, "leads/intake.html", {"form": IntakeForm(initial=initial)})
 
-    verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
-    if not verdict.allowed:
-        return too_many_requests(request, verdict.retry_after)
-
-    form = IntakeForm(request.POST, request.FILES)
-    if form.is_honeypot_filled():
-        logger.info("Intake honeypot filled from %s; nothing saved.", client_address(request))
-        return see_other(reverse("leads:thanks"))
-    if form.is_valid():
-        try:
-            # A known address is recorded as a resubmission by the worker: the answer is the
-            # same 303 either way, so nobody learns from it whether an address applied.
-            services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+    # One transaction for the whole submission: the rate-limit hit, the lead and its task
+    # commit together (a refused or invalid post commits its hit alone).
+    with transaction.atomic():
+        verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
+        if not verdict.allowed:
+            return too_many_requests(request, verdict.retry_after)
+        form = IntakeForm(request.POST, request.FILES)
+        if form.is_honeypot_filled():
+            logger.info("Intake honeypot filled from %s; nothing saved.", client_address(request))
             return see_other(reverse("leads:thanks"))
+        if form.is_valid():
+            try:
+                # A known address is recorded as a resubmission by the worker: the answer is
+                # the same 303 either way, so nobody learns from it whether an address applied.
+                services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return see_other(reverse("leads:thanks"))
     form.focus_first_error()
     return render(request, "leads/intake.html", {"form": form}, status=400)
 

@@ -159,9 +159,9 @@ def test_token_authentication_reads_token_user_and_permissions_in_one_query(
     client = token_client(integration)
     lead = LeadFactory()
 
-    # 1 the token with its user and every permission name (own and group), 2 the lead.
-    # DjangoModelPermissions' view_lead check asks the database nothing more.
-    with django_assert_num_queries(2):
+    # 1 the token with its user and every permission name (own and group), 2 the user
+    # throttle's upsert, 3 the lead. DjangoModelPermissions' view_lead check asks nothing more.
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/leads/{lead.pk}/")
 
     assert response.status_code == 200

@@ -58,7 +58,7 @@ def signed_in(generated, base_url: str, user):
     """A generated AuthenticatedClient holding the token the token endpoint gave `user`."""
     anonymous = generated.Client(base_url=base_url, raise_on_unexpected_status=True)
     token = api("auth.auth_token_create").sync(
-        client=anonymous, body=models().AuthTokenRequest(username=user.username, password=PASSWORD)
+        client=anonymous, body=models().CredentialsRequest(username=user.username, password=PASSWORD)
     )
     return generated.AuthenticatedClient(base_url=base_url, token=token.token, prefix="Token")
 
@@ -81,10 +81,10 @@ def test_a_generated_client_runs_the_integration_journey(generated, live_server,
     downloaded = api("leads.leads_resume_retrieve").sync(client=client, id=created.id)
     deleted = api("leads.leads_destroy").sync_detailed(client=client, id=created.id)
 
-    assert created.status == m.StatusEnum.PENDING
+    assert created.status == m.LeadStatusEnum.PENDING
     assert [lead.id for lead in listed.results] == [created.id]
     assert patched.last_name == "Smith"
-    assert reached.status == m.StatusEnum.REACHED_OUT and reached.reached_out_by == integration.username
+    assert reached.status == m.LeadStatusEnum.REACHED_OUT and reached.reached_out_by == integration.username
     assert downloaded.payload.read() == MINIMAL_PDF
     assert deleted.status_code == 204
     assert not Lead.objects.exists()
