@@ -158,6 +158,8 @@ class LeadAdmin(admin.ModelAdmin):
         return super().get_queryset(request).for_lists()
 
     def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
         names = queryset
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[0] == word[-1]:

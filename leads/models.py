@@ -93,7 +93,8 @@ class LeadQuerySet(models.QuerySet):
         # One bounded query: ranking reads every match's vector, this reads RANK_LIMIT + 1 at most.
         if self.order_by()[: RANK_LIMIT + 1].count() > RANK_LIMIT:
             return self.newest_first()
-        return self.annotate(rank=SearchRank(F("search_vector"), resume_query(query))).order_by(
+        # alias, not annotate: the paginator's count then leaves the rank out.
+        return self.alias(rank=SearchRank(F("search_vector"), resume_query(query))).order_by(
             "-rank", "-created_at", "-id"
         )
 
