@@ -129,10 +129,7 @@ class Command(BaseCommand):
             # The leads go through a temporary table so PostgreSQL computes each search vector
             # as the row goes in (the task's refresh_search_vectors would write every row twice).
             table, columns = Lead._meta.db_table, ", ".join(LEAD_COLUMNS)
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS) "
-                "ON COMMIT DELETE ROWS"
-            )
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS)")
             with raw.copy(f"COPY seed_lead ({columns}) FROM STDIN") as copy:
                 copy.write(leads)
             cursor.execute(
@@ -140,6 +137,8 @@ class Command(BaseCommand):
                 f"SELECT {columns}, to_tsvector(%s::regconfig, resume_text) FROM seed_lead",
                 [SEARCH_CONFIG],
             )
+            # Emptied here, not at commit: inside an outer transaction there is no commit.
+            cursor.execute("TRUNCATE seed_lead")
             change_table = StatusChange._meta.db_table
             with raw.copy(f"COPY {change_table} ({', '.join(CHANGE_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(changes)
