@@ -52,8 +52,11 @@ def run_extractor(data: bytes, kind: str) -> tuple[str, str]:
     limits = [str(MAX_PAGES), str(MAX_CHARS), str(memory), str(timeout + 1)]
     try:
         done = subprocess.run(  # noqa: S603 (our own module, fixed arguments)
-            [sys.executable, "-m", "leads.extract", kind, *limits],
+            # -E -s and an empty environment: the parser of a hostile file gets no database
+            # address, no secret key and no user site-packages.
+            [sys.executable, "-E", "-s", "-m", "leads.extract", kind, *limits],
             input=data,
+            env={},
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # a parser's warnings may quote the file
             cwd=settings.BASE_DIR,
