@@ -239,6 +239,11 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
+# The worker reads each resume's text in a child process, killed after this many seconds,
+# with at most this much address space (leads/resume_text.py).
+RESUME_TEXT_TIMEOUT_SECONDS = env.int("RESUME_TEXT_TIMEOUT_SECONDS", default=30)
+RESUME_TEXT_MEMORY_MB = env.int("RESUME_TEXT_MEMORY_MB", default=512)
+
 # --- Intake -------------------------------------------------------------------------------
 INTAKE_RATE = env.str("INTAKE_RATE", default="10/minute")
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted for the

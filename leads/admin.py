@@ -83,7 +83,10 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = ["status", ("created_at", admin.DateFieldListFilter), PendingOlderThanFilter]
     date_hierarchy = "created_at"
     search_fields = ["first_name", "last_name", "email"]
-    search_help_text = "First name, last name or email; several words must all match."
+    search_help_text = (
+        "First name, last name or email (several words must all match), or words of the resume "
+        '("exact phrase", -without).'
+    )
     # Newest first, served by lead_created_idx / lead_status_created_idx; only the creation
     # time is sortable, because sorting a million rows by an unindexed column is a full sort.
     ordering = ["-created_at", "-id"]
@@ -98,7 +101,10 @@ class LeadAdmin(admin.ModelAdmin):
     inlines = [StatusChangeInline]
     EDITABLE = ("first_name", "last_name", "email", "status")  # what services.update_lead takes
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "email", "status", "resume_link"]}),
+        (
+            None,
+            {"fields": ["first_name", "last_name", "email", "status", "resume_link", "extracted_text"]},
+        ),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
         ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
         ("Emails and webhook calls", {"fields": ["deliveries_table"]}),
@@ -106,6 +112,7 @@ class LeadAdmin(admin.ModelAdmin):
     readonly_fields = [
         "deliveries_table",
         "resume_link",
+        "extracted_text",
         "reached_out_at",
         "reached_out_by",
         "created_at",
@@ -157,14 +164,33 @@ class LeadAdmin(admin.ModelAdmin):
 
     DELIVERIES_SHOWN = 20
 
-    # --- searching: the named read, once per word ---------------------------------------
+    @admin.display(description="resume text")
+    def extracted_text(self, lead: Lead) -> str:
+        if lead.resume_text_state == Lead.TextState.PENDING:
+            return format_html('<p class="lead-resume-text-note">{}</p>', "Text not extracted yet.")
+        if not lead.resume_text:
+            return format_html(
+                '<p class="lead-resume-text-note">No text could be read from this resume. {}</p>',
+                lead.resume_text_note,
+            )
+        # Escaped by format_html; line breaks kept by the CSS (white-space: pre-wrap). The list
+        # defers the text (get_queryset), so reading it here is the page's one extra query.
+        return format_html('<div class="lead-resume-text" tabindex="0">{}</div>', lead.resume_text)
+
+    # --- searching: names and email (the named read, once per word) OR resume words ------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_lists()
 
     def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        names = queryset
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[0] == word[-1]:
                 word = unescape_string_literal(word)
-            queryset = queryset.search(word)
-        return queryset, False
+            names = names.search(word)
+        return names | queryset.search_resumes(search_term), False
 
     # --- the bulk action ----------------------------------------------------------------
 

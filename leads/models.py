@@ -3,8 +3,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, connections, models, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
@@ -19,12 +20,46 @@ def resume_upload_to(instance: "Lead", filename: str) -> str:
     return f"resumes/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
 
 
+# Resumes are searched with English stemming ("patents" finds "patent", "drafted" finds
+# "drafting"); stop words are left out of the index. See docs/performance.md.
+SEARCH_CONFIG = "english"
+# Ranking reads every matching row's vector: past this many matches, newest first instead.
+RANK_LIMIT = 1_000
+
+
+def search_document():
+    """Everything searchable of a lead as one text expression: its first resume's text and
+    every resubmission's, so one vector (and SQLite's contains match) covers all its resumes."""
+    text = models.TextField()
+    resubmitted = (
+        Resubmission.objects.filter(lead=OuterRef("pk"))
+        .values("lead")
+        .annotate(texts=StringAgg("resume_text", delimiter=Value("\n\n"), output_field=text))
+        .values("texts")
+    )
+    # Concat would wrap each part in COALESCE(part, '') typed as a CharField, which Django
+    # refuses beside a TextField: the same SQL (||, alike on both databases) by hand.
+    return Func(
+        F("resume_text"),
+        Value("\n\n", output_field=text),
+        Coalesce(Subquery(resubmitted, output_field=text), Value("", output_field=text)),
+        template="(%(expressions)s)",
+        arg_joiner=" || ",
+        output_field=text,
+    )
+
+
 class Median(models.Aggregate):
     """PostgreSQL's exact median (percentile_cont) of a numeric expression."""
 
     function = "percentile_cont"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = models.FloatField()
+
+
+def resume_query(query: str) -> SearchQuery:
+    """`query` as PostgreSQL's websearch_to_tsquery in SEARCH_CONFIG."""
+    return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
 
 
 class LeadQuerySet(models.QuerySet):
@@ -55,6 +90,52 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(
             Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
         )
+
+    def search_resumes(self, query: str) -> "LeadQuerySet":
+        """Leads whose resume text matches `query`: PostgreSQL full-text search in websearch
+        syntax (`"machine learning" -intern`) on lead_search_vector_gin; elsewhere contains."""
+        query = query.strip()
+        if not query:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(search_vector=resume_query(query))
+        return self.alias(document=search_document()).filter(document__icontains=query)
+
+    def order_by_resume_rank(self, query: str) -> "LeadQuerySet":
+        """This queryset (already `search_resumes(query)`), best match first (ts_rank, then
+        newest) when at most RANK_LIMIT leads match; newest first past that, and elsewhere."""
+        if connections[self.db].vendor != "postgresql" or not query.strip():
+            return self.newest_first()
+        # One bounded query: ranking reads every match's vector, this reads RANK_LIMIT + 1 at most.
+        if self.order_by()[: RANK_LIMIT + 1].count() > RANK_LIMIT:
+            return self.newest_first()
+        # alias, not annotate: the paginator's count then leaves the rank out.
+        return self.alias(rank=SearchRank(F("search_vector"), resume_query(query))).order_by(
+            "-rank", "-created_at", "-id"
+        )
+
+    def for_lists(self) -> "LeadQuerySet":
+        """Without the resume text and search vector, which no list shows (kilobytes a row)."""
+        return self.defer("resume_text", "search_vector")
+
+    def text_not_extracted(self) -> "LeadQuerySet":
+        """Leads whose resume text the worker has not read yet."""
+        return self.filter(resume_text_state=Lead.TextState.PENDING)
+
+    def store_resume_text(self, *, text: str, note: str = "") -> str:
+        """Save the extracted text (EMPTY when blank) and rebuild the search vector; returns
+        the state written."""
+        state = Lead.TextState.READ if text.strip() else Lead.TextState.EMPTY
+        with transaction.atomic(using=self.db):
+            self.update(resume_text=text, resume_text_state=state, resume_text_note=note[:100])
+            self.refresh_search_vectors()
+        return state
+
+    def refresh_search_vectors(self) -> int:
+        """Rebuild search_vector from search_document() (PostgreSQL; elsewhere nothing to do)."""
+        if connections[self.db].vendor != "postgresql":
+            return 0
+        return self.update(search_vector=SearchVector(search_document(), config=SEARCH_CONFIG))
 
     def newest_first(self) -> "LeadQuerySet":
         """Newest first, id as tiebreaker so pages are stable (index lead_created_idx)."""
@@ -187,6 +268,11 @@ class Lead(models.Model):
         PENDING = "PENDING", "Pending"
         REACHED_OUT = "REACHED_OUT", "Reached out"
 
+    class TextState(models.TextChoices):
+        PENDING = "PENDING", "Text not extracted yet"
+        READ = "READ", "Text extracted"
+        EMPTY = "EMPTY", "No text could be read"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_name = models.CharField(max_length=100, validators=[validate_plain_text])
     last_name = models.CharField(max_length=100, validators=[validate_plain_text])
@@ -215,6 +301,20 @@ class Lead(models.Model):
         related_name="assigned_leads",
         editable=False,
     )
+    # Written by the worker (leads.resume_text), never by a form: the resume's text, bounded
+    # in pages and characters; whether it was read; why not, in a few words of our own.
+    # Database defaults too, so a bulk load (COPY) that leaves them out still works.
+    resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
+    resume_text_state = models.CharField(
+        max_length=10,
+        choices=TextState.choices,
+        default=TextState.PENDING,
+        db_default=TextState.PENDING,
+        editable=False,
+    )
+    resume_text_note = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
+    # PostgreSQL full-text search over search_document(); GIN index lead_search_vector_gin.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = LeadManager()
 
@@ -292,6 +392,8 @@ class Resubmission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+    # Written by the worker (leads.resume_text): this resume's text, searched with the lead's.
+    resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from . import deliveries, emails
+from . import deliveries, emails, tasks
 from .models import Delivery, Lead, Resubmission
 
 
@@ -42,9 +42,10 @@ def process_application(application: dict) -> str:
 
 
 def lead_created(lead: Lead) -> None:
-    """A new lead: the prospect's confirmation and the attorneys' notification."""
+    """A new lead: the prospect's confirmation, the attorneys' notification, its resume's text."""
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.CONFIRMATION)
     notify_attorneys(lead, kind=Delivery.Kind.NOTIFICATION)
+    tasks.extract_resume_text.enqueue(str(lead.pk))
 
 
 def lead_resubmitted(lead: Lead, resubmission: Resubmission) -> None:
@@ -53,6 +54,7 @@ def lead_resubmitted(lead: Lead, resubmission: Resubmission) -> None:
     payload = {"resubmission": str(resubmission.pk)}
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.RESUBMISSION_CONFIRMATION, payload=payload)
     notify_attorneys(lead, kind=Delivery.Kind.RESUBMISSION_NOTIFICATION, payload=payload)
+    tasks.extract_resubmission_text.enqueue(str(resubmission.pk))
 
 
 def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> None:

@@ -8,7 +8,7 @@ attempt at one email or webhook call); these are the entry points the worker run
 
 from django.tasks import task
 
-from . import deliveries, outbox
+from . import deliveries, outbox, resume_text
 
 
 @task
@@ -22,3 +22,15 @@ def process_application(application: dict) -> str:
 def send_delivery(delivery_id: str) -> str:
     """One attempt at one delivery; schedules the next attempt itself on a temporary fault."""
     return deliveries.attempt(delivery_id)
+
+
+@task
+def extract_resume_text(lead_id: str) -> str:
+    """Read a lead's resume text into the lead and its search vector (a child process)."""
+    return resume_text.extract_for_lead(lead_id)
+
+
+@task
+def extract_resubmission_text(resubmission_id: str) -> str:
+    """Read a resubmission's resume text and add it to its lead's search vector."""
+    return resume_text.extract_for_resubmission(resubmission_id)

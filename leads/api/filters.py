@@ -70,6 +70,11 @@ class LeadFilter(filters.FilterSet):
         method="filter_search",
         help_text="Text contained in the first name, last name or email, any letter case.",
     )
+    resume_search = filters.CharFilter(
+        method="filter_resume_search",
+        help_text='Words of the resume, PostgreSQL websearch syntax (`"machine learning" -intern`); '
+        "best match first unless `ordering` is given.",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -77,10 +82,20 @@ class LeadFilter(filters.FilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search"]
+        fields = ["status", "created_after", "created_before", "search", "resume_search"]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_resume_search(self, queryset, name, value):
+        return queryset.search_resumes(value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        words = self.form.cleaned_data.get("resume_search")
+        if words and not self.form.cleaned_data.get("ordering"):
+            return queryset.order_by_resume_rank(words)
+        return queryset
 
 
 class DeliveryFilter(filters.FilterSet):

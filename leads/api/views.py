@@ -60,7 +60,8 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
 @extend_schema_view(
     list=extend_schema(
         summary="List leads",
-        description="Newest first unless `ordering` says otherwise. `count` is exact up to "
+        description="Newest first unless `ordering` says otherwise (with `resume_search`: best "
+        "match first). `count` is exact up to "
         "10,000 matching leads; above that, on PostgreSQL, it is the database's estimate.",
         # `ordering` as one string: the filter's own schema is an array, which generated
         # clients send as repeated parameters, and only the first of those would count.
@@ -94,7 +95,7 @@ class LeadViewSet(
 ):
     """Leads: find, create, update, reach out, download the resume, delete."""
 
-    queryset = Lead.objects.select_related("reached_out_by")
+    queryset = Lead.objects.for_lists().select_related("reached_out_by")
     serializer_class = LeadSerializer
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]

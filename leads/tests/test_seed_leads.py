@@ -116,3 +116,11 @@ def test_a_negative_count_is_refused():
 
     with pytest.raises(CommandError):
         seed(-1)
+
+
+def test_seeded_leads_have_resume_text_that_search_finds():
+    seed(40)
+
+    assert set(Lead.objects.values_list("resume_text_state", flat=True)) == {Lead.TextState.READ}
+    # Every demo resume states its years of experience (a vector on PostgreSQL, text elsewhere).
+    assert Lead.objects.search_resumes("experience").count() == 40

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
-from leads.models import Lead, StatusChange
+from leads.models import SEARCH_CONFIG, Lead, StatusChange
+from leads.resume_text import demo_resume_text
 from leads.samples import sample_pdf
 from leads.services import SHARED_RESUME_PREFIX
 
@@ -36,7 +37,8 @@ NAME_POOL = 2_000
 
 LEAD_COLUMNS = [
     "id", "first_name", "last_name", "email", "resume", "status", "created_at",
-    "updated_at", "reached_out_at", "reached_out_by_id", "source", "referrer",
+    "updated_at", "reached_out_at", "reached_out_by_id", "source", "referrer", "resume_text",
+    "resume_text_state",
 ]  # fmt: skip
 CHANGE_COLUMNS = ["id", "lead_id", "from_status", "to_status", "changed_by_id", "changed_at"]
 
@@ -117,8 +119,19 @@ class Command(BaseCommand):
             # index when it is full: a bigger list means fewer, larger, cheaper merges.
             cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {Lead._meta.db_table} ({', '.join(LEAD_COLUMNS)}) FROM STDIN") as copy:
+            # The leads go through a temporary table so PostgreSQL computes each search vector
+            # as the row goes in (the task's refresh_search_vectors would write every row twice).
+            table, columns = Lead._meta.db_table, ", ".join(LEAD_COLUMNS)
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS)")
+            with raw.copy(f"COPY seed_lead ({columns}) FROM STDIN") as copy:
                 copy.write(leads)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, search_vector) "  # noqa: S608 (our own names)
+                f"SELECT {columns}, to_tsvector(%s::regconfig, resume_text) FROM seed_lead",
+                [SEARCH_CONFIG],
+            )
+            # Emptied here, not at commit: inside an outer transaction there is no commit.
+            cursor.execute("TRUNCATE seed_lead")
             change_table = StatusChange._meta.db_table
             with raw.copy(f"COPY {change_table} ({', '.join(CHANGE_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(changes)
@@ -164,6 +177,7 @@ def generate_rows(
     created = now - SPAN
     mean_gap = SPAN.total_seconds() / max(count, 1)
     pending, reached, reopened = Lead.Status.PENDING, Lead.Status.REACHED_OUT, REOPENED_SHARE
+    read = Lead.TextState.READ
     for n in range(count):
         first, last = rng.choice(firsts), rng.choice(lasts)
         email = f"{local(first)}.{local(last)}.{tag}{base36(n)}@{rng.choice(DOMAINS)}"
@@ -184,7 +198,23 @@ def generate_rows(
                 status = reached
         updated = changes[-1][-1] if changes else created
         source = rng.choice(SOURCES)
-        lead = (lead_id, first, last, email, resume, status, created, updated, reached_at, by, source, "")
+        text = demo_resume_text(rng)
+        lead = (
+            lead_id,
+            first,
+            last,
+            email,
+            resume,
+            status,
+            created,
+            updated,
+            reached_at,
+            by,
+            source,
+            "",
+            text,
+            read,
+        )
         yield SeedRow(lead=lead, changes=changes)
 
 
@@ -252,16 +282,20 @@ def base36(n: int) -> str:
 
 
 def copy_line(values: tuple) -> str:
-    """One row in COPY's text format: tab-separated, \\N for NULL (values hold no tabs)."""
-    fields = (r"\N" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in values)
+    """One row in COPY's text format: tab-separated, \\N for NULL, line breaks as \\n (values
+    hold no tabs or backslashes)."""
+    fields = (
+        r"\N" if v is None else v.isoformat() if isinstance(v, datetime) else v.replace("\n", r"\n")
+        for v in values
+    )
     return "\t".join(fields) + "\n"
 
 
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
 
-    def __init__(self, total: int, stream):
-        self.total, self.stream, self.started = total, stream, time.monotonic()
+    def __init__(self, total: int, stream, label: str = "Seeding leads"):
+        self.total, self.stream, self.label, self.started = total, stream, label, time.monotonic()
         self.tty = bool(stream) and getattr(sys.stderr, "isatty", lambda: False)()
         self.last_tenth = -1
 
@@ -273,7 +307,7 @@ class Progress:
             return
         share = done / self.total
         bar = "#" * int(share * 30)
-        line = f"Seeding leads [{bar:<30}] {done:>{len(str(self.total))}}/{self.total} {self.elapsed():.1f}s"
+        line = f"{self.label} [{bar:<30}] {done:>{len(str(self.total))}}/{self.total} {self.elapsed():.1f}s"
         if self.tty:
             self.stream.write("\r" + line, ending="")
             self.stream.flush()
