@@ -22,3 +22,9 @@ def process_application(application: dict) -> str:
 def send_delivery(delivery_id: str) -> str:
     """One attempt at one delivery; schedules the next attempt itself on a temporary fault."""
     return deliveries.attempt(delivery_id)
+
+
+@task
+def handle_event(event: str, lead_ids: list[str], data: dict) -> str:
+    """Fan out one event (lead.assigned, ...) into the deliveries it causes."""
+    return outbox.handle_event(event, lead_ids, data)

@@ -60,7 +60,9 @@ def smtp():
     controller.stop()
 
 
-def start_worker(name: str, smtp_port: int) -> subprocess.Popen:
+def start_worker(name: str, smtp_port: int, **settings: str) -> subprocess.Popen:
+    """A `db_worker` process on the test database, sending to `smtp_port`; `settings` are
+    more environment variables."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -69,6 +71,7 @@ def start_worker(name: str, smtp_port: int) -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "ATTORNEY_NOTIFY_EMAILS": ATTORNEYS,
+        **settings,
     }
     return subprocess.Popen(
         [
