@@ -38,9 +38,21 @@ TIMELINE_LIMIT = 200
 ROUND_ROBIN_LOCK = 0x6C656164
 
 
+TIMELINE_TYPES = (
+    "submitted",
+    "resubmitted",
+    "status_changed",
+    "assigned",
+    "note",
+    "delivery",
+    "resume_downloaded",
+)
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
-    """One thing that happened to a lead: what (`type`), when, by whom (a user or None)."""
+    """One thing that happened to a lead: what (`type`, one of TIMELINE_TYPES), when, by whom
+    (a user or None)."""
 
     type: str
     at: datetime

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
+from accounts.models import User
 from leads.models import Delivery, Lead
 
 
@@ -65,6 +66,10 @@ class LeadFilter(filters.FilterSet):
         method="filter_search",
         help_text="Text contained in the first name, last name or email, any letter case.",
     )
+    assigned_to = filters.CharFilter(
+        method="filter_assigned_to",
+        help_text="`me` (the caller's leads), `none` (nobody's) or an attorney's username.",
+    )
     ordering = LeadOrderingFilter(
         fields=["created_at", "last_name", "status"],
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -72,10 +77,20 @@ class LeadFilter(filters.FilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search"]
+        fields = ["status", "created_after", "created_before", "search", "assigned_to"]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_assigned_to(self, queryset, name, value):
+        if value == "me":
+            return queryset.assigned_to_user(self.request.user)
+        if value == "none":
+            return queryset.assigned_to_user(None)
+        user = User.objects.get_by_username(value)
+        if user is None:
+            raise ValidationError({"assigned_to": [f"No user has the username {value}."]})
+        return queryset.assigned_to_user(user)
 
 
 class DeliveryFilter(filters.FilterSet):
