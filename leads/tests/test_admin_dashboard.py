@@ -1,11 +1,14 @@
-"""The intake dashboard: leads per week, median time to reach out, pending leads."""
+"""The intake dashboard: leads per week, median time to reach out, pending leads, attorneys."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from accounts.tests.factories import AttorneyFactory
+from leads import services
 from leads.insight import format_duration
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -127,3 +130,40 @@ def test_dashboard_query_count_does_not_grow_with_rows(
 )
 def test_durations_read_as_days_hours_minutes(seconds, shown):
     assert format_duration(seconds) == shown
+
+
+def test_each_attorney_has_assigned_reached_out_and_median_figures(attorney_client, attorney):
+    bob = AttorneyFactory(username="bob")
+    AttorneyFactory(username="carol")
+    services.assign_leads(
+        leads=Lead.objects.filter(pk__in=[LeadFactory().pk for _ in range(3)]), to=bob, by=bob
+    )
+    for hours in (1, 2, 6):
+        reached_after(bob, hours=hours)
+    reached_after(attorney, hours=10)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert figures_of(body, "bob") == {"assigned": "3", "pending": "3", "reached": "3", "median": "2 h 0 min"}
+    assert figures_of(body, attorney.username) == {
+        "assigned": "0",
+        "pending": "0",
+        "reached": "1",
+        "median": "10 h 0 min",
+    }
+    assert figures_of(body, "carol") == {"assigned": "0", "pending": "0", "reached": "0", "median": "—"}
+
+
+def test_the_assigned_figure_links_to_that_attorneys_leads(attorney_client):
+    bob = AttorneyFactory(username="bob")
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert f'href="/admin/leads/lead/?assigned_to={bob.pk}"' in body
+
+
+def figures_of(body: str, username: str) -> dict[str, str]:
+    """The dashboard's figures in the row of `username`."""
+    row = re.search(rf'<tr data-attorney="{username}">(.*?)</tr>', body, re.S).group(1)
+    cells = dict(re.findall(r'<td class="lead-attorneys__(\w+)">(?:<a [^>]*>)?([^<]*)', row))
+    return cells
