@@ -238,14 +238,19 @@ class LeadAdmin(admin.ModelAdmin):
     def mark_reached_out(self, request, queryset):
         selected = queryset.count()
         changed = services.change_status(leads=queryset, status=Lead.Status.REACHED_OUT, by=request.user)
-        already = selected - changed
-        done = ngettext("%(n)d lead marked as reached out", "%(n)d leads marked as reached out", changed)
-        skipped = ngettext("%(n)d was already reached out.", "%(n)d were already reached out.", already)
-        self.message_user(
+        self.tell_outcome(
             request,
-            f"{done % {'n': changed}}; {skipped % {'n': already}}",
-            messages.SUCCESS if changed else messages.INFO,
+            changed=changed,
+            already=selected - changed,
+            done=("%(n)d lead marked as reached out", "%(n)d leads marked as reached out"),
+            skipped=("%(n)d was already reached out.", "%(n)d were already reached out."),
         )
+
+    def tell_outcome(self, request, *, changed: int, already: int, done: tuple, skipped: tuple) -> None:
+        """'3 leads …; 1 already …' after a bulk action: `done` and `skipped` are (singular,
+        plural) messages with %(n)d."""
+        text = f"{ngettext(*done, changed) % {'n': changed}}; {ngettext(*skipped, already) % {'n': already}}"
+        self.message_user(request, text, messages.SUCCESS if changed else messages.INFO)
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
@@ -288,13 +293,12 @@ class LeadAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return
-        already = selected - changed
-        done = ngettext("%(n)d lead assigned to %(who)s", "%(n)d leads assigned to %(who)s", changed)
-        skipped = ngettext("%(n)d already was.", "%(n)d already were.", already)
-        self.message_user(
+        self.tell_outcome(
             request,
-            f"{done % {'n': changed, 'who': to.username}}; {skipped % {'n': already}}",
-            messages.SUCCESS if changed else messages.INFO,
+            changed=changed,
+            already=selected - changed,
+            done=(f"%(n)d lead assigned to {to.username}", f"%(n)d leads assigned to {to.username}"),
+            skipped=("%(n)d already was.", "%(n)d already were."),
         )
 
     # --- the lead page: changes through the services; no add; delete with the files -------

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
-from leads.models import AssignmentChange, Delivery, Lead, Note, Resubmission, StatusChange
-from leads.tests.factories import LeadFactory
+from leads.models import AssignmentChange, Lead, Note, Resubmission, StatusChange
+from leads.tests.factories import FailedEmailFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +34,7 @@ class TestTheTimeline:
         services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
         services.add_note(lead=lead, author=attorney, body="Called <b>her</b>.\nShe will write back.")
         Lead.objects.mark_reached_out(lead, by=attorney)
-        Delivery.objects.create(
-            lead=lead,
-            kind=Delivery.Kind.NOTIFICATION,
-            channel=Delivery.Channel.EMAIL,
-            recipient="desk@firm.example",
-            status=Delivery.Status.FAILED,
-            last_error="550 5.1.1 No such user",
-            attempts=1,
-        )
+        FailedEmailFactory(lead=lead)
 
         body = attorney_client.get(page_of(lead)).content.decode()
 
@@ -51,7 +43,7 @@ class TestTheTimeline:
         assert positions == sorted(positions)
         assert f"Assigned to {attorney.username}" in body
         assert "Called &lt;b&gt;her&lt;/b&gt;.<br>She will write back." in body
-        assert "550 5.1.1 No such user" in body
+        assert "550 5.1.1 &lt;desk@firm.example&gt;: Recipient address rejected" in body
 
     def test_a_resubmission_links_to_its_own_resume(self, attorney_client):
         lead = LeadFactory()

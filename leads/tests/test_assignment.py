@@ -20,7 +20,7 @@ from leads import services
 from leads.models import AssignmentChange, Delivery, Lead
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 from leads.tests.mail import bodies, run_worker
-from leads.tests.test_workers import start_worker, wait_until_all_tasks_finished
+from leads.tests.test_workers import wait_until_all_tasks_finished, workers_running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -303,17 +303,8 @@ def test_two_workers_assigning_at_once_share_the_leads_evenly(smtp_server):
     for n in range(30):
         submit(f"prospect{n}@example.com")
     # Both start on a backlog, so their fan-outs overlap from the first task on.
-    workers = [
-        start_worker(name, smtp_server.port, LEAD_AUTO_ASSIGN="round_robin")
-        for name in ("worker-a", "worker-b")
-    ]
-    try:
+    with workers_running(("worker-a", "worker-b"), smtp_server.port, LEAD_AUTO_ASSIGN="round_robin"):
         wait_until_all_tasks_finished()
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
 
     # One pick at a time (the round-robin lock): always the less busy one, so 15 each.
     assigned = Counter(Lead.objects.values_list("assigned_to__username", flat=True))

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from accounts.tests.factories import AttorneyFactory
 from conftest import ARTIFACTS, PASSWORD
 from leads import services
-from leads.models import Delivery, Lead
-from leads.tests.factories import MINIMAL_PDF
+from leads.models import Lead
+from leads.tests.factories import MINIMAL_PDF, FailedEmailFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,15 +133,7 @@ def test_the_attorneys_pages_have_no_accessibility_violations(page, live_server)
     lead = submit("Grace", "Hopperfield", "grace@navy.example")
     services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
     services.add_note(lead=lead, author=attorney, body="Called.\nShe writes back on Friday.")
-    Delivery.objects.create(
-        lead=lead,
-        kind=Delivery.Kind.NOTIFICATION,
-        channel=Delivery.Channel.EMAIL,
-        recipient="desk@firm.example",
-        status=Delivery.Status.FAILED,
-        attempts=1,
-        last_error="550 5.1.1 <desk@firm.example>: Recipient address rejected",
-    )
+    FailedEmailFactory(lead=lead)
 
     page.goto(f"{live_server.url}/admin/login/")
     assert axe_violations(page) == []

@@ -8,14 +8,13 @@ from django.utils import timezone
 from accounts.tests.factories import AttorneyFactory
 from leads.models import (
     AssignmentChange,
-    Delivery,
     Lead,
     Note,
     Resubmission,
     ResumeDownload,
     StatusChange,
 )
-from leads.tests.factories import LeadFactory
+from leads.tests.factories import FailedEmailFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +31,7 @@ def history():
     alice, bob = AttorneyFactory(username="alice"), AttorneyFactory(username="bob")
     lead = LeadFactory(created_at=at(0), source="newsletter")
     ResumeDownload.objects.create(lead=lead, downloaded_by=bob, downloaded_at=at(7), via="api")
-    Delivery.objects.create(
-        lead=lead,
-        kind=Delivery.Kind.NOTIFICATION,
-        channel=Delivery.Channel.EMAIL,
-        recipient="desk@firm.example",
-        status=Delivery.Status.FAILED,
-        last_error="550 5.1.1 No such user",
-        created_at=at(1),
-    )
+    FailedEmailFactory(lead=lead, created_at=at(1))
     resubmission = Resubmission.objects.create(lead=lead, resume="resumes/again.pdf", created_at=at(2))
     StatusChange.objects.create(
         lead=lead, from_status="PENDING", to_status="REACHED_OUT", changed_by=alice, changed_at=at(5)
@@ -87,7 +78,7 @@ def test_each_event_says_who_did_it_and_what_happened(history):
     assert events["note"].detail["body"] == "Called; will send the form."
     assert events["status_changed"].detail == {"from": "PENDING", "to": "REACHED_OUT"}
     assert events["delivery"].detail["status"] == "failed"
-    assert events["delivery"].detail["error"] == "550 5.1.1 No such user"
+    assert events["delivery"].detail["error"] == "550 5.1.1 <desk@firm.example>: Recipient address rejected"
     assert events["delivery"].detail["description"] == "New-lead notification"
 
 
