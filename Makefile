@@ -26,7 +26,7 @@ dev-deps: $(VENV)/.dev-deps
 run: deps
 	@scripts/dev-env
 	$(PY) manage.py migrate --no-input
-	@echo "Create a login with: $(PY) manage.py createsuperuser"
+	@echo "Create your first login (an attorney) with: $(PY) manage.py create_attorney USERNAME EMAIL"
 	scripts/run
 
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).

@@ -338,6 +338,13 @@ EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=3600)
 PROSPECT_EMAILS_PER_DAY = env.int("PROSPECT_EMAILS_PER_DAY", default=3)
 # The firm's name on the public pages, the admin and the emails.
 FIRM_NAME = env.str("FIRM_NAME", default="Client intake")
+# Where prospects write with questions (the thanks page); empty: "reply to our email".
+FIRM_CONTACT_EMAIL = env.str("FIRM_CONTACT_EMAIL", default="")
+# Who a new lead goes to: none (attorneys pick leads) or round_robin (the active attorney
+# with the fewest PENDING leads assigned). Anything else is refused at start-up.
+LEAD_AUTO_ASSIGN = env.str("LEAD_AUTO_ASSIGN", default="none").strip().lower()
+if LEAD_AUTO_ASSIGN not in {"none", "round_robin"}:
+    raise ImproperlyConfigured(f"LEAD_AUTO_ASSIGN must be none or round_robin, not {LEAD_AUTO_ASSIGN!r}")
 
 # --- Background tasks ---------------------------------------------------------------------
 # A task (or a delivery attempt) still running after this many seconds belongs to a worker

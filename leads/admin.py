@@ -1,23 +1,32 @@
 """The attorneys' side: the lead list, the lead page, the resume download, the dashboard, the export.
 
-Every status change goes through leads.services; this module only translates requests.
+Every status change, assignment and note goes through leads.services; this module only
+translates requests.
 """
 
+import uuid
 from datetime import timedelta
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import Action, ActionLocation, IncorrectLookupParameters
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
 
 from . import (
     delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
@@ -26,8 +35,20 @@ from . import (
 from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
-from .insight import funnel
-from .models import Delivery, Lead, StatusChange
+from .insight import QUARTER_WEEKS, funnel
+from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead
+
+
+def compact_time(moment) -> str:
+    """'2 Dec 2025 14:03' in the server's time zone: the list's dates, short enough to fit."""
+    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+
+
+# The firm's name heads every admin page and ends its title (read as each page renders).
+admin.site.site_header = admin.site.site_title = lazy(lambda: settings.FIRM_NAME, str)()
+# The app sidebar repeats the index page's two links and takes a fifth of a laptop screen
+# that the lead list needs for its columns; the breadcrumbs lead home.
+admin.site.enable_nav_sidebar = False
 
 
 def status_css(status: str) -> str:
@@ -52,35 +73,88 @@ class PendingOlderThanFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusChangeInline(admin.TabularInline):
-    """The lead's status history, oldest first; nobody edits history."""
+def attorneys_for(request) -> list[User]:
+    """The active attorneys by username, read once per request: the assignee filter and the
+    "Assign to …" actions share the list."""
+    if not hasattr(request, "_active_attorneys"):
+        request._active_attorneys = list(User.objects.attorneys().order_by("username"))
+    return request._active_attorneys
 
-    model = StatusChange
-    fields = ["changed_at", "from_status", "to_status", "changed_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = "status change"
-    verbose_name_plural = "status history"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("changed_by")
+def attorney_label(user: User) -> str:
+    """'Ada Lovelace (ada)', or just the username when there is no full name."""
+    return f"{user.full_name} ({user.username})" if user.full_name else user.username
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class AssigneeFilter(admin.SimpleListFilter):
+    """Mine, unassigned, or one attorney's leads (index lead_assigned_idx)."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    title = "assigned to"
+    parameter_name = "assigned_to"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", "Mine"),
+            ("none", "Unassigned"),
+            *((str(user.pk), attorney_label(user)) for user in attorneys_for(request)),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.assigned_to_user(request.user)
+        if value == "none":
+            return queryset.assigned_to_user(None)
+        if value:
+            try:
+                return queryset.assigned_to_user(uuid.UUID(value))
+            except ValueError:
+                raise IncorrectLookupParameters(value) from None
+        return queryset
+
+
+class AttorneyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return attorney_label(user)
+
+
+class LeadAdminForm(forms.ModelForm):
+    """The lead page's form: the editable fields, and the assignee (an active attorney or nobody)."""
+
+    assigned_to = AttorneyChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody",
+        label="Assigned to",
+        help_text="An active attorney, or nobody. A colleague you assign gets an email.",
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["first_name", "last_name", "email", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.assigned_to_id
+        # The current assignee stays a choice even if no longer an active attorney, so
+        # saving a name change does not unassign the lead behind anyone's back.
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            Q(pk__in=User.objects.attorneys().values("pk")) | Q(pk=current)
+        ).order_by("username")
+        self.initial["assigned_to"] = current
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "status_badge", "created_at", "reached_out_at", "reached_out_by"]
+    form = LeadAdminForm
+    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out"]
     list_display_links = ["name"]
-    list_filter = ["status", ("created_at", admin.DateFieldListFilter), PendingOlderThanFilter]
+    list_filter = [
+        "status",
+        AssigneeFilter,
+        ("created_at", admin.DateFieldListFilter),
+        PendingOlderThanFilter,
+    ]
     date_hierarchy = "created_at"
     search_fields = ["first_name", "last_name", "email"]
     search_help_text = (
@@ -90,27 +164,36 @@ class LeadAdmin(admin.ModelAdmin):
     # Newest first, served by lead_created_idx / lead_status_created_idx; only the creation
     # time is sortable, because sorting a million rows by an unindexed column is a full sort.
     ordering = ["-created_at", "-id"]
-    sortable_by = ["created_at"]
-    list_select_related = ["reached_out_by"]
+    sortable_by = ["created"]
+    list_select_related = ["reached_out_by", "assigned_to"]
     list_per_page = 50
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["mark_reached_out"]
-    inlines = [StatusChangeInline]
-    EDITABLE = ("first_name", "last_name", "email", "status")  # what services.update_lead takes
+    actions = ["mark_reached_out", "assign_to_me"]
+    # What services.update_lead takes; assigned_to is the form's own field, never written by it.
+    EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
+    exclude = ["assigned_to"]
     fieldsets = [
         (
             None,
-            {"fields": ["first_name", "last_name", "email", "status", "resume_link", "extracted_text"]},
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "status",
+                    "assigned_to",
+                    "resume_link",
+                    "extracted_text",
+                ]
+            },
         ),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
         ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
-        ("Emails and webhook calls", {"fields": ["deliveries_table"]}),
     ]
     readonly_fields = [
-        "deliveries_table",
         "resume_link",
         "extracted_text",
         "reached_out_at",
@@ -130,6 +213,17 @@ class LeadAdmin(admin.ModelAdmin):
     def name(self, lead: Lead) -> str:
         return lead.full_name
 
+    @admin.display(description="created", ordering="created_at")
+    def created(self, lead: Lead) -> str:
+        return format_html("<time>{}</time>", compact_time(lead.created_at))
+
+    @admin.display(description="reached out")
+    def reached_out(self, lead: Lead) -> str:
+        if lead.reached_out_at is None:
+            return "—"
+        by = f"by {lead.reached_out_by}" if lead.reached_out_by else ""
+        return format_html("<time>{}</time> {}", compact_time(lead.reached_out_at), by)
+
     @admin.display(description="status")
     def status_badge(self, lead: Lead) -> str:
         return format_html(
@@ -145,24 +239,6 @@ class LeadAdmin(admin.ModelAdmin):
             return "—"
         url = reverse(f"{self.admin_site.name}:leads_lead_resume", args=[lead.pk])
         return format_html('<a class="lead-resume-link" href="{}">Download resume</a>', url)
-
-    @admin.display(description="deliveries")
-    def deliveries_table(self, lead: Lead) -> str:
-        """The lead's newest deliveries, with a link to all of them in the delivery list."""
-        if not lead.pk:
-            return "—"
-        shown = list(lead.deliveries.order_by("-created_at", "-id")[: self.DELIVERIES_SHOWN + 1])
-        changelist = reverse(f"{self.admin_site.name}:leads_delivery_changelist")
-        return render_to_string(
-            "admin/leads/lead/deliveries.html",
-            {
-                "deliveries": shown[: self.DELIVERIES_SHOWN],
-                "more": len(shown) > self.DELIVERIES_SHOWN,
-                "all_url": f"{changelist}?lead__id__exact={lead.pk}",
-            },
-        )
-
-    DELIVERIES_SHOWN = 20
 
     @admin.display(description="resume text")
     def extracted_text(self, lead: Lead) -> str:
@@ -198,16 +274,70 @@ class LeadAdmin(admin.ModelAdmin):
     def mark_reached_out(self, request, queryset):
         selected = queryset.count()
         changed = services.change_status(leads=queryset, status=Lead.Status.REACHED_OUT, by=request.user)
-        already = selected - changed
-        done = ngettext("%(n)d lead marked as reached out", "%(n)d leads marked as reached out", changed)
-        skipped = ngettext("%(n)d was already reached out.", "%(n)d were already reached out.", already)
-        self.message_user(
+        self.tell_outcome(
             request,
-            f"{done % {'n': changed}}; {skipped % {'n': already}}",
-            messages.SUCCESS if changed else messages.INFO,
+            changed=changed,
+            already=selected - changed,
+            done=("%(n)d lead marked as reached out", "%(n)d leads marked as reached out"),
+            skipped=("%(n)d was already reached out.", "%(n)d were already reached out."),
         )
 
-    # --- the lead page: status through the service; no add; delete with the files ---------
+    def tell_outcome(self, request, *, changed: int, already: int, done: tuple, skipped: tuple) -> None:
+        """'3 leads …; 1 already …' after a bulk action: `done` and `skipped` are (singular,
+        plural) messages with %(n)d."""
+        text = f"{ngettext(*done, changed) % {'n': changed}}; {ngettext(*skipped, already) % {'n': already}}"
+        self.message_user(request, text, messages.SUCCESS if changed else messages.INFO)
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        self.assign(request, queryset, request.user)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        """The declared actions, then "Assign to me" and one "Assign to <name>" per active
+        attorney, for whoever may change leads."""
+        actions = super().get_actions(request, action_location=action_location)
+        if action_location != ActionLocation.CHANGE_LIST or not self.has_change_permission(request):
+            return actions
+        attorneys = attorneys_for(request)
+        if request.user not in attorneys:
+            actions.pop("assign_to_me", None)
+        for attorney in attorneys:
+            if attorney != request.user:
+                name = f"assign_to_{attorney.pk.hex}"
+                description = f"Assign to {attorney_label(attorney)}"
+                actions[name] = Action(
+                    func=self.assign_action(attorney),
+                    name=name,
+                    description=description,
+                    plural_description=description,
+                    locations=[ActionLocation.CHANGE_LIST],
+                )
+        return actions
+
+    def assign_action(self, attorney: User):
+        """The bulk action that assigns the selected leads to `attorney`."""
+
+        def action(modeladmin, request, queryset):
+            modeladmin.assign(request, queryset, attorney)
+
+        return action
+
+    def assign(self, request, queryset, to: User) -> None:
+        selected = queryset.count()
+        try:
+            changed = services.assign_leads(leads=queryset, to=to, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.tell_outcome(
+            request,
+            changed=changed,
+            already=selected - changed,
+            done=(f"%(n)d lead assigned to {to.username}", f"%(n)d leads assigned to {to.username}"),
+            skipped=("%(n)d already was.", "%(n)d already were."),
+        )
+
+    # --- the lead page: changes through the services; no add; delete with the files -------
 
     def has_add_permission(self, request):
         # Leads come from prospects (the form) and integrations (the API), through submit_lead.
@@ -218,6 +348,27 @@ class LeadAdmin(admin.ModelAdmin):
         # the recorded transitions (never written here), only what the form changed.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.EDITABLE}
         services.update_lead(lead=obj, by=request.user, **changes)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # ?timeline=all (the "show all" link) reads the whole history.
+            limit = None if request.GET.get("timeline") == "all" else TIMELINE_LIMIT
+            can_change = self.has_change_permission(request, obj)
+            context.update(
+                timeline=Lead.objects.timeline(obj, limit=limit),
+                note_url=self.url_for("note", obj) if can_change else None,
+                note_max_chars=NOTE_MAX_CHARS,
+                reach_out_url=self.url_for("reach_out", obj)
+                if can_change and obj.status == Lead.Status.PENDING
+                else None,
+                deliveries_url=reverse(f"{self.admin_site.name}:leads_delivery_changelist")
+                + f"?lead__id__exact={obj.pk}",
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def url_for(self, view: str, lead: Lead) -> str:
+        """The URL of one of this admin's views of `lead` (change, resume, note, reach_out)."""
+        return reverse(f"{self.admin_site.name}:leads_lead_{view}", args=[lead.pk])
 
     def delete_model(self, request, obj):
         services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
@@ -248,6 +399,12 @@ class LeadAdmin(admin.ModelAdmin):
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name=f"{prefix}_dashboard"),
             path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
             path("<uuid:object_id>/resume/", never_cache(self.resume_view), name=f"{prefix}_resume"),
+            path("<uuid:object_id>/note/", self.admin_site.admin_view(self.note_view), name=f"{prefix}_note"),
+            path(
+                "<uuid:object_id>/reach-out/",
+                self.admin_site.admin_view(self.reach_out_view),
+                name=f"{prefix}_reach_out",
+            ),
         ]
         # Before the defaults: their "<path:object_id>/" would swallow "<id>/resume/".
         return extra + super().get_urls()
@@ -264,16 +421,53 @@ class LeadAdmin(admin.ModelAdmin):
             raise Http404("No such lead.")
         return resume_response(lead)
 
+    @method_decorator(require_POST)
+    def note_view(self, request, object_id):
+        """POST: the note form under the timeline -> services.add_note, back to the lead page."""
+        lead = self.lead_to_change(request, object_id)
+        try:
+            services.add_note(lead=lead, author=request.user, body=request.POST.get("body", ""))
+        except ValidationError as exc:
+            self.message_user(request, f"The note was not added: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            self.message_user(request, "Note added.", messages.SUCCESS)
+        return HttpResponseRedirect(self.url_for("change", lead) + "#timeline")
+
+    @method_decorator(require_POST)
+    def reach_out_view(self, request, object_id):
+        """POST: the lead page's one "Mark as reached out" button -> services.change_status."""
+        lead = self.lead_to_change(request, object_id)
+        changed = services.change_status(
+            leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
+        )
+        if changed:
+            self.message_user(request, "Marked as reached out.", messages.SUCCESS)
+        else:
+            self.message_user(request, "This lead was already reached out.", messages.INFO)
+        return HttpResponseRedirect(self.url_for("change", lead))
+
+    def lead_to_change(self, request, object_id) -> Lead:
+        """The lead `object_id` if the user may change leads: else 403, or 404 if none."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        lead = self.get_object(request, str(object_id))
+        if lead is None:
+            raise Http404("No such lead.")
+        return lead
+
     def dashboard_view(self, request):
-        """The intake funnel: leads per week, median time to reach out, pending leads."""
+        """The intake funnel: leads per week, median time to reach out, pending leads, and
+        each attorney's leads and reach-outs over the same quarter."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
+        quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Intake funnel",
             "funnel": funnel(),
+            "attorneys": Lead.objects.figures_per_attorney(since=quarter_ago),
             "deliveries": {
                 "failed_7d": Delivery.objects.failed_since(timezone.now() - timedelta(days=7)).count(),
                 "oldest_queued": Delivery.objects.oldest_queued(),

@@ -1,8 +1,13 @@
+import statistics
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, connections, models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
@@ -62,8 +67,55 @@ def resume_query(query: str) -> SearchQuery:
     return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
 
 
+# The lead page shows this many of the newest events of a lead's timeline ("show all" for more).
+TIMELINE_LIMIT = 200
+# pg_advisory_xact_lock key that queues concurrent round-robin picks ("lead" in ASCII).
+ROUND_ROBIN_LOCK = 0x6C656164
+
+
+TIMELINE_TYPES = (
+    "submitted",
+    "resubmitted",
+    "status_changed",
+    "assigned",
+    "note",
+    "delivery",
+    "resume_downloaded",
+)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened to a lead: what (`type`, one of TIMELINE_TYPES), when, by whom
+    (a user or None)."""
+
+    type: str
+    at: datetime
+    by: Any
+    detail: dict
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A lead's events, oldest first; `truncated` when older ones were left out."""
+
+    events: list[TimelineEvent]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class AttorneyFigures:
+    """One attorney's row on the dashboard."""
+
+    attorney: Any
+    assigned: int
+    pending: int
+    reached_out: int
+    median_seconds: float | None
+
+
 class LeadQuerySet(models.QuerySet):
-    """The lead repository: every named read and every status transition."""
+    """The lead repository: every named read and every status and assignment transition."""
 
     def by_email(self, email: str) -> "Lead | None":
         """The lead with this email in any letter case, or None."""
@@ -137,6 +189,10 @@ class LeadQuerySet(models.QuerySet):
             return 0
         return self.update(search_vector=SearchVector(search_document(), config=SEARCH_CONFIG))
 
+    def assigned_to_user(self, user) -> "LeadQuerySet":
+        """Leads assigned to `user`; None: leads assigned to nobody (index lead_assigned_idx)."""
+        return self.filter(assigned_to=user)
+
     def newest_first(self) -> "LeadQuerySet":
         """Newest first, id as tiebreaker so pages are stable (index lead_created_idx)."""
         return self.order_by("-created_at", "-id")
@@ -195,6 +251,69 @@ class LeadQuerySet(models.QuerySet):
         )
         waits = [w.total_seconds() for w in middle]
         return sum(waits) / len(waits)
+
+    def figures_per_attorney(self, *, since) -> list[AttorneyFigures]:
+        """Per attorney (every active one, and anyone else with figures), by username: the
+        leads assigned to them now and how many of those are PENDING, the leads they reached
+        out to since `since` and the median wait from submission to that reach-out; 3 queries."""
+        assigned = {
+            row["assigned_to"]: row
+            for row in self.filter(assigned_to__isnull=False)
+            .order_by()
+            .values("assigned_to")
+            .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
+        }
+        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+        reached = self.filter(reached_out_at__gte=since, reached_out_by__isnull=False).order_by()
+        if connections[self.db].vendor == "postgresql":
+            rows = reached.values("reached_out_by").annotate(
+                n=Count("pk"), median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
+            )
+            waits = {row["reached_out_by"]: (row["n"], float(row["median"])) for row in rows}
+        else:
+            # Elsewhere no median aggregate: the waits of the window, grouped here.
+            durations = defaultdict(list)
+            for user_id, waited in reached.annotate(waited=F("reached_out_at") - F("created_at")).values_list(
+                "reached_out_by", "waited"
+            ):
+                durations[user_id].append(waited.total_seconds())
+            waits = {user_id: (len(d), statistics.median(d)) for user_id, d in durations.items()}
+        users = get_user_model().objects.filter(
+            Q(pk__in=get_user_model().objects.attorneys().values("pk")) | Q(pk__in=[*assigned, *waits])
+        )
+        return [
+            AttorneyFigures(
+                attorney=user,
+                assigned=assigned.get(user.pk, {}).get("n", 0),
+                pending=assigned.get(user.pk, {}).get("pending", 0),
+                reached_out=waits.get(user.pk, (0, None))[0],
+                median_seconds=waits.get(user.pk, (0, None))[1],
+            )
+            for user in users.order_by("username")
+        ]
+
+    def assign_all(self, to, *, by) -> list[tuple]:
+        """Assign every lead of this queryset not yet assigned to `to` (None: nobody) to it,
+        one AssignmentChange row each, in one transaction and O(1) queries; returns
+        (id, previous assignee id) of the leads that changed."""
+        with transaction.atomic():
+            # Locked: of two attorneys assigning at once the second waits, then PostgreSQL
+            # re-checks the row and sees the first one's assignee as the previous one.
+            changed = list(
+                self.model.objects.filter(pk__in=self.values("pk"))
+                .exclude(assigned_to=to)
+                .select_for_update()
+                .values_list("pk", "assigned_to")
+            )
+            if not changed:
+                return []
+            now = timezone.now()
+            self.model.objects.filter(pk__in=[pk for pk, _ in changed]).update(assigned_to=to, updated_at=now)
+            AssignmentChange.objects.bulk_create(
+                AssignmentChange(lead_id=pk, from_user_id=previous, to_user=to, changed_by=by, changed_at=now)
+                for pk, previous in changed
+            )
+            return changed
 
     def page(self, number: int = 1, size: int = 20) -> tuple[list["Lead"], int]:
         """One page (1-based) of this queryset, newest first unless ordered, and the total."""
@@ -261,6 +380,94 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
         self.filter(pk=lead.pk).mark_all_pending(by=by)
         lead.refresh_from_db(fields=["status", "updated_at"])
         return lead
+
+    def next_assignee(self):
+        """The active attorney with the fewest PENDING leads assigned (ties: by username), or
+        None. Call it inside the transaction that assigns: on PostgreSQL it first takes a lock
+        that makes a concurrent pick wait until this transaction ends, so two workers never
+        both count the same attorney as the least busy (SQLite has one writer at a time)."""
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUND_ROBIN_LOCK])
+        # One count per attorney over the partial index lead_pending_assigned_idx.
+        pending = (
+            self.filter(assigned_to=OuterRef("pk"), status=Lead.Status.PENDING)
+            .order_by()
+            .values("assigned_to")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            get_user_model()
+            .objects.attorneys()
+            .annotate(pending=Coalesce(Subquery(pending), 0))
+            .order_by("pending", "username")
+            .first()
+        )
+
+    def timeline(self, lead: "Lead", *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
+        """Everything that happened to `lead`, oldest first: its newest `limit` events (None:
+        all of them), in one query per kind of event whatever the history's length."""
+
+        def username(user) -> str | None:
+            return user.username if user else None
+
+        def resubmitted(r: Resubmission) -> TimelineEvent:
+            detail = {"resubmission": r.pk, "source": r.source, "referrer": r.referrer}
+            return TimelineEvent("resubmitted", r.created_at, None, detail)
+
+        def status_changed(c: StatusChange) -> TimelineEvent:
+            detail = {"from": c.from_status, "to": c.to_status}
+            return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
+
+        def assigned(a: AssignmentChange) -> TimelineEvent:
+            detail = {"from": username(a.from_user), "to": username(a.to_user)}
+            return TimelineEvent("assigned", a.changed_at, a.changed_by, detail)
+
+        def note(n: Note) -> TimelineEvent:
+            return TimelineEvent("note", n.created_at, n.author, {"id": n.pk, "body": n.body})
+
+        def delivery(d: Delivery) -> TimelineEvent:
+            detail = {
+                "id": d.pk,
+                "kind": d.kind,
+                "description": d.get_kind_display(),
+                "channel": d.channel,
+                "recipient": d.recipient,
+                "status": d.status,
+                "attempts": d.attempts,
+                "error": d.last_error,
+                "sent_at": d.sent_at,
+            }
+            return TimelineEvent("delivery", d.created_at, None, detail)
+
+        def downloaded(d: ResumeDownload) -> TimelineEvent:
+            detail = {"resubmission": d.resubmission_id, "via": d.via}
+            return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
+
+        sources = [
+            (lead.resubmissions.all(), "created_at", resubmitted),
+            (lead.status_changes.select_related("changed_by"), "changed_at", status_changed),
+            (
+                lead.assignment_changes.select_related("from_user", "to_user", "changed_by"),
+                "changed_at",
+                assigned,
+            ),
+            (lead.notes.select_related("author"), "created_at", note),
+            (lead.deliveries.all(), "created_at", delivery),
+            (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
+        ]
+        submitted = {"source": lead.source, "referrer": lead.referrer}
+        events = [TimelineEvent("submitted", lead.created_at, None, submitted)]
+        for queryset, field, event in sources:
+            # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
+            # newest `limit` of them all and whether there were more.
+            queryset = queryset.order_by(f"-{field}", "-id")
+            events += map(event, queryset if limit is None else queryset[: limit + 1])
+        events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
+        truncated = limit is not None and len(events) > limit
+        return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
 
 
 class Lead(models.Model):
@@ -339,6 +546,12 @@ class Lead(models.Model):
             models.Index(fields=["last_name", "created_at", "id"], name="lead_last_name_idx"),
             # The "mine" / "assigned to" lists, newest first.
             models.Index(fields=["assigned_to", "created_at", "id"], name="lead_assigned_idx"),
+            # Round-robin's count of each attorney's PENDING leads (an index-only scan).
+            models.Index(
+                fields=["assigned_to"],
+                name="lead_pending_assigned_idx",
+                condition=Q(status="PENDING", assigned_to__isnull=False),
+            ),
             # The dashboard's median over leads reached out in the last quarter.
             models.Index(
                 fields=["reached_out_at"],
@@ -567,7 +780,7 @@ class DeliveryQuerySet(models.QuerySet):
             .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - stale_after))
             .update(claimed_at=now)
         )
-        return self.select_related("lead", "endpoint").filter(pk=pk).first() if taken else None
+        return self.select_related("lead__assigned_to", "endpoint").filter(pk=pk).first() if taken else None
 
 
 class Delivery(models.Model):

@@ -7,9 +7,12 @@ each fan-out in one transaction that holds the lead's row lock.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
-from . import deliveries, emails, tasks
+from accounts.models import User
+
+from . import deliveries, emails, services, tasks
 from .models import Delivery, Lead, Resubmission
 
 
@@ -42,7 +45,13 @@ def process_application(application: dict) -> str:
 
 
 def lead_created(lead: Lead) -> None:
-    """A new lead: the prospect's confirmation, the attorneys' notification, its resume's text."""
+    """A new lead: its assignee (LEAD_AUTO_ASSIGN), the prospect's confirmation, the
+    attorneys' notification (which says who it was assigned to), its resume's text."""
+    if settings.LEAD_AUTO_ASSIGN == "round_robin":
+        assignee = Lead.objects.next_assignee()
+        if assignee is not None:
+            services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assignee, by=None)
+            lead.assigned_to = assignee
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.CONFIRMATION)
     notify_attorneys(lead, kind=Delivery.Kind.NOTIFICATION)
     tasks.extract_resume_text.enqueue(str(lead.pk))
@@ -74,3 +83,57 @@ def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> N
         deliveries.queue(
             kind=kind, channel=Delivery.Channel.EMAIL, recipient=address, lead=lead, payload=payload
         )
+
+
+def emit(event: str, lead_ids, data: dict | None = None) -> None:
+    """Queue ONE task for an event that happened to `lead_ids`, in the caller's transaction;
+    the worker's `handle_event` makes the deliveries it causes."""
+    tasks.handle_event.enqueue(event, [str(pk) for pk in lead_ids], data or {})
+
+
+def handle_event(event: str, lead_ids: list[str], data: dict) -> str:
+    """The worker's fan-out of one event into the deliveries it causes; returns a summary."""
+    fan_out = {"lead.assigned": lead_assigned}.get(event)
+    if fan_out is None:
+        return "nothing to do"
+    with transaction.atomic():
+        return fan_out(lead_ids, data)
+
+
+def lead_assigned(lead_ids: list[str], data: dict) -> str:
+    """One email per lead to the attorney it was assigned to, unless they assigned it to
+    themselves, or the system did and the new-lead notification already told them.
+
+    One per lead rather than a digest: a delivery is about one lead (its timeline shows it,
+    it is retried on its own, and it goes when the lead is erased); a digest naming many
+    prospects would belong to none of them.
+    """
+    assignee = User.objects.filter(pk=data["assigned_to"]).first() if data.get("assigned_to") else None
+    if assignee is None or data.get("assigned_by") == data["assigned_to"]:
+        return "nobody to tell"
+    if data.get("assigned_by") is None and assignee.email in emails.attorney_recipients():
+        return "told by the new-lead notification"
+    assigned_by = User.objects.filter(pk=data.get("assigned_by")).first() if data.get("assigned_by") else None
+    payload = {"assigned_by": assigned_by.get_full_name() if assigned_by else ""}
+    # Leads reassigned (or deleted) since are not announced to someone no longer holding them.
+    leads = Lead.objects.select_for_update().filter(pk__in=lead_ids, assigned_to=assignee)
+    sent = 0
+    for lead in leads.order_by("created_at"):
+        if not assignee.email:
+            deliveries.refuse(
+                kind=Delivery.Kind.ASSIGNMENT,
+                channel=Delivery.Channel.EMAIL,
+                recipient="",
+                lead=lead,
+                reason=f"Not sent: the assignee {assignee.username} has no email address.",
+            )
+            continue
+        deliveries.queue(
+            kind=Delivery.Kind.ASSIGNMENT,
+            channel=Delivery.Channel.EMAIL,
+            recipient=assignee.email,
+            lead=lead,
+            payload=payload,
+        )
+        sent += 1
+    return f"{sent} assignment emails queued"

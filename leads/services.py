@@ -11,12 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from . import tasks
-from .models import Delivery, DeliveryQuerySet, Lead, LeadQuerySet
-from .validators import validate_resume
+from accounts.models import User
+
+from . import outbox, tasks
+from .models import NOTE_MAX_CHARS, Delivery, DeliveryQuerySet, Lead, LeadQuerySet, Note
+from .validators import validate_plain_text, validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
+NOT_AN_ATTORNEY_MESSAGE = "Leads can be assigned only to an active attorney (or to nobody)."
+# update_lead's default for `assigned_to`: leave the assignment as it is (None unassigns).
+UNCHANGED = object()
 # Files under this prefix are shared by several leads (seed_leads' sample resume);
 # uploads are stored under resumes/ with a name of their own.
 SHARED_RESUME_PREFIX = "seed/"
@@ -102,8 +107,10 @@ def update_lead(
     last_name: str | None = None,
     email: str | None = None,
     status: str | None = None,
+    assigned_to: User | object | None = UNCHANGED,
 ) -> Lead:
-    """Change a lead's names or email, and move its status through `change_status`.
+    """Change a lead's names or email, move its status through `change_status` and its
+    assignee through `assign_leads`, all in one transaction.
 
     Raises ValidationError({"email": [...]}) when another lead has the email in any case.
     """
@@ -121,7 +128,49 @@ def update_lead(
         if status is not None:
             change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
             lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
+        if assigned_to is not UNCHANGED:
+            assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
+            lead.refresh_from_db(fields=["assigned_to", "updated_at"])
     return lead
+
+
+def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> int:
+    """Assign `leads` to `to` (an active attorney) or to nobody (None); returns how many changed.
+
+    Each change is an AssignmentChange; ONE `lead.assigned` event is queued in the same
+    transaction for the worker to fan out (the assignee's emails, webhook calls). `by` is
+    who did it, None for the system (LEAD_AUTO_ASSIGN). The one path for every assignment:
+    admin field and bulk actions, API PATCH, auto-assignment on intake.
+    """
+    if to is not None and not User.objects.attorneys().filter(pk=to.pk).exists():
+        raise ValidationError({"assigned_to": [NOT_AN_ATTORNEY_MESSAGE]}, code="not_an_attorney")
+    with transaction.atomic():
+        changed = leads.assign_all(to, by=by)
+        if changed:
+            data = {"assigned_to": str(to.pk) if to else None, "assigned_by": str(by.pk) if by else None}
+            outbox.emit("lead.assigned", [pk for pk, _ in changed], data)
+    return len(changed)
+
+
+def add_note(*, lead: Lead, author: User, body: str) -> Note:
+    """Add an attorney's plain-text note (line breaks kept, at most NOTE_MAX_CHARS) to `lead`.
+
+    Raises ValidationError({"body": [...]}) for an empty or too long note, or one with
+    control characters other than line breaks.
+    """
+    body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    body = body.strip("\n")
+    if not body.strip():
+        raise ValidationError({"body": ["Write something first: the note is empty."]}, code="required")
+    if len(body) > NOTE_MAX_CHARS:
+        message = f"A note has at most {NOTE_MAX_CHARS:,} characters; this one has {len(body):,}."
+        raise ValidationError({"body": [message]}, code="max_length")
+    try:
+        validate_plain_text(body.replace("\n", " "))
+    except ValidationError as exc:
+        message = "A note is plain text: letters, digits, punctuation, spaces and line breaks only."
+        raise ValidationError({"body": [message]}, code=exc.code) from exc
+    return Note.objects.create(lead=lead, author=author, body=body)
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:

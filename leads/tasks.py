@@ -25,6 +25,12 @@ def send_delivery(delivery_id: str) -> str:
 
 
 @task
+def handle_event(event: str, lead_ids: list[str], data: dict) -> str:
+    """Fan out one event (lead.assigned, ...) into the deliveries it causes."""
+    return outbox.handle_event(event, lead_ids, data)
+
+
+@task
 def extract_resume_text(lead_id: str) -> str:
     """Read a lead's resume text into the lead and its search vector (a child process)."""
     return resume_text.extract_for_lead(lead_id)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
+from accounts.models import User
 from leads.models import Delivery, Lead
 
 
@@ -75,6 +76,10 @@ class LeadFilter(filters.FilterSet):
         help_text='Words of the resume, PostgreSQL websearch syntax (`"machine learning" -intern`); '
         "best match first unless `ordering` is given.",
     )
+    assigned_to = filters.CharFilter(
+        method="filter_assigned_to",
+        help_text="`me` (the caller's leads), `none` (nobody's) or an attorney's username.",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -82,7 +87,7 @@ class LeadFilter(filters.FilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search", "resume_search"]
+        fields = ["status", "created_after", "created_before", "search", "resume_search", "assigned_to"]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -96,6 +101,16 @@ class LeadFilter(filters.FilterSet):
         if words and not self.form.cleaned_data.get("ordering"):
             return queryset.order_by_resume_rank(words)
         return queryset
+
+    def filter_assigned_to(self, queryset, name, value):
+        if value == "me":
+            return queryset.assigned_to_user(self.request.user)
+        if value == "none":
+            return queryset.assigned_to_user(None)
+        user = User.objects.get_by_username(value)
+        if user is None:
+            raise ValidationError({"assigned_to": [f"No user has the username {value}."]})
+        return queryset.assigned_to_user(user)
 
 
 class DeliveryFilter(filters.FilterSet):

@@ -6,8 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
 from leads import services
-from leads.models import Delivery, Lead
+from leads.models import TIMELINE_TYPES, Delivery, Lead, Note
 from leads.validators import validate_plain_text, validate_resume
 
 LEAD_FIELDS = [
@@ -23,6 +24,7 @@ LEAD_FIELDS = [
     "reached_out_by",
     "source",
     "referrer",
+    "assigned_to",
 ]
 
 
@@ -35,6 +37,12 @@ class LeadSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Username of the attorney who first reached out, or null.",
+    )
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the attorney the lead is assigned to, or null.",
     )
 
     class Meta:
@@ -81,6 +89,18 @@ class LeadCreateSerializer(serializers.Serializer):
         return value
 
 
+class AttorneyField(serializers.SlugRelatedField):
+    """An active attorney by username; null for nobody."""
+
+    default_error_messages = {
+        "does_not_exist": "No active attorney has the username {value}.",
+        "invalid": "Give an attorney's username, or null.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", queryset=User.objects.attorneys(), allow_null=True, **kwargs)
+
+
 class LeadUpdateSerializer(serializers.ModelSerializer):
     """What `PATCH /api/v1/leads/{id}/` may change; every other field is read-only."""
 
@@ -89,10 +109,15 @@ class LeadUpdateSerializer(serializers.ModelSerializer):
         required=False,
         help_text="REACHED_OUT records the first reach-out time and attorney; PENDING reopens.",
     )
+    assigned_to = AttorneyField(
+        required=False,
+        help_text="Username of an active attorney to assign the lead to (they get an email), "
+        "or null to unassign. Every change is kept in the lead's timeline.",
+    )
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "status"]
+        fields = ["first_name", "last_name", "email", "status", "assigned_to"]
 
     def validate_email(self, value: str) -> str:
         other = Lead.objects.by_email(value)
@@ -139,3 +164,56 @@ class DeliverySerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "channel", "recipient", "lead", "status", "attempts", "last_error",
                   "created_at", "sent_at"]  # fmt: skip
         read_only_fields = fields
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    """An attorney's note on a lead; `body` is the only thing a caller writes."""
+
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username of who wrote it."
+    )
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+        extra_kwargs = {
+            "body": {
+                "help_text": "Plain text (line breaks allowed), at most 5,000 characters.",
+                "trim_whitespace": False,
+            }
+        }
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    """One thing that happened to a lead."""
+
+    type = serializers.ChoiceField(
+        choices=TIMELINE_TYPES,
+        help_text="What happened.",
+    )
+    at = serializers.DateTimeField(help_text="When.")
+    by = serializers.CharField(
+        source="by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who: a username, or null (the prospect or the system).",
+    )
+    detail = serializers.DictField(
+        help_text="What exactly, by type: submitted {source, referrer}; resubmitted {resubmission, "
+        "source, referrer, resume_url}; status_changed {from, to}; assigned {from, to} (usernames "
+        "or null); note {id, body}; delivery {id, kind, description, channel, recipient, status, "
+        "attempts, error, sent_at}; resume_downloaded {resubmission (null: the first resume), via}."
+    )
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if event.type == "resubmitted":
+            path = reverse("api:lead-resume", args=[self.context["lead"].pk])
+            url = f"{path}?resubmission={event.detail['resubmission']}"
+            request = self.context.get("request")
+            data["detail"] = {
+                **data["detail"],
+                "resume_url": request.build_absolute_uri(url) if request else url,
+            }
+        return data

@@ -32,6 +32,8 @@ from .serializers import (
     LeadSerializer,
     LeadStatsSerializer,
     LeadUpdateSerializer,
+    NoteSerializer,
+    TimelineEventSerializer,
 )
 
 
@@ -95,7 +97,7 @@ class LeadViewSet(
 ):
     """Leads: find, create, update, reach out, download the resume, delete."""
 
-    queryset = Lead.objects.for_lists().select_related("reached_out_by")
+    queryset = Lead.objects.for_lists().select_related("reached_out_by", "assigned_to")
     serializer_class = LeadSerializer
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]
@@ -119,11 +121,16 @@ class LeadViewSet(
 
     @extend_schema(
         summary="Change a lead",
-        description="Names, email and `status`. Moving to REACHED_OUT records the first reach-out "
-        "time and the caller; every status change is kept in the lead's history.",
+        description="Names, email, `status` and `assigned_to`. Moving to REACHED_OUT records the "
+        "first reach-out time and the caller; `assigned_to` takes an active attorney's username "
+        "(emailed when it is not the caller) or null. Every change is kept in the lead's timeline.",
         request=LeadUpdateSerializer,
         responses={200: LeadSerializer, **errors(400, 404)},
-        examples=[OpenApiExample("Reach out", value={"status": "REACHED_OUT"}, request_only=True)],
+        examples=[
+            OpenApiExample("Reach out", value={"status": "REACHED_OUT"}, request_only=True),
+            OpenApiExample("Assign", value={"assigned_to": "ada"}, request_only=True),
+            OpenApiExample("Unassign", value={"assigned_to": None}, request_only=True),
+        ],
     )
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
@@ -183,6 +190,50 @@ class LeadViewSet(
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def stats(self, request):
         return Response(LeadStatsSerializer(lead_stats()).data)
+
+    @extend_schema(
+        summary="A lead's timeline",
+        description="Everything that happened to the lead, oldest first: submitted, resubmitted, "
+        "status_changed, assigned, note, delivery, resume_downloaded. `by` is a username, or "
+        "null for the prospect and the system.",
+        responses={200: TimelineEventSerializer(many=True), **errors(404)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def timeline(self, request, pk=None):
+        lead = self.get_object()
+        events = Lead.objects.timeline(lead, limit=None).events
+        context = {**self.get_serializer_context(), "lead": lead}
+        return Response(TimelineEventSerializer(events, many=True, context=context).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A lead's notes",
+        description="The attorneys' notes on the lead, oldest first.",
+        responses={200: NoteSerializer(many=True), **errors(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a note to a lead",
+        description="Plain text (line breaks allowed, no other control characters), at most 5,000 "
+        "characters; the caller is its author. Needs change_lead. Notes cannot be edited.",
+        request=NoteSerializer,
+        responses={201: NoteSerializer, **errors(400, 404)},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[ChangePermission],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def notes(self, request, pk=None):
+        lead = self.get_object()
+        if request.method == "GET":
+            return Response(NoteSerializer(lead.notes.select_related("author"), many=True).data)
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.add_note(lead=lead, author=request.user, **serializer.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     def _render(self, lead: Lead) -> dict:
         return LeadSerializer(lead, context=self.get_serializer_context()).data

@@ -14,7 +14,22 @@ from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
+from leads.insight import format_duration
+from leads.models import Lead
+
 register = template.Library()
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A status as people read it: REACHED_OUT -> 'Reached out'."""
+    return Lead.Status(value).label
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Seconds as '2 d 4 h', '3 h 20 min', '12 min', or '—'."""
+    return format_duration(seconds)
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")

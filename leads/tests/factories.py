@@ -1,7 +1,7 @@
 import factory
 from django.core.files.base import ContentFile
 
-from leads.models import Lead
+from leads.models import Delivery, Lead
 from leads.tests.documents import MINIMAL_PDF
 
 
@@ -13,3 +13,18 @@ class LeadFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"prospect{n}@example.com")
     resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))
+
+
+class FailedEmailFactory(factory.django.DjangoModelFactory):
+    """A new-lead notification the mail server refused after one attempt."""
+
+    class Meta:
+        model = Delivery
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = Delivery.Kind.NOTIFICATION
+    channel = Delivery.Channel.EMAIL
+    recipient = "desk@firm.example"
+    status = Delivery.Status.FAILED
+    attempts = 1
+    last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"

@@ -1,11 +1,14 @@
-"""The intake dashboard: leads per week, median time to reach out, pending leads."""
+"""The intake dashboard: leads per week, median time to reach out, pending leads, attorneys."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from accounts.tests.factories import AttorneyFactory
+from leads import services
 from leads.insight import format_duration
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -114,7 +117,8 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     # PostgreSQL (a count and a slice elsewhere: 2); pending after 2 and 7 days: a count
     # each (on PostgreSQL bounded at 10,000 rows, plus an EXPLAIN when over): up to 4.
     # The delivery figures: failed in 7 days (one COUNT), the oldest queued (one row): 2.
-    with django_assert_max_num_queries(12):
+    # Per attorney: leads assigned, reach-outs with their median, the attorneys: 3.
+    with django_assert_max_num_queries(15):
         response = attorney_client.get(DASHBOARD_URL)
 
     assert response.status_code == 200
@@ -126,3 +130,40 @@ def test_dashboard_query_count_does_not_grow_with_rows(
 )
 def test_durations_read_as_days_hours_minutes(seconds, shown):
     assert format_duration(seconds) == shown
+
+
+def test_each_attorney_has_assigned_reached_out_and_median_figures(attorney_client, attorney):
+    bob = AttorneyFactory(username="bob")
+    AttorneyFactory(username="carol")
+    services.assign_leads(
+        leads=Lead.objects.filter(pk__in=[LeadFactory().pk for _ in range(3)]), to=bob, by=bob
+    )
+    for hours in (1, 2, 6):
+        reached_after(bob, hours=hours)
+    reached_after(attorney, hours=10)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert figures_of(body, "bob") == {"assigned": "3", "pending": "3", "reached": "3", "median": "2 h 0 min"}
+    assert figures_of(body, attorney.username) == {
+        "assigned": "0",
+        "pending": "0",
+        "reached": "1",
+        "median": "10 h 0 min",
+    }
+    assert figures_of(body, "carol") == {"assigned": "0", "pending": "0", "reached": "0", "median": "—"}
+
+
+def test_the_assigned_figure_links_to_that_attorneys_leads(attorney_client):
+    bob = AttorneyFactory(username="bob")
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    assert f'href="/admin/leads/lead/?assigned_to={bob.pk}"' in body
+
+
+def figures_of(body: str, username: str) -> dict[str, str]:
+    """The dashboard's figures in the row of `username`."""
+    row = re.search(rf'<tr data-attorney="{username}">(.*?)</tr>', body, re.S).group(1)
+    cells = dict(re.findall(r'<td class="lead-attorneys__(\w+)">(?:<a [^>]*>)?([^<]*)', row))
+    return cells

@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from pathlib import Path
 
@@ -60,7 +62,9 @@ def smtp():
     controller.stop()
 
 
-def start_worker(name: str, smtp_port: int) -> subprocess.Popen:
+def start_worker(name: str, smtp_port: int, **settings: str) -> subprocess.Popen:
+    """A `db_worker` process on the test database, sending to `smtp_port`; `settings` are
+    more environment variables."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -69,6 +73,7 @@ def start_worker(name: str, smtp_port: int) -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "ATTORNEY_NOTIFY_EMAILS": ATTORNEYS,
+        **settings,
     }
     return subprocess.Popen(
         [
@@ -88,6 +93,19 @@ def start_worker(name: str, smtp_port: int) -> subprocess.Popen:
     )
 
 
+@contextmanager
+def workers_running(names: tuple[str, ...], smtp_port: int, **settings: str) -> Iterator[None]:
+    """`db_worker` processes named `names` (see start_worker) until the block ends."""
+    workers = [start_worker(name, smtp_port, **settings) for name in names]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+
+
 def wait_until_all_tasks_finished(timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while DBTaskResult.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
@@ -99,19 +117,13 @@ def wait_until_all_tasks_finished(timeout: float = 90) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_send_each_email_exactly_once(smtp):
     sink, port = smtp
-    workers = [start_worker("worker-a", port), start_worker("worker-b", port)]
-    try:
+    with workers_running(("worker-a", "worker-b"), port):
         emails = [f"prospect{n}@example.com" for n in range(LEADS)]
         for email in emails:
             resume = SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf")
             services.submit_lead(first_name="Pat", last_name="Doe", email=email, resume=resume)
 
         wait_until_all_tasks_finished()
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
 
     received = Counter(sink.recipients)
     assert {email: received[email] for email in emails} == dict.fromkeys(emails, 1)

@@ -33,6 +33,9 @@ def test_schema_endpoint_documents_every_contract_endpoint(api_client):
         ("/api/v1/leads/{id}/", "delete"),
         ("/api/v1/leads/{id}/reach-out/", "post"),
         ("/api/v1/leads/{id}/resume/", "get"),
+        ("/api/v1/leads/{id}/timeline/", "get"),
+        ("/api/v1/leads/{id}/notes/", "get"),
+        ("/api/v1/leads/{id}/notes/", "post"),
         ("/api/v1/leads/stats/", "get"),
         ("/api/v1/users/me/", "get"),
     }

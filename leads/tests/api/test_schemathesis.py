@@ -72,6 +72,6 @@ def test_api_honours_its_live_schema_and_never_fails(live_server, staff_token):
             except Exception as exc:  # reported below, with every other run's outcome
                 failures[f"{operation.label} ({name})"] = f"{type(exc).__name__}: {exc}"
 
-    assert len(operations) == 11
+    assert len(operations) == 14
     assert calls > len(operations) * EXAMPLES
     assert failures == {}
