@@ -3,13 +3,18 @@
 A request does only what must be atomic (the lead row and one task); everything that may
 be slow or may fail — picking recipients, writing delivery rows, sending — happens here,
 each fan-out in one transaction that holds the lead's row lock.
+
+Submissions queue `tasks.process_application`; every later change to leads (reached out,
+assigned, deleted) queues one `tasks.handle_event` through `emit()`, however many leads it
+touched, so a bulk action over a thousand leads costs its request one task row.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
 
-from . import deliveries, emails
+from . import deliveries, emails, tasks, webhooks
 from .models import Delivery, Lead, Resubmission
 
 
@@ -42,17 +47,45 @@ def process_application(application: dict) -> str:
 
 
 def lead_created(lead: Lead) -> None:
-    """A new lead: the prospect's confirmation and the attorneys' notification."""
+    """A new lead: the prospect's confirmation, the attorneys' notification, the
+    subscribers' lead.created calls."""
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.CONFIRMATION)
     notify_attorneys(lead, kind=Delivery.Kind.NOTIFICATION)
+    webhooks.queue_calls(Delivery.Kind.LEAD_CREATED, leads=[lead])
 
 
 def lead_resubmitted(lead: Lead, resubmission: Resubmission) -> None:
     """A known address applied again: a short "received again" email to the address on
-    file, and the attorneys told."""
+    file, the attorneys told, the subscribers' lead.resubmitted calls."""
     payload = {"resubmission": str(resubmission.pk)}
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.RESUBMISSION_CONFIRMATION, payload=payload)
     notify_attorneys(lead, kind=Delivery.Kind.RESUBMISSION_NOTIFICATION, payload=payload)
+    webhooks.queue_calls(Delivery.Kind.LEAD_RESUBMITTED, leads=[lead])
+
+
+def emit(event: str, lead_ids: Iterable, data: dict | None = None) -> None:
+    """Queue ONE task for what `event` on these leads causes, in the caller's transaction."""
+    tasks.handle_event.enqueue(event, [str(pk) for pk in lead_ids], data)
+
+
+def handle_event(event: str, lead_ids: list[str], data: dict | None) -> str:
+    """What an event after the fact causes (run by the worker): the subscribers' calls.
+
+    The leads are locked while their deliveries are written, so a deletion meanwhile waits
+    and then takes them along; a lead deleted before is skipped (its lead.deleted says so).
+    """
+    with transaction.atomic():
+        if event == Delivery.Kind.LEAD_DELETED:
+            calls = webhooks.queue_calls(event, deleted_ids=lead_ids)
+        else:
+            leads = (
+                Lead.objects.filter(pk__in=lead_ids)
+                .select_related("reached_out_by")
+                .select_for_update(of=("self",))
+                .order_by("created_at", "id")
+            )
+            calls = webhooks.queue_calls(event, leads=leads)
+    return f"{len(calls)} webhook calls"
 
 
 def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> None:

@@ -22,3 +22,10 @@ def process_application(application: dict) -> str:
 def send_delivery(delivery_id: str) -> str:
     """One attempt at one delivery; schedules the next attempt itself on a temporary fault."""
     return deliveries.attempt(delivery_id)
+
+
+@task
+def handle_event(event: str, lead_ids: list[str], data: dict | None = None) -> str:
+    """Fan out what a change to leads after their submission causes (reached out, assigned,
+    deleted): one task per action, however many leads it touched."""
+    return outbox.handle_event(event, lead_ids, data)
