@@ -102,7 +102,8 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
     deadline = time.monotonic() + timeout
     current = [connect(target.addresses, deadline)]
     # A peer that drips its answer byte by byte would outlast any per-read timeout.
-    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), shut_down, [current])
+    expired = threading.Event()
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), expire, [current, expired])
     watchdog.start()
     try:
         if target.scheme == "https":
@@ -119,7 +120,7 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
         finally:
             connection.close()
     except (OSError, http.client.HTTPException) as exc:
-        if watchdog.finished.is_set():
+        if expired.is_set():
             raise TimeoutError(f"No answer within {timeout:g} s.") from exc
         raise
     finally:
@@ -146,8 +147,9 @@ def connect(addresses: list[tuple[int, tuple]], deadline: float) -> socket.socke
     raise error
 
 
-def shut_down(current: list[socket.socket]) -> None:
-    """End the call under way: its reads and writes fail at once."""
+def expire(current: list[socket.socket], expired: threading.Event) -> None:
+    """End the call under way (its reads and writes fail at once), saying why first."""
+    expired.set()
     # Closed already (the call finished as the deadline came): nothing to end.
     with contextlib.suppress(OSError):
         # socket.socket's own shutdown: an SSLSocket's would drop its TLS state under the

@@ -15,6 +15,7 @@ from .models import WebhookEndpoint
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(
+        label="URL",
         max_length=2000,
         validators=[webhooks.validate_url],
         help_text="https:// only, and its host must resolve to public addresses.",
