@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from config.testing import free_port
-from conftest import ARTIFACTS
+from conftest import browser_page
 from leads.models import Lead
 from leads.tests.factories import MINIMAL_PDF
 
@@ -54,13 +54,8 @@ def firm(live_server):
 
 @pytest.fixture
 def page_without_javascript(chromium, request):
-    context = chromium.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    with browser_page(chromium, request.node.name, java_script_enabled=False) as page:
+        yield page
 
 
 def test_the_form_works_inside_the_firms_frame_without_javascript_and_shows_the_thanks_there(

@@ -109,14 +109,19 @@ def test_a_second_application_from_the_form_is_posted_as_lead_resubmitted(client
     assert bodies[1]["data"]["id"] == str(Lead.objects.get().pk)
 
 
-def test_reaching_out_through_the_api_is_posted_as_lead_reached_out(integration_client, receiver):
+def reached_out_body(client, receiver: Receiver) -> tuple[Lead, dict]:
+    """Reach out to a new lead through the API; the one lead.reached_out body received."""
     endpoint = subscribe(receiver, ["lead.reached_out"])
     lead = LeadFactory()
-
-    integration_client.post(f"/api/v1/leads/{lead.pk}/reach-out/")
+    client.post(f"/api/v1/leads/{lead.pk}/reach-out/")
     run_worker()
-
     [body] = verified(receiver, endpoint)
+    return lead, body
+
+
+def test_reaching_out_through_the_api_is_posted_as_lead_reached_out(integration_client, receiver):
+    _, body = reached_out_body(integration_client, receiver)
+
     assert body["type"] == "lead.reached_out"
     assert body["data"]["status"] == "REACHED_OUT"
     assert body["data"]["reached_out_by"] == "integration"
@@ -184,12 +189,8 @@ def test_calls_queued_about_a_lead_go_with_it_when_it_is_deleted(client, webhook
 
 
 def test_the_body_shows_the_lead_as_the_api_does_with_absolute_urls(integration_client, receiver):
-    endpoint = subscribe(receiver, ["lead.reached_out"])
-    lead = LeadFactory()
-    integration_client.post(f"/api/v1/leads/{lead.pk}/reach-out/")
-    run_worker()
+    lead, body = reached_out_body(integration_client, receiver)
 
-    [body] = verified(receiver, endpoint)
     shown = integration_client.get(f"/api/v1/leads/{lead.pk}/").json()
     assert body["data"] == {**shown, "resume_url": f"https://intake.example/api/v1/leads/{lead.pk}/resume/"}
     assert set(body) == {"type", "timestamp", "data"}
