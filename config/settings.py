@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "leads.models.Lead.Status",
         "DeliveryStatusEnum": "leads.models.Delivery.Status",
+        "WebhookEventEnum": "leads.models.WebhookEndpoint.Event",
     },
 }
 

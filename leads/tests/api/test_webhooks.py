@@ -189,3 +189,19 @@ def test_a_subscription_cannot_be_read_one_by_one(superuser_client, private_netw
     response = superuser_client.get(f"{LIST}{endpoint.pk}/")
 
     assert response.status_code == 405 and "detail" in response.json()
+
+
+def test_the_schema_shows_the_secret_only_in_the_answer_to_a_subscription(api_client):
+    schema = api_client.get("/api/v1/schema/").json()
+
+    components = schema["components"]["schemas"]
+    post = schema["paths"]["/api/v1/webhooks/"]["post"]
+    created = post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    listed = schema["paths"]["/api/v1/webhooks/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert "secret" in components[created]["properties"]
+    assert "secret" not in components["WebhookEndpoint"]["properties"]
+    assert listed["schema"]["$ref"].endswith("PaginatedWebhookEndpointList")
+    request = post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(components[request]["required"]) == {"url", "events"}
+    assert components[request]["properties"]["events"]["items"]["$ref"].endswith("/WebhookEventEnum")
+    assert components["WebhookEventEnum"]["enum"] == WebhookEndpoint.Event.values
