@@ -70,10 +70,13 @@ def resolve(url: str, *, allow_private: bool) -> Target:
     if parts.username is not None or parts.password is not None:
         raise UnsafeURL("The URL may not carry a user name or password (deliveries show it).")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
         host = (parts.hostname or "").encode("idna").decode("ascii")
-    except (ValueError, UnicodeError):
-        raise UnsafeURL("The URL's host or port is not valid.") from None
+        valid = port > 0
+    except (ValueError, UnicodeError):  # a port past 65535, a host IDNA cannot write
+        valid = False
+    if not valid:
+        raise UnsafeURL("The URL's host or port is not valid.")
     if not host:
         raise UnsafeURL("The URL has no host.")
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)

@@ -67,6 +67,7 @@ def test_globally_reachable_unicast_addresses_are_public(address):
         ("https://2130706433/hook", "resolves to an address that is not public (127.0.0.1)"),
         ("https://user@127.0.0.1/hook", "user name or password"),
         ("https://127.0.0.1:99999/hook", "host or port is not valid"),
+        ("https://127.0.0.1:0/hook", "port is not valid"),
         ("https:///hook", "no host"),
     ],
 )
