@@ -1,6 +1,8 @@
 """Shared fixtures: test-only settings and the users every part of the product is tried with."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -134,13 +136,21 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium, request):
-    """A fresh browser page; its screenshot is saved to test-artifacts/ at the end."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+@contextmanager
+def browser_page(chromium, name: str, **options) -> Iterator:
+    """A fresh browser page (context `options`, e.g. java_script_enabled=False); its
+    screenshot is saved to test-artifacts/<name>.png at the end."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh browser page; its screenshot is saved to test-artifacts/ at the end."""
+    with browser_page(chromium, request.node.name) as page:
+        yield page

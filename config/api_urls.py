@@ -5,13 +5,14 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import MeView, ObtainTokenView
 from config.api_docs import SchemaView, SwaggerView
-from leads.api.views import DeliveryViewSet, LeadViewSet
+from leads.api.views import DeliveryViewSet, LeadViewSet, WebhookEndpointViewSet
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("leads", LeadViewSet, basename="lead")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),

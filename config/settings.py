@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from config.framing import parse_frame_ancestors
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ if not SECRET_KEY and DEBUG:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Our page (templates/403_csrf.html), framable for the intake form's POST.
+CSRF_FAILURE_VIEW = "leads.views.csrf_failure"
 # Absolute base URL used in emails (links to the admin).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.framing.PartitionedCsrfCookieMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -346,6 +350,18 @@ LEAD_AUTO_ASSIGN = env.str("LEAD_AUTO_ASSIGN", default="none").strip().lower()
 if LEAD_AUTO_ASSIGN not in {"none", "round_robin"}:
     raise ImproperlyConfigured(f"LEAD_AUTO_ASSIGN must be none or round_robin, not {LEAD_AUTO_ASSIGN!r}")
 
+# --- Webhooks -----------------------------------------------------------------------------
+# Each call (one attempt) may take this many seconds in all: connecting, sending, the answer.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# true: subscriptions may use http:// and private, loopback or link-local addresses (tests,
+# on-premise receivers). Off, only https:// URLs whose host resolves to public addresses.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_flag("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# A failed call is retried after BASE seconds, doubling, at most MAX seconds apart,
+# WEBHOOK_MAX_ATTEMPTS in all (defaults: 30 s, 1 min, 2 min ... 4 h: about 12 h in all).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
+
 # --- Background tasks ---------------------------------------------------------------------
 # A task (or a delivery attempt) still running after this many seconds belongs to a worker
 # that died: the worker runs it again. Keep it well above the longest task (SMTP timeout).
@@ -397,6 +413,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "leads.models.Lead.Status",
         "DeliveryStatusEnum": "leads.models.Delivery.Status",
+        "WebhookEventEnum": "leads.models.WebhookEndpoint.Event",
     },
     # One request body type per operation: JSON, unless an operation says otherwise (lead
     # create: multipart). Several types at once make generated clients send a body in one
@@ -420,6 +437,17 @@ SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Origins (https://host[:port], comma-separated) whose pages may show the intake form (/ and
+# /thanks/) in a frame; every other page refuses framing. http://localhost origins: DEBUG only.
+INTAKE_FRAME_ANCESTORS = parse_frame_ancestors(
+    env.list("INTAKE_FRAME_ANCESTORS", default=[]), allow_local_http=DEBUG
+)
+if INTAKE_FRAME_ANCESTORS:
+    # In a frame on another site the form's POST is a cross-site request: only a
+    # SameSite=None cookie comes along, and browsers take SameSite=None only when Secure
+    # (the cookie is also Partitioned: config.framing.PartitionedCsrfCookieMiddleware).
+    CSRF_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SECURE = True
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -31,6 +31,7 @@ from accounts.models import User
 from . import (
     delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
     services,
+    webhook_admin,  # noqa: F401 (registers WebhookEndpointAdmin)
 )
 from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status

@@ -51,6 +51,12 @@ class RetryPolicy:
 
 def retry_policy(channel: str) -> RetryPolicy:
     """The backoff settings of a channel."""
+    if channel == Delivery.Channel.WEBHOOK:
+        return RetryPolicy(
+            settings.WEBHOOK_MAX_ATTEMPTS,
+            settings.WEBHOOK_RETRY_BASE_SECONDS,
+            settings.WEBHOOK_RETRY_MAX_SECONDS,
+        )
     return RetryPolicy(
         settings.EMAIL_MAX_ATTEMPTS, settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS
     )
@@ -58,9 +64,9 @@ def retry_policy(channel: str) -> RetryPolicy:
 
 def senders() -> dict[str, Callable[[Delivery], int | None]]:
     """channel -> the function that makes one attempt and returns the answer's status code."""
-    from . import emails  # imports this module for DeliveryFailed
+    from . import emails, webhooks  # both import this module for DeliveryFailed
 
-    return {Delivery.Channel.EMAIL: emails.send}
+    return {Delivery.Channel.EMAIL: emails.send, Delivery.Channel.WEBHOOK: webhooks.send}
 
 
 def stale_after() -> timedelta:
@@ -78,11 +84,19 @@ def queue(
     endpoint: WebhookEndpoint | None = None,
 ) -> Delivery:
     """Record a delivery and queue its first attempt, in the caller's transaction."""
-    delivery = Delivery.objects.create(
+    delivery = Delivery(
         kind=kind, channel=channel, recipient=recipient, lead=lead, payload=payload or {}, endpoint=endpoint
     )
-    tasks.send_delivery.enqueue(str(delivery.pk))
-    return delivery
+    return queue_many([delivery])[0]
+
+
+def queue_many(deliveries: list[Delivery]) -> list[Delivery]:
+    """Record unsaved deliveries in one INSERT per batch and queue each one's first attempt,
+    in the caller's transaction (a bulk action's fan-out)."""
+    created = Delivery.objects.bulk_create(deliveries, batch_size=500)
+    for delivery in created:
+        tasks.send_delivery.enqueue(str(delivery.pk))
+    return created
 
 
 def refuse(*, kind: str, channel: str, recipient: str, lead: Lead | None, reason: str) -> Delivery:

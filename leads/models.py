@@ -715,6 +715,18 @@ class Note(models.Model):
         return f"note on {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class WebhookEndpointQuerySet(models.QuerySet):
+    """The subscriptions repository."""
+
+    def subscribed_to(self, event: str) -> list["WebhookEndpoint"]:
+        """The active subscriptions that name `event`, oldest first.
+
+        Filtered in Python: SQLite's JSON has no `contains`, and a firm has a handful.
+        """
+        active = self.filter(is_active=True).order_by("created_at", "id")
+        return [endpoint for endpoint in active if event in endpoint.events]
+
+
 class WebhookEndpoint(models.Model):
     """A subscription: the worker POSTs each named event, signed with `secret`, to `url`."""
 
@@ -734,6 +746,8 @@ class WebhookEndpoint(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = WebhookEndpointQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

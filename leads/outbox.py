@@ -3,8 +3,13 @@
 A request does only what must be atomic (the lead row and one task); everything that may
 be slow or may fail — picking recipients, writing delivery rows, sending — happens here,
 each fan-out in one transaction that holds the lead's row lock.
+
+Submissions queue `tasks.process_application`; every later change to leads (reached out,
+assigned, deleted) queues one `tasks.handle_event` through `emit()`, however many leads it
+touched, so a bulk action over a thousand leads costs its request one task row.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -12,7 +17,7 @@ from django.db import transaction
 
 from accounts.models import User
 
-from . import deliveries, emails, services, tasks
+from . import deliveries, emails, services, tasks, webhooks
 from .models import Delivery, Lead, Resubmission
 
 
@@ -46,7 +51,8 @@ def process_application(application: dict) -> str:
 
 def lead_created(lead: Lead) -> None:
     """A new lead: its assignee (LEAD_AUTO_ASSIGN), the prospect's confirmation, the
-    attorneys' notification (which says who it was assigned to), its resume's text."""
+    attorneys' notification (which says who it was assigned to), its resume's text, the
+    subscribers' lead.created calls."""
     if settings.LEAD_AUTO_ASSIGN == "round_robin":
         assignee = Lead.objects.next_assignee()
         if assignee is not None:
@@ -55,15 +61,17 @@ def lead_created(lead: Lead) -> None:
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.CONFIRMATION)
     notify_attorneys(lead, kind=Delivery.Kind.NOTIFICATION)
     tasks.extract_resume_text.enqueue(str(lead.pk))
+    webhooks.queue_calls(Delivery.Kind.LEAD_CREATED, leads=[lead])
 
 
 def lead_resubmitted(lead: Lead, resubmission: Resubmission) -> None:
     """A known address applied again: a short "received again" email to the address on
-    file, and the attorneys told."""
+    file, the attorneys told, the subscribers' lead.resubmitted calls."""
     payload = {"resubmission": str(resubmission.pk)}
     deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.RESUBMISSION_CONFIRMATION, payload=payload)
     notify_attorneys(lead, kind=Delivery.Kind.RESUBMISSION_NOTIFICATION, payload=payload)
     tasks.extract_resubmission_text.enqueue(str(resubmission.pk))
+    webhooks.queue_calls(Delivery.Kind.LEAD_RESUBMITTED, leads=[lead])
 
 
 def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> None:
@@ -85,19 +93,31 @@ def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> N
         )
 
 
-def emit(event: str, lead_ids, data: dict | None = None) -> None:
+def emit(event: str, lead_ids: Iterable, data: dict | None = None) -> None:
     """Queue ONE task for an event that happened to `lead_ids`, in the caller's transaction;
     the worker's `handle_event` makes the deliveries it causes."""
     tasks.handle_event.enqueue(event, [str(pk) for pk in lead_ids], data or {})
 
 
-def handle_event(event: str, lead_ids: list[str], data: dict) -> str:
-    """The worker's fan-out of one event into the deliveries it causes; returns a summary."""
-    fan_out = {"lead.assigned": lead_assigned}.get(event)
-    if fan_out is None:
-        return "nothing to do"
+def handle_event(event: str, lead_ids: list[str], data: dict | None) -> str:
+    """What an event after the fact causes (run by the worker): the assignee's emails for
+    lead.assigned, and the subscribers' calls for every event; returns a summary.
+
+    The leads are locked while their deliveries are written, so a deletion meanwhile waits
+    and then takes them along; a lead deleted before is skipped (its lead.deleted says so).
+    """
+    data = data or {}
     with transaction.atomic():
-        return fan_out(lead_ids, data)
+        if event == Delivery.Kind.LEAD_DELETED:
+            return f"{len(webhooks.queue_calls(event, deleted_ids=lead_ids))} webhook calls"
+        leads = (
+            Lead.objects.filter(pk__in=lead_ids)
+            .select_related("reached_out_by", "assigned_to")
+            .select_for_update(of=("self",))
+            .order_by("created_at", "id")
+        )
+        emailed = lead_assigned(lead_ids, data) if event == Delivery.Kind.LEAD_ASSIGNED else "no emails"
+        return f"{emailed}; {len(webhooks.queue_calls(event, leads=leads))} webhook calls"
 
 
 def lead_assigned(lead_ids: list[str], data: dict) -> str:

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
-from . import outbox, tasks
-from .models import NOTE_MAX_CHARS, Delivery, DeliveryQuerySet, Lead, LeadQuerySet, Note
+from . import outbox, tasks, webhooks
+from .models import NOTE_MAX_CHARS, Delivery, DeliveryQuerySet, Lead, LeadQuerySet, Note, WebhookEndpoint
 from .validators import validate_plain_text, validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -93,10 +93,16 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
     and attorney are kept); returns how many changed.
 
     The one path for every status change: admin action and page, API PATCH and reach-out.
+    Leads that moved to REACHED_OUT get one lead.reached_out event (one task) in the same
+    transaction.
     """
     if status not in Lead.Status.values:
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
-    return len(leads.move_to(status, by=by))
+    with transaction.atomic():
+        changed = leads.move_to(status, by=by)
+        if changed and status == Lead.Status.REACHED_OUT:
+            outbox.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
+    return len(changed)
 
 
 def update_lead(
@@ -148,7 +154,7 @@ def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> in
         changed = leads.assign_all(to, by=by)
         if changed:
             data = {"assigned_to": str(to.pk) if to else None, "assigned_by": str(by.pk) if by else None}
-            outbox.emit("lead.assigned", [pk for pk, _ in changed], data)
+            outbox.emit(WebhookEndpoint.Event.LEAD_ASSIGNED, [pk for pk, _ in changed], data)
     return len(changed)
 
 
@@ -174,14 +180,22 @@ def add_note(*, lead: Lead, author: User, body: str) -> Note:
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with their history; their resume files go once the delete commits.
+    """Delete leads with their history, and queue one lead.deleted event for them; their
+    resume files go once the delete commits.
 
     A file under SHARED_RESUME_PREFIX (seed_leads' sample resume) is shared by many leads
     and stays while any other lead still points at it.
     """
     with transaction.atomic():
-        names = {name for name in leads.values_list("resume", flat=True) if name}
-        _, per_model = Lead.objects.filter(pk__in=leads.values("pk")).delete()
+        # Locked, so of two racing deletions only the one that deletes a lead reports it.
+        rows = list(
+            Lead.objects.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", "resume")
+        )
+        ids = [pk for pk, _ in rows]
+        names = {name for _, name in rows if name}
+        _, per_model = Lead.objects.filter(pk__in=ids).delete()
+        if ids:
+            outbox.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
         # Uploads have unique random names; only shared ones need the (unindexed) check.
         names -= {
             name
@@ -210,3 +224,47 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
 def _delete_files(storage, names: list[str]) -> None:
     for name in names:
         storage.delete(name)
+
+
+def create_webhook_endpoint(*, url: str, events: list[str], by) -> WebhookEndpoint:
+    """Subscribe `url` to `events` with a new signing secret (whsec_…), which the caller
+    shows once. Raises ValidationError on `url` (not https, not public) or `events`."""
+    errors = {}
+    try:
+        webhooks.validate_url(url)
+    except ValidationError as exc:
+        errors["url"] = exc.messages
+    try:
+        events = webhooks.clean_events(events)
+    except ValidationError as exc:
+        errors["events"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return WebhookEndpoint.objects.create(
+        url=url, events=events, secret=webhooks.generate_secret(), created_by=by
+    )
+
+
+def update_webhook_endpoint(
+    *, endpoint: WebhookEndpoint, events: list[str] | None = None, is_active: bool | None = None
+) -> WebhookEndpoint:
+    """Change what a subscription receives, or pause it (its URL and secret stay)."""
+    changes = {}
+    if events is not None:
+        try:
+            changes["events"] = webhooks.clean_events(events)
+        except ValidationError as exc:
+            raise ValidationError({"events": exc.messages}) from exc
+    if is_active is not None:
+        changes["is_active"] = is_active
+    for field, value in changes.items():
+        setattr(endpoint, field, value)
+    if changes:
+        endpoint.save(update_fields=list(changes))
+    return endpoint
+
+
+def delete_webhook_endpoints(*, endpoints) -> int:
+    """Delete subscriptions; their deliveries stay (their queued attempts then fail)."""
+    _, per_model = WebhookEndpoint.objects.filter(pk__in=endpoints.values("pk")).delete()
+    return per_model.get(WebhookEndpoint._meta.label, 0)

@@ -25,8 +25,9 @@ def send_delivery(delivery_id: str) -> str:
 
 
 @task
-def handle_event(event: str, lead_ids: list[str], data: dict) -> str:
-    """Fan out one event (lead.assigned, ...) into the deliveries it causes."""
+def handle_event(event: str, lead_ids: list[str], data: dict | None = None) -> str:
+    """Fan out what a change to leads after their submission causes (reached out, assigned,
+    deleted): one task per action, however many leads it touched."""
     return outbox.handle_event(event, lead_ids, data)
 
 

@@ -7,12 +7,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.clientip import client_address
+from config.framing import framable_by_intake_origins
 
 from . import ratelimit, services
 from .forms import IntakeForm
@@ -20,6 +22,7 @@ from .forms import IntakeForm
 logger = logging.getLogger(__name__)
 
 
+@framable_by_intake_origins
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     """GET: the form (source and referrer noted); POST: a lead, or the form with errors."""
@@ -50,10 +53,24 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/intake.html", {"form": form}, status=400)
 
 
+@framable_by_intake_origins
 @require_safe
 def thanks(request: HttpRequest) -> HttpResponse:
     """The confirmation page after a submission."""
     return render(request, "leads/thanks.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """403 when the CSRF check fails, saying when the cookie was missing; framable like the
+    form when it answers the form's POST (a browser that withheld the framed form's cookie)."""
+    if request.path == reverse("leads:intake"):
+        return framable_by_intake_origins(csrf_failure_page)(request, reason)
+    return csrf_failure_page(request, reason)
+
+
+def csrf_failure_page(request: HttpRequest, reason: str) -> HttpResponse:
+    # Django's own view renders a project's 403_csrf.html without its context.
+    return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403)
 
 
 def too_many_requests(

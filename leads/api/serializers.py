@@ -1,5 +1,6 @@
 """The lead as JSON, and the shapes the API accepts. Serializers validate; services act."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from leads import services
-from leads.models import TIMELINE_TYPES, Delivery, Lead, Note
+from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
 from leads.validators import validate_plain_text, validate_resume
 
 LEAD_FIELDS = [
@@ -54,7 +55,8 @@ class LeadSerializer(serializers.ModelSerializer):
     def get_resume_url(self, lead: Lead) -> str:
         path = reverse("api:lead-resume", args=[lead.pk])
         request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        # Outside a request (a webhook's body, built by the worker): the site's own address.
+        return request.build_absolute_uri(path) if request else settings.SITE_URL + path
 
 
 class LeadCreateSerializer(serializers.Serializer):
@@ -217,3 +219,45 @@ class TimelineEventSerializer(serializers.Serializer):
                 "resume_url": request.build_absolute_uri(url) if request else url,
             }
         return data
+
+
+WEBHOOK_FIELDS = ["id", "url", "events", "is_active", "created_at"]
+EVENTS_HELP = "Events to receive: " + ", ".join(WebhookEndpoint.Event.values) + "."
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    """A webhook subscription, without its secret."""
+
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEndpoint.Event.choices), help_text=EVENTS_HELP
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = WEBHOOK_FIELDS
+        read_only_fields = WEBHOOK_FIELDS
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    """A new subscription, with the secret that signs its calls: shown in this answer only."""
+
+    secret = serializers.CharField(
+        read_only=True, help_text="Standard Webhooks signing secret (whsec_…). Shown only now: keep it."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WEBHOOK_FIELDS, "secret"]
+        read_only_fields = fields
+
+
+class WebhookEndpointCreateSerializer(serializers.Serializer):
+    """What `POST /api/v1/webhooks/` takes."""
+
+    url = serializers.URLField(
+        max_length=2000, help_text="https:// only; its host must resolve to public addresses."
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEndpoint.Event.choices),
+        allow_empty=False,
+        help_text=EVENTS_HELP,
+    )

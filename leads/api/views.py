@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from leads import services
 from leads.downloads import resume_response
 from leads.insight import lead_stats
-from leads.models import Delivery, Lead
+from leads.models import Delivery, Lead, WebhookEndpoint
 from leads.validators import CONTENT_TYPES
 
 from .filters import ORDERING_KEYS, DeliveryFilter, LeadFilter
@@ -34,6 +34,9 @@ from .serializers import (
     LeadUpdateSerializer,
     NoteSerializer,
     TimelineEventSerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointCreateSerializer,
+    WebhookEndpointSerializer,
 )
 
 
@@ -257,3 +260,44 @@ class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = DeliveryFilter
     pagination_class = LeadPagination
     http_method_names = ["get", "head", "options"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List webhook subscriptions",
+        description="Oldest first, without their secrets. Needs leads.view_webhookendpoint.",
+        responses={200: WebhookEndpointSerializer(many=True), **errors(400, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a webhook subscription",
+        description="No more calls; queued ones fail. Needs leads.delete_webhookendpoint.",
+        responses={204: OpenApiResponse(description="Deleted."), **errors(404)},
+    ),
+)
+class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Webhook subscriptions: who is called, for which events."""
+
+    queryset = WebhookEndpoint.objects.order_by("created_at", "id")
+    serializer_class = WebhookEndpointSerializer
+    permission_classes = [ModelPermissions]
+    filter_backends = []
+    pagination_class = LeadPagination
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    @extend_schema(
+        summary="Subscribe to events",
+        description="Calls to `url` for each named event, signed by the Standard Webhooks scheme "
+        "with the `secret` in this answer, which is never shown again. `url` must be https:// "
+        "and resolve to public addresses (unless WEBHOOK_ALLOW_PRIVATE_NETWORKS). "
+        "Needs leads.add_webhookendpoint.",
+        request=WebhookEndpointCreateSerializer,
+        responses={201: WebhookEndpointCreatedSerializer, **errors(400)},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = WebhookEndpointCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = services.create_webhook_endpoint(**serializer.validated_data, by=request.user)
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.delete_webhook_endpoints(endpoints=WebhookEndpoint.objects.filter(pk=instance.pk))

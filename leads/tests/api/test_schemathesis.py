@@ -72,6 +72,8 @@ def test_api_honours_its_live_schema_and_never_fails(live_server, staff_token):
             except Exception as exc:  # reported below, with every other run's outcome
                 failures[f"{operation.label} ({name})"] = f"{type(exc).__name__}: {exc}"
 
-    assert len(operations) == 14
+    # The webhook operations answer this user 403 (no webhookendpoint permission): checking
+    # a generated subscription URL would send random host names to the resolver.
+    assert len(operations) == 17
     assert calls > len(operations) * EXAMPLES
     assert failures == {}
