@@ -73,6 +73,8 @@ def test_every_request_body_has_one_content_type(schema):
         ("/api/v1/auth/token/", "post"): ["application/json"],
         ("/api/v1/leads/", "post"): ["multipart/form-data"],
         ("/api/v1/leads/{id}/", "patch"): ["application/json"],
+        ("/api/v1/leads/{id}/notes/", "post"): ["application/json"],
+        ("/api/v1/webhooks/", "post"): ["application/json"],
     }
 
 
