@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
-from .validators import validate_plain_text
+from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 
@@ -188,8 +188,10 @@ class Lead(models.Model):
         REACHED_OUT = "REACHED_OUT", "Reached out"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    first_name = models.CharField(max_length=100, validators=[validate_plain_text])
-    last_name = models.CharField(max_length=100, validators=[validate_plain_text])
+    # The one rule for names: the intake form, the API and the admin all take their length
+    # and validators from these two fields.
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
     email = models.EmailField(max_length=255)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -204,8 +206,12 @@ class Lead(models.Model):
         related_name="+",
         editable=False,
     )
-    source = models.CharField(max_length=100, blank=True, default="")
-    referrer = models.CharField(max_length=500, blank=True, default="")
+    source = models.CharField(
+        max_length=SOURCE_MAX_CHARS, blank=True, default="", validators=[validate_plain_text]
+    )
+    referrer = models.CharField(
+        max_length=REFERRER_MAX_CHARS, blank=True, default="", validators=[validate_plain_text]
+    )
     # One active attorney or nobody; changed only through services.assign_leads.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -248,7 +254,9 @@ class Lead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name} <{self.email}>"
+        # Nothing personal: the admin copies this into its log entries (object_repr) and
+        # messages, which outlive the lead.
+        return f"lead {self.pk}"
 
     @property
     def full_name(self) -> str:

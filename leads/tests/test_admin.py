@@ -224,6 +224,19 @@ def test_editing_a_name_writes_no_status_change(attorney_client):
     assert not StatusChange.objects.filter(lead=lead).exists()
 
 
+def test_a_name_with_an_address_is_refused_on_the_lead_page(attorney_client):
+    lead = LeadFactory(last_name="Lovelace")
+
+    response = attorney_client.post(
+        f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, last_name="write to eve@evil.example")
+    )
+
+    assert response.status_code == 200
+    assert "Enter a name without links or email addresses." in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.last_name == "Lovelace"
+
+
 def test_an_email_already_on_another_lead_is_refused_on_the_lead_page(attorney_client):
     LeadFactory(email="taken@example.com")
     lead = LeadFactory()

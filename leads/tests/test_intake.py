@@ -11,6 +11,7 @@ from django.db import connections
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests.factories import MINIMAL_PDF
@@ -67,8 +68,7 @@ def test_honeypot_is_a_text_field_hidden_by_css_and_from_screen_readers(client):
 
     block = re.search(r'<div class="hp" aria-hidden="true">(.*?)</div>', html, re.S)
     assert block is not None
-    assert 'type="text" name="website"' in block.group(1)
-    assert 'tabindex="-1"' in block.group(1)
+    assert f'type="text" name="{HONEYPOT_FIELD}" autocomplete="off" tabindex="-1"' in block.group(1)
 
 
 def test_public_pages_have_no_inline_script_or_style_and_a_strict_csp(client):
@@ -133,6 +133,17 @@ def test_missing_fields_give_400_with_an_error_beside_each_and_typed_values_kept
     assert '<ul class="field__errors" id="id_resume_error">' in html
     assert 'value="Doe"' in html and 'value="not-an-email"' in html
     assert Lead.objects.count() == 0
+
+
+def test_a_name_with_a_link_is_refused_beside_its_field_and_nothing_is_saved(client, settings):
+    response = client.post("/", form_data(first_name="Your file is at https://evil.example"))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_first_name_error">(.*?)</ul>', html, re.S)
+    assert "Enter a name without links or email addresses." in errors.group(1)
+    assert Lead.objects.count() == 0
+    assert stored_files(settings) == []
 
 
 def test_first_field_in_error_is_focused_without_javascript(client):
@@ -229,7 +240,7 @@ def test_other_methods_are_not_allowed(client):
 
 
 def test_filled_honeypot_gets_the_same_thanks_and_creates_nothing(client, settings):
-    response = client.post("/", form_data(website="http://cheap-pills.example"))
+    response = client.post("/", form_data(**{HONEYPOT_FIELD: "http://cheap-pills.example"}))
 
     assert response.status_code == 303 and response["Location"] == "/thanks/"
     assert Lead.objects.count() == 0
@@ -238,8 +249,8 @@ def test_filled_honeypot_gets_the_same_thanks_and_creates_nothing(client, settin
 
 def test_filled_honeypot_counts_toward_the_rate_limit(client, settings):
     settings.INTAKE_RATE = "2/minute"
-    client.post("/", form_data(website="spam"))
-    client.post("/", form_data(website="spam", email="bot2@example.com"))
+    client.post("/", form_data(**{HONEYPOT_FIELD: "spam"}))
+    client.post("/", form_data(**{HONEYPOT_FIELD: "spam"}, email="bot2@example.com"))
 
     response = client.post("/", form_data())
 

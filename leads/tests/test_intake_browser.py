@@ -5,6 +5,7 @@ import re
 import pytest
 
 from conftest import ARTIFACTS
+from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 
@@ -43,7 +44,7 @@ def test_page_is_styled_from_its_own_stylesheet(page, live_server):
 def test_honeypot_is_invisible_and_skipped_by_the_keyboard(page, live_server):
     page.goto(live_server.url + "/")
 
-    assert page.locator("#id_website").bounding_box()["x"] < 0  # off screen
+    assert page.locator(f"#id_{HONEYPOT_FIELD}").bounding_box()["x"] < 0  # off screen
     visited = []
     for _ in range(7):
         page.keyboard.press("Tab")
