@@ -193,6 +193,12 @@ class LeadAdmin(admin.ModelAdmin):
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.EDITABLE}
         services.update_lead(lead=obj, by=request.user, **changes)
 
+    def get_deleted_objects(self, objs, request):
+        # Deliveries, history and the rest go with their lead (services.delete_leads). Their
+        # own admins refuse deleting them one by one; that must not stop deleting the lead.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj):
         services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
 

@@ -11,12 +11,17 @@ from django.utils import timezone
 from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
+# Every upload (a lead's, a resubmission's, a trapped submission's) is stored in this folder
+# under a random name of its own. Files under SHARED_RESUME_PREFIX (seed_leads' sample
+# resume) are shared by many leads and stay while any lead points at them.
+RESUME_FOLDER = "resumes"
+SHARED_RESUME_PREFIX = "seed/"
 
 
 def resume_upload_to(instance: "Lead", filename: str) -> str:
-    """A random name under resumes/; only a known extension survives from `filename`."""
+    """A random name under RESUME_FOLDER; only a known extension survives from `filename`."""
     suffix = Path(filename).suffix.lower()
-    return f"resumes/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
+    return f"{RESUME_FOLDER}/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
 
 
 class Median(models.Aggregate):
@@ -336,8 +341,26 @@ class ResumeDownload(models.Model):
         return f"download of {self.lead_id} at {self.downloaded_at:%Y-%m-%d %H:%M}"
 
 
+# How long a honeypot hit is kept for attorneys to review (purge_leads deletes it after).
+TRAPPED_KEEP_DAYS = 7
+
+
+class TrappedSubmissionQuerySet(models.QuerySet):
+    """The honeypot's catch: by address (erasure), by age (the 7-day retention)."""
+
+    def with_email(self, email: str) -> "TrappedSubmissionQuerySet":
+        """Trapped submissions typed with this email address, in any letter case."""
+        return self.alias(email_lower=Lower("email")).filter(
+            email_lower=Lower(Value(email.strip(), output_field=models.CharField()))
+        )
+
+    def created_before(self, moment) -> "TrappedSubmissionQuerySet":
+        """Trapped submissions older than `moment` (index trapped_created_idx)."""
+        return self.filter(created_at__lt=moment)
+
+
 class TrappedSubmission(models.Model):
-    """A form submission that filled the honeypot: no lead, but kept (7 days) for review.
+    """A form submission that filled the honeypot: no lead, but kept (TRAPPED_KEEP_DAYS) for review.
 
     Autofill tools sometimes fill hidden fields, so a real prospect can land here;
     attorneys can restore one as a lead.
@@ -352,6 +375,8 @@ class TrappedSubmission(models.Model):
     resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+
+    objects = TrappedSubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

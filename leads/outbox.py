@@ -5,12 +5,31 @@ be slow or may fail — picking recipients, writing delivery rows, sending — h
 each fan-out in one transaction that holds the lead's row lock.
 """
 
+import json
+import logging
+from collections.abc import Collection
 from datetime import datetime
 
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
-from . import deliveries, emails
-from .models import Delivery, Lead, Resubmission
+from . import deliveries, emails, tasks
+from .deliveries import RetryPolicy
+from .models import SHARED_RESUME_PREFIX, Delivery, Lead, Resubmission
+
+logger = logging.getLogger(__name__)
+
+# A file that could not be removed is tried again 30 s later, then 1 min, 2 min ... at most
+# an hour apart (about 4.5 hours in all); after the last attempt the task fails (visible
+# in the admin's task results) and purge_leads' orphan sweep removes the file later.
+FILE_REMOVAL_RETRY = RetryPolicy(max_attempts=10, base_seconds=30, max_seconds=3600)
+# How many strings one scan of the task table looks for (task_rows_mentioning).
+NEEDLES_PER_SCAN = 100
 
 
 def process_application(application: dict) -> str:
@@ -28,7 +47,7 @@ def process_application(application: dict) -> str:
         if lead is None or not storage.exists(application["resume"]):
             # No lead under this address any more (deleted or erased since), or this was
             # a new lead deleted again with its file: keep nothing of the submission.
-            storage.delete(application["resume"])
+            remove_files([application["resume"]])
             return "discarded"
         resubmission = Resubmission.objects.create(
             lead=lead,
@@ -72,3 +91,68 @@ def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> N
         deliveries.queue(
             kind=kind, channel=Delivery.Channel.EMAIL, recipient=address, lead=lead, payload=payload
         )
+
+
+class FilesNotRemoved(Exception):
+    """Files the storage refused to remove at every attempt."""
+
+
+def remove_files(names: list[str], attempt: int = 1) -> str:
+    """Remove stored files whose rows are gone; a shared file only once no lead points at it.
+
+    What the storage fails to remove is queued again (tasks.remove_files) with backoff; the
+    names are the random ones files are stored under, never anything of the prospect.
+    """
+    failed, reason = [], ""
+    for name in names:
+        if name.startswith(SHARED_RESUME_PREFIX) and Lead.objects.filter(resume=name).exists():
+            continue
+        try:
+            default_storage.delete(name)
+        except Exception as exc:  # whatever the storage raises: OSError, botocore's errors, ...
+            failed.append(name)
+            reason = type(exc).__name__
+    if not failed:
+        return f"removed {len(names)}"
+    if attempt >= FILE_REMOVAL_RETRY.max_attempts:
+        raise FilesNotRemoved(f"{len(failed)} file(s) not removed after {attempt} attempts ({reason})")
+    delay = FILE_REMOVAL_RETRY.delay(attempt)
+    tasks.remove_files.using(run_after=timezone.now() + delay).enqueue(failed, attempt + 1)
+    logger.warning(
+        "%d of %d file(s) not removed (%s); attempt %d of %d in %d s",
+        len(failed),
+        len(names),
+        reason,
+        attempt + 1,
+        FILE_REMOVAL_RETRY.max_attempts,
+        delay.total_seconds(),
+    )
+    return f"removed {len(names) - len(failed)}; {len(failed)} to retry"
+
+
+def task_rows_mentioning(needles: Collection[str]) -> QuerySet[DBTaskResult]:
+    """Task rows, in any state, whose arguments, result or error text mention any of
+    `needles` in any letter case (a prospect's address, a lead's id); one scan per
+    NEEDLES_PER_SCAN needles."""
+    # SQLite keeps JSON with non-ASCII characters escaped ("\u00e9"): look for both forms.
+    needles = sorted(set(needles) | {json.dumps(needle)[1:-1] for needle in needles})
+    texts = DBTaskResult.objects.annotate(
+        args_text=Cast("args_kwargs", TextField()), result_text=Cast("return_value", TextField())
+    )
+    found = set()
+    for start in range(0, len(needles), NEEDLES_PER_SCAN):
+        mentions = Q()
+        for needle in needles[start : start + NEEDLES_PER_SCAN]:
+            mentions |= Q(args_text__icontains=needle) | Q(result_text__icontains=needle)
+            mentions |= Q(traceback__icontains=needle)
+        found.update(texts.filter(mentions).values_list("pk", flat=True))
+    return DBTaskResult.objects.filter(pk__in=found)
+
+
+def waiting_application_files(rows: QuerySet[DBTaskResult]) -> set[str]:
+    """The resume files of the submissions among `rows` that the worker has not processed."""
+    waiting = rows.filter(
+        task_path=tasks.process_application.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    )
+    return {args_kwargs["args"][0]["resume"] for args_kwargs in waiting.values_list("args_kwargs", flat=True)}

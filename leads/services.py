@@ -5,21 +5,35 @@ webhook calls, text extraction, file removal) is queued as a task inside that tr
 so it commits or rolls back with the change (the database task backend is the outbox).
 """
 
-from functools import partial
+from collections.abc import Iterable
+from datetime import timedelta
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from . import tasks
-from .models import Delivery, DeliveryQuerySet, Lead, LeadQuerySet
+from . import outbox, tasks
+from .models import (
+    RESUME_FOLDER,
+    Delivery,
+    DeliveryQuerySet,
+    Lead,
+    LeadQuerySet,
+    Resubmission,
+    TrappedSubmission,
+)
 from .validators import validate_resume
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
-# Files under this prefix are shared by several leads (seed_leads' sample resume);
-# uploads are stored under resumes/ with a name of their own.
-SHARED_RESUME_PREFIX = "seed/"
+# What the admin log keeps of an entry about a lead that was deleted.
+DELETED_LEAD_REPR = "deleted lead"
 
 
 def submit_lead(
@@ -122,23 +136,70 @@ def update_lead(
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with their history; their resume files go once the delete commits.
+    """Delete leads with everything recorded about them; returns how many went.
 
-    A file under SHARED_RESUME_PREFIX (seed_leads' sample resume) is shared by many leads
-    and stays while any other lead still points at it.
+    In the one transaction: their rows (history, notes, resubmissions, deliveries and
+    downloads go with them), the queued work that mentions them, the name and id in the
+    admin log's entries about them, and ONE task that removes every file of theirs (the
+    resubmissions' included) once the delete has committed, retried until it succeeds.
     """
     with transaction.atomic():
-        names = {name for name in leads.values_list("resume", flat=True) if name}
-        _, per_model = Lead.objects.filter(pk__in=leads.values("pk")).delete()
-        # Uploads have unique random names; only shared ones need the (unindexed) check.
-        names -= {
-            name
-            for name in names
-            if name.startswith(SHARED_RESUME_PREFIX) and Lead.objects.filter(resume=name).exists()
-        }
-        storage = Lead._meta.get_field("resume").storage
-        transaction.on_commit(partial(_delete_files, storage, sorted(names)))
+        # Locked first: a worker recording a resubmission holds the same row lock, so no
+        # resubmission (and no file) can appear between reading the names and the delete.
+        locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
+        rows = list(locked.values_list("pk", "email"))
+        if not rows:
+            return 0
+        ids = [pk for pk, _ in rows]
+        names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
+        names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
+        queued = outbox.task_rows_mentioning([*map(str, ids), *(email for _, email in rows)])
+        names |= outbox.waiting_application_files(queued)
+        queued.delete()
+        _scrub_admin_log(ids)
+        _, per_model = Lead.objects.filter(pk__in=ids).delete()
+        _queue_file_removal(names)
     return per_model.get(Lead._meta.label, 0)
+
+
+def delete_trapped_submissions(*, trapped: QuerySet[TrappedSubmission]) -> int:
+    """Delete trapped submissions; their files go after the commit (one task, retried)."""
+    with transaction.atomic():
+        names = set(trapped.values_list("resume", flat=True))
+        deleted, _ = TrappedSubmission.objects.filter(pk__in=trapped.values("pk")).delete()
+        _queue_file_removal(names)
+    return deleted
+
+
+def sweep_orphan_files(*, older_than: timedelta, dry_run: bool = False) -> int:
+    """Remove the files in RESUME_FOLDER that no lead, resubmission, trapped submission or
+    waiting submission refers to and that are older than `older_than` (a younger one may
+    belong to a submission not yet committed); returns how many there were.
+
+    Such files are left by a process that died between storing an upload and committing
+    its row, or by a removal that failed at every attempt.
+    """
+    try:
+        _, files = default_storage.listdir(RESUME_FOLDER)
+    except FileNotFoundError:  # nothing was ever uploaded
+        return 0
+    unreferenced = {f"{RESUME_FOLDER}/{name}" for name in files} - _referenced_files()
+    cutoff = timezone.now() - older_than
+    orphans = sorted(name for name in unreferenced if default_storage.get_modified_time(name) < cutoff)
+    if orphans and not dry_run:
+        outbox.remove_files(orphans)
+    return len(orphans)
+
+
+def _referenced_files() -> set[str]:
+    """Every stored file some row or waiting submission points at, under RESUME_FOLDER."""
+    prefix = f"{RESUME_FOLDER}/"
+    referenced = set()
+    for model in (Lead, Resubmission, TrappedSubmission):
+        names = model.objects.filter(resume__startswith=prefix).values_list("resume", flat=True)
+        referenced.update(names.iterator(chunk_size=10_000))
+    referenced |= outbox.waiting_application_files(DBTaskResult.objects.all())
+    return referenced
 
 
 def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
@@ -155,6 +216,15 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
     return len(ids)
 
 
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        storage.delete(name)
+def _queue_file_removal(names: Iterable[str]) -> None:
+    """Queue the removal of these stored files, in the caller's transaction."""
+    if names := sorted(name for name in names if name):
+        tasks.remove_files.enqueue(names)
+
+
+def _scrub_admin_log(lead_ids: list) -> int:
+    """Keep who did what when in the admin log's entries about these leads, not which lead:
+    their id, their label and the changed fields' description go."""
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
+    ).update(object_id=None, object_repr=DELETED_LEAD_REPR, change_message="")

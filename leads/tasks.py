@@ -22,3 +22,9 @@ def process_application(application: dict) -> str:
 def send_delivery(delivery_id: str) -> str:
     """One attempt at one delivery; schedules the next attempt itself on a temporary fault."""
     return deliveries.attempt(delivery_id)
+
+
+@task
+def remove_files(names: list[str], attempt: int = 1) -> str:
+    """Remove the stored files of deleted rows; what fails is queued again with backoff."""
+    return outbox.remove_files(names, attempt)

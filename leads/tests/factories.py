@@ -1,7 +1,7 @@
 import factory
 from django.core.files.base import ContentFile
 
-from leads.models import Lead
+from leads.models import Lead, TrappedSubmission
 
 # The smallest file every PDF reader accepts: enough for the magic-byte check and a download.
 MINIMAL_PDF = (
@@ -19,4 +19,15 @@ class LeadFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"prospect{n}@example.com")
+    resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))
+
+
+class TrappedSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrappedSubmission
+
+    client_address = "192.0.2.1"
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"trapped{n}@example.com")
     resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))

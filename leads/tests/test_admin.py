@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory
+from leads.tests.mail import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -272,14 +273,13 @@ def test_attorneys_cannot_delete_leads(attorney_client):
     assert Lead.objects.filter(pk=lead.pk).exists()
 
 
-def test_a_superuser_deleting_a_lead_removes_its_resume_file(
-    admin_client, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_superuser_deleting_a_lead_removes_its_resume_file(admin_client):
     lead = LeadFactory()
     path = lead.resume.path
 
-    with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(f"{LIST_URL}{lead.pk}/delete/", {"post": "yes"})
+    admin_client.post(f"{LIST_URL}{lead.pk}/delete/", {"post": "yes"})
+    run_worker()
 
     assert not Lead.objects.filter(pk=lead.pk).exists()
     assert not os.path.exists(path)

@@ -12,27 +12,52 @@ import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
 from leads.models import Lead
 from leads.tests.factories import MINIMAL_PDF
+from leads.tests.mail import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "resumes-test"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
+class MotoServer:
+    """moto's S3 on one loopback port, which a test can stop (connections refused: the
+    storage is down) and start again; the buckets live in this process meanwhile."""
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self) -> "MotoServer":
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.server._server.server_close()  # stop() only ends the loop; close the listening socket
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(moto):
+    return moto.url
 
 
 @pytest.fixture
@@ -111,28 +136,46 @@ def test_the_protected_download_streams_the_object(bucket):
     assert response["Content-Disposition"] == 'attachment; filename="Ada_Lovelace_resume.pdf"'
 
 
-@pytest.mark.django_db
-def test_deleting_a_lead_removes_its_object(bucket, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_lead_removes_its_object(bucket):
     lead = submit()
     other = submit("grace@example.com")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+    services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+    run_worker()
 
     assert keys(bucket) == [other.resume.name]
 
 
-@pytest.mark.django_db
-def test_purge_removes_the_objects_of_old_leads(bucket, django_capture_on_commit_callbacks):
-    from datetime import timedelta
+@pytest.mark.django_db(transaction=True)
+def test_a_removal_that_failed_while_the_storage_was_down_is_retried_by_the_worker(bucket, moto):
+    lead = submit()
+    moto.stop()
+    try:
+        services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+        run_worker()  # the first attempt meets a refused connection
+        [retry] = DBTaskResult.objects.filter(task_path="leads.tasks.remove_files", status="READY")
+        assert retry.args_kwargs["args"] == [[lead.resume.name], 2]
+        assert retry.run_after > timezone.now()  # backoff: not at once
+    finally:
+        moto.start()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
 
-    from django.utils import timezone
+    run_worker()
+
+    assert keys(bucket) == []
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_removes_the_objects_of_old_leads(bucket):
+    from datetime import timedelta
 
     lead = submit()
     Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=400))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("purge_leads", "--older-than", "365", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("purge_leads", "--older-than", "365", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    run_worker()
 
     assert keys(bucket) == []
 

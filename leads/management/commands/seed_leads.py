@@ -18,8 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
-from leads.models import Lead, StatusChange
-from leads.services import SHARED_RESUME_PREFIX
+from leads.models import SHARED_RESUME_PREFIX, Lead, StatusChange
 
 # Every seeded lead points at this one file: stored once, shared by reference. Deleting a
 # lead never removes a file under SHARED_RESUME_PREFIX while another lead still uses it.
