@@ -27,7 +27,7 @@ from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
 from .insight import funnel
-from .models import Delivery, Lead, StatusChange
+from .models import Delivery, Lead, ResumeDownload, StatusChange
 
 
 def status_css(status: str) -> str:
@@ -101,10 +101,14 @@ class LeadAdmin(admin.ModelAdmin):
         (None, {"fields": ["first_name", "last_name", "email", "status", "resume_link"]}),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
         ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
+        ("Resubmissions", {"fields": ["resubmissions_table"]}),
         ("Emails and webhook calls", {"fields": ["deliveries_table"]}),
+        ("Resume downloads", {"fields": ["downloads_table"]}),
     ]
     readonly_fields = [
+        "resubmissions_table",
         "deliveries_table",
+        "downloads_table",
         "resume_link",
         "reached_out_at",
         "reached_out_by",
@@ -156,6 +160,37 @@ class LeadAdmin(admin.ModelAdmin):
         )
 
     DELIVERIES_SHOWN = 20
+
+    # The two sections below are small includes, to fold into the lead's timeline.
+    @admin.display(description="resubmissions")
+    def resubmissions_table(self, lead: Lead) -> str:
+        """Every later application under the lead's address, newest first, each with its resume."""
+        if not lead.pk:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:leads_lead_resume", args=[lead.pk])
+        shown = list(lead.resubmissions.order_by("-created_at", "-id")[: self.ROWS_SHOWN + 1])
+        return render_to_string(
+            "admin/leads/lead/resubmissions.html",
+            {
+                "resubmissions": shown[: self.ROWS_SHOWN],
+                "more": len(shown) > self.ROWS_SHOWN,
+                "resume_url": url,
+            },
+        )
+
+    @admin.display(description="downloads")
+    def downloads_table(self, lead: Lead) -> str:
+        """Who downloaded which of the lead's resumes, when and how, newest first."""
+        if not lead.pk:
+            return "—"
+        downloads = lead.resume_downloads.select_related("downloaded_by", "resubmission")
+        shown = list(downloads.order_by("-downloaded_at", "-id")[: self.ROWS_SHOWN + 1])
+        return render_to_string(
+            "admin/leads/lead/resume_downloads.html",
+            {"downloads": shown[: self.ROWS_SHOWN], "more": len(shown) > self.ROWS_SHOWN},
+        )
+
+    ROWS_SHOWN = 50
 
     # --- searching: the named read, once per word ---------------------------------------
 
@@ -233,7 +268,8 @@ class LeadAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def resume_view(self, request, object_id):
-        """The resume as an attachment: anonymous -> login page, no staff `view_lead` -> 403."""
+        """A resume (`?resubmission=<id>`: that resubmission's) as an attachment, the download
+        recorded: anonymous -> login page, no staff `view_lead` -> 403."""
         if not request.user.is_authenticated:
             login_url = reverse(f"{self.admin_site.name}:login")
             return redirect_to_login(request.get_full_path(), login_url)
@@ -242,7 +278,12 @@ class LeadAdmin(admin.ModelAdmin):
         lead = self.get_object(request, str(object_id))
         if lead is None:
             raise Http404("No such lead.")
-        return resume_response(lead)
+        return resume_response(
+            lead,
+            resubmission_id=request.GET.get("resubmission"),
+            by=request.user,
+            via=ResumeDownload.Via.ADMIN,
+        )
 
     def dashboard_view(self, request):
         """The intake funnel: leads per week, median time to reach out, pending leads."""

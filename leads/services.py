@@ -5,6 +5,7 @@ webhook calls, text extraction, file removal) is queued as a task inside that tr
 so it commits or rolls back with the change (the database task backend is the outbox).
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -26,9 +27,12 @@ from .models import (
     Lead,
     LeadQuerySet,
     Resubmission,
+    ResumeDownload,
     TrappedSubmission,
 )
 from .validators import validate_resume
+
+logger = logging.getLogger(__name__)
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
@@ -200,6 +204,36 @@ def _referenced_files() -> set[str]:
         referenced.update(names.iterator(chunk_size=10_000))
     referenced |= outbox.waiting_application_files(DBTaskResult.objects.all())
     return referenced
+
+
+def record_resume_download(
+    *, lead: Lead, resubmission: Resubmission | None, by, via: str
+) -> ResumeDownload | None:
+    """Record that `by` downloaded one of the lead's resumes (the first, or `resubmission`'s)
+    through `via`, committed before the file is served; returns the row.
+
+    Recording never blocks a download: once the lead was read, only a database fault can
+    stop this insert (a read-only failover, a lock or statement timeout). Then the file is
+    still served and the fault is logged at ERROR with every id needed to enter the row by
+    hand (no prospect data), and None is returned: the database that refuses the row would
+    refuse any other record of the failure too.
+    """
+    try:
+        with transaction.atomic():
+            return ResumeDownload.objects.create(
+                lead=lead, resubmission=resubmission, downloaded_by=by, via=via
+            )
+    except DatabaseError as exc:
+        logger.error(
+            "Resume download NOT RECORDED (%s): lead=%s resubmission=%s user=%s via=%s at=%s",
+            type(exc).__name__,
+            lead.pk,
+            resubmission.pk if resubmission else "-",
+            getattr(by, "pk", None),
+            via,
+            timezone.now().isoformat(),
+        )
+        return None
 
 
 def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:

@@ -23,6 +23,7 @@ LEAD_FIELDS = [
     "reached_out_by",
     "source",
     "referrer",
+    "resubmissions",
 ]
 
 
@@ -35,6 +36,12 @@ class LeadSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Username of the attorney who first reached out, or null.",
+    )
+    resubmissions = serializers.IntegerField(
+        source="resubmission_count",
+        read_only=True,
+        help_text="How many times the prospect applied again through the form under this address "
+        "(Lead.objects.with_resubmission_count() provides it).",
     )
 
     class Meta:

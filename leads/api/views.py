@@ -3,7 +3,13 @@
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
@@ -12,7 +18,7 @@ from rest_framework.response import Response
 from leads import services
 from leads.downloads import resume_response
 from leads.insight import lead_stats
-from leads.models import Delivery, Lead
+from leads.models import Delivery, Lead, ResumeDownload
 from leads.validators import CONTENT_TYPES
 
 from .filters import DeliveryFilter, LeadFilter
@@ -77,7 +83,7 @@ class LeadViewSet(
 ):
     """Leads: find, create, update, reach out, download the resume, delete."""
 
-    queryset = Lead.objects.select_related("reached_out_by")
+    queryset = Lead.objects.select_related("reached_out_by").with_resubmission_count()
     serializer_class = LeadSerializer
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]
@@ -129,12 +135,22 @@ class LeadViewSet(
         services.change_status(
             leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
         )
-        lead.refresh_from_db()
         return Response(self._render(lead))
 
     @extend_schema(
         summary="Download a lead's resume",
-        description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX).",
+        description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX): the "
+        "first application's, or with `resubmission` that resubmission's. Every download is "
+        "recorded (who, when, which file).",
+        parameters=[
+            OpenApiParameter(
+                "resubmission",
+                OpenApiTypes.UUID,
+                OpenApiParameter.QUERY,
+                description="Id of one of the lead's resubmissions: its resume instead of the first. "
+                "An unknown id is a 404.",
+            )
+        ],
         responses={
             **{
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The resume.")
@@ -151,7 +167,12 @@ class LeadViewSet(
         pagination_class=None,
     )
     def resume(self, request, pk=None):
-        return resume_response(self.get_object())
+        return resume_response(
+            self.get_object(),
+            resubmission_id=request.query_params.get("resubmission"),
+            by=request.user,
+            via=ResumeDownload.Via.API,
+        )
 
     @extend_schema(
         summary="Lead statistics",
@@ -165,6 +186,8 @@ class LeadViewSet(
         return Response(LeadStatsSerializer(lead_stats()).data)
 
     def _render(self, lead: Lead) -> dict:
+        """The lead as it is now, read again with what the list shows (resubmissions)."""
+        lead = self.get_queryset().get(pk=lead.pk)
         return LeadSerializer(lead, context=self.get_serializer_context()).data
 
 

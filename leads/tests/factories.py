@@ -1,7 +1,7 @@
 import factory
 from django.core.files.base import ContentFile
 
-from leads.models import Lead, TrappedSubmission
+from leads.models import Lead, Resubmission, TrappedSubmission
 
 # The smallest file every PDF reader accepts: enough for the magic-byte check and a download.
 MINIMAL_PDF = (
@@ -20,6 +20,15 @@ class LeadFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"prospect{n}@example.com")
     resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))
+
+
+class ResubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resubmission
+
+    lead = factory.SubFactory(LeadFactory)
+    resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF.replace(b"1.4", b"1.7"), name="resume.pdf"))
+    source = "newsletter"
 
 
 class TrappedSubmissionFactory(factory.django.DjangoModelFactory):

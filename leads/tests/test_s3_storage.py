@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
-from leads.models import Lead
+from leads.models import Lead, ResumeDownload
 from leads.tests.factories import MINIMAL_PDF
 from leads.tests.mail import run_worker
 
@@ -130,7 +130,7 @@ def test_the_object_cannot_be_fetched_without_a_signature(bucket, s3_endpoint):
 def test_the_protected_download_streams_the_object(bucket):
     lead = submit()
 
-    response = resume_response(lead)
+    response = resume_response(lead, resubmission_id=None, by=None, via=ResumeDownload.Via.API)
 
     assert b"".join(response.streaming_content) == MINIMAL_PDF
     assert response["Content-Disposition"] == 'attachment; filename="Ada_Lovelace_resume.pdf"'
@@ -188,7 +188,7 @@ def test_a_file_the_bucket_lost_is_a_404_not_a_500(bucket):
     bucket.delete_object(Bucket=BUCKET, Key=lead.resume.name)
 
     with pytest.raises(Http404):
-        resume_response(lead)
+        resume_response(lead, resubmission_id=None, by=None, via=ResumeDownload.Via.API)
 
 
 def test_the_bucket_variables_switch_resumes_to_private_s3_storage():
