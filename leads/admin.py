@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from . import (
     delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
     services,
+    trapped_admin,  # noqa: F401 (registers TrappedSubmissionAdmin)
 )
 from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status

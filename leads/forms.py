@@ -73,6 +73,17 @@ class IntakeForm(forms.ModelForm):
         """True when the hidden HONEYPOT_FIELD came back filled: a robot, or an autofill."""
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
 
+    def typed(self) -> dict:
+        """What was sent, unvalidated, as services.trap_submission takes it."""
+        return {
+            "first_name": self.data.get("first_name", ""),
+            "last_name": self.data.get("last_name", ""),
+            "email": self.data.get("email", ""),
+            "resume": self.files.get("resume"),
+            "source": clean_source(self.data.get("source", "")),
+            "referrer": clean_referrer(self.data.get("referrer", "")),
+        }
+
     def focus_first_error(self) -> None:
         """Put `autofocus` on the first field with an error (works with JavaScript off)."""
         for field in self.visible_fields():

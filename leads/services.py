@@ -7,6 +7,7 @@ so it commits or rolls back with the change (the database task backend is the ou
 
 import logging
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import timedelta
 
 from django.contrib.admin.models import LogEntry
@@ -95,6 +96,53 @@ def submit_lead(
     except BaseException:
         lead.resume.delete(save=False)
         raise
+    return lead
+
+
+def trap_submission(
+    *,
+    client_address: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    resume: UploadedFile | None,
+    source: str = "",
+    referrer: str = "",
+) -> TrappedSubmission:
+    """Keep a form submission that filled the honeypot as a TrappedSubmission: no lead, no
+    email, kept TRAPPED_KEEP_DAYS for attorneys to review and restore. What was typed is
+    kept as typed (cut to the columns' lengths); the file only if it is a resume."""
+    trapped = TrappedSubmission(client_address=client_address, source=source, referrer=referrer)
+    for field, value in {"first_name": first_name, "last_name": last_name, "email": email}.items():
+        setattr(trapped, field, value.strip()[: TrappedSubmission._meta.get_field(field).max_length])
+    if resume is not None:
+        # Not a resume (or too large, or empty): nothing of the file is stored.
+        with suppress(ValidationError):
+            trapped.resume.save(f"resume.{validate_resume(resume)}", resume, save=False)
+    try:
+        trapped.save(force_insert=True)
+    except BaseException:
+        if trapped.resume:
+            trapped.resume.delete(save=False)
+        raise
+    return trapped
+
+
+def restore_trapped_submission(*, trapped: TrappedSubmission) -> Lead:
+    """Submit a trapped submission as the form would have, with its stored resume (a known
+    address becomes a resubmission of its lead); the trapped row goes, its file after the
+    commit. Raises ValidationError when what was typed breaks the lead's rules."""
+    if not trapped.resume:
+        raise ValidationError({"resume": ["It came without a resume that could be kept."]})
+    typed = {
+        name: getattr(trapped, name) for name in ("first_name", "last_name", "email", "source", "referrer")
+    }
+    Lead(**typed).clean_fields(exclude={"resume"})  # the rules the form and the API apply
+    with transaction.atomic():
+        with trapped.resume.open("rb") as resume:
+            lead = submit_lead(**typed, resume=resume, resubmit_duplicates=True)
+        TrappedSubmission.objects.filter(pk=trapped.pk).delete()
+        _queue_file_removal([trapped.resume.name])
     return lead
 
 

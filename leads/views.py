@@ -30,7 +30,10 @@ def intake(request: HttpRequest) -> HttpResponse:
 
     form = IntakeForm(request.POST, request.FILES)
     if form.is_honeypot_filled():
-        logger.info("Intake honeypot filled from %s; nothing saved.", ratelimit.client_address(request))
+        # Answered as a real submission is; kept for attorneys, since autofill can land a
+        # real prospect here.
+        trapped = services.trap_submission(client_address=ratelimit.client_address(request), **form.typed())
+        logger.info("Intake honeypot filled; kept as trapped submission %s.", trapped.pk)
         return see_other(reverse("leads:thanks"))
     if form.is_valid():
         try:

@@ -3,7 +3,15 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
-ATTORNEY_PERMISSIONS = ["view_lead", "change_lead", "view_statuschange", "view_delivery", "change_delivery"]
+ATTORNEY_PERMISSIONS = [
+    "view_lead",
+    "change_lead",
+    "view_statuschange",
+    "view_delivery",
+    "change_delivery",
+    "view_trappedsubmission",
+    "change_trappedsubmission",
+]
 
 
 class UserFactory(factory.django.DjangoModelFactory):

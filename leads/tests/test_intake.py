@@ -15,6 +15,7 @@ from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests.factories import MINIMAL_PDF
+from leads.tests.mail import run_worker
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
 pytestmark = pytest.mark.django_db
@@ -236,15 +237,57 @@ def test_other_methods_are_not_allowed(client):
     assert client.put("/").status_code == 405
 
 
+# --- A known address answers exactly as a new one ---------------------------------------
+
+
+def apply_as_a_browser_does(email: str) -> tuple:
+    """GET the form, POST it with its CSRF token, GET the thanks page: a fresh visitor."""
+    visitor = Client(enforce_csrf_checks=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', visitor.get("/").content.decode()).group(
+        1
+    )
+    posted = visitor.post("/", form_data(email=email, csrfmiddlewaretoken=token))
+    return posted, visitor.get(posted["Location"])
+
+
+def comparable(response) -> tuple:
+    """A response without its request id and the CSRF token (random for every visitor)."""
+    headers = {name: value for name, value in response.headers.items() if name != "X-Request-ID"}
+    body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+    return response.status_code, headers, body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_known_address_gets_byte_identical_answers_and_becomes_a_resubmission(smtp, settings):
+    apply_as_a_browser_does("jane@example.com")
+    run_worker()
+    lead = Lead.objects.get()
+
+    new = apply_as_a_browser_does("someone.new@example.com")
+    again = apply_as_a_browser_does("JANE@Example.com")
+    run_worker()
+
+    assert [comparable(response) for response in new] == [comparable(response) for response in again]
+    assert new[0].status_code == 303 and new[0]["Location"] == "/thanks/"
+    [resubmission] = lead.resubmissions.all()
+    assert resubmission.resume.name != lead.resume.name
+    assert resubmission.resume.open("rb").read() == MINIMAL_PDF
+    assert Lead.objects.count() == 2
+    subjects = [message["Subject"] for message in smtp.to("jane@example.com")]
+    assert subjects == [
+        "Client intake: we received your application",
+        "Client intake: we received your application again",
+    ]
+
+
 # --- Honeypot -------------------------------------------------------------------------
 
 
-def test_filled_honeypot_gets_the_same_thanks_and_creates_nothing(client, settings):
+def test_filled_honeypot_gets_the_same_thanks_and_creates_no_lead(client):
     response = client.post("/", form_data(**{HONEYPOT_FIELD: "http://cheap-pills.example"}))
 
     assert response.status_code == 303 and response["Location"] == "/thanks/"
     assert Lead.objects.count() == 0
-    assert stored_files(settings) == []
 
 
 def test_filled_honeypot_counts_toward_the_rate_limit(client, settings):
