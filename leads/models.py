@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
 from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
@@ -497,6 +497,18 @@ class DeliveryQuerySet(models.QuerySet):
             .alias(recipient_lower=Lower("recipient"))
             .filter(recipient_lower=Lower(Value(address, output_field=models.CharField())))
         )
+
+    def about_prospect(self, *, email: str, lead_ids: list) -> "DeliveryQuerySet":
+        """Deliveries to this address (any letter case) or about these leads, those whose
+        payload names a lead's id included (a lead.deleted call outlives its lead)."""
+        about = Q(lead_id__in=lead_ids) | Q(
+            recipient_lower=Lower(Value(email, output_field=models.CharField()))
+        )
+        for pk in lead_ids:
+            about |= Q(payload_text__contains=str(pk))
+        return self.alias(
+            recipient_lower=Lower("recipient"), payload_text=Cast("payload", models.TextField())
+        ).filter(about)
 
     def claim(self, pk, *, stale_after: timedelta) -> "Delivery | None":
         """Take the queued delivery `pk` for one attempt, or None when another worker holds

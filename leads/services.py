@@ -16,19 +16,22 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from . import outbox, tasks
 from .models import (
     RESUME_FOLDER,
+    AssignmentChange,
     Delivery,
     DeliveryQuerySet,
     Lead,
     LeadQuerySet,
+    Note,
     Resubmission,
     ResumeDownload,
+    StatusChange,
     TrappedSubmission,
 )
 from .validators import validate_resume
@@ -214,6 +217,51 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
     return per_model.get(Lead._meta.label, 0)
 
 
+def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
+    """Erase every trace of the prospect at `email` (any letter case), for a data-subject
+    request; returns how many of each kind went (with `dry_run`: would go, nothing does).
+
+    The lead with its history, notes, assignment changes, deliveries, resume downloads and
+    resubmissions; trapped submissions typed with the address; admin log entries and task
+    rows (queued or finished) that mention the address or the lead; and every file of theirs,
+    removed by the worker after the commit. Run again, it finds nothing.
+    """
+    email = email.strip()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().by_email(email)
+        ids = [lead.pk] if lead else []
+        needles = [email, *map(str, ids)]
+        trapped = TrappedSubmission.objects.with_email(email)
+        queued = outbox.task_rows_mentioning(needles)
+        deliveries = Delivery.objects.about_prospect(email=email, lead_ids=ids)
+        log = _admin_log_about(ids, needles)
+        files = {lead.resume.name} if lead else set()
+        files |= set(Resubmission.objects.filter(lead__in=ids).values_list("resume", flat=True))
+        files |= set(trapped.values_list("resume", flat=True)) | outbox.waiting_application_files(queued)
+        counts = {
+            "leads": len(ids),
+            "resume files": len(files - {""}),
+            "resubmissions": Resubmission.objects.filter(lead__in=ids).count(),
+            "status changes": StatusChange.objects.filter(lead__in=ids).count(),
+            "assignment changes": AssignmentChange.objects.filter(lead__in=ids).count(),
+            "notes": Note.objects.filter(lead__in=ids).count(),
+            "deliveries": deliveries.count(),
+            "resume downloads": ResumeDownload.objects.filter(lead__in=ids).count(),
+            "trapped submissions": trapped.count(),
+            "admin log entries": log.count(),
+            "task rows": queued.count(),
+        }
+        if dry_run or not any(counts.values()):
+            return counts
+        _queue_file_removal(outbox.waiting_application_files(queued))
+        queued.delete()
+        log.delete()
+        deliveries.delete()
+        delete_trapped_submissions(trapped=trapped)
+        delete_leads(leads=Lead.objects.filter(pk__in=ids))
+    return counts
+
+
 def delete_trapped_submissions(*, trapped: QuerySet[TrappedSubmission]) -> int:
     """Delete trapped submissions; their files go after the commit (one task, retried)."""
     with transaction.atomic():
@@ -302,6 +350,16 @@ def _queue_file_removal(names: Iterable[str]) -> None:
     """Queue the removal of these stored files, in the caller's transaction."""
     if names := sorted(name for name in names if name):
         tasks.remove_files.enqueue(names)
+
+
+def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
+    """Admin log entries about these leads, or whose label or message mentions a needle."""
+    about = Q(
+        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
+    )
+    for needle in needles:
+        about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
+    return LogEntry.objects.filter(about)
 
 
 def _scrub_admin_log(lead_ids: list) -> int:

@@ -17,6 +17,7 @@ from leads import services
 from leads.models import Lead, StatusChange, TrappedSubmission
 from leads.tests.factories import MINIMAL_PDF, LeadFactory, TrappedSubmissionFactory
 from leads.tests.mail import run_worker
+from leads.tests.traces import needles_for, rows_mentioning, stored_files
 
 # The files go in the worker, after the delete committed: tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,6 +104,21 @@ def test_dry_run_counts_and_deletes_nothing(settings, purge):
     assert "Would delete 2 leads older than 30 days" in output
     assert Lead.objects.count() == 2
     assert (Path(settings.MEDIA_ROOT) / old[0].resume.name).exists()
+
+
+def test_after_a_purge_no_row_or_file_mentions_the_prospect(client, attorney_client, settings, purge):
+    for email in ["ada@example.com", "Ada@Example.com"]:  # an application, then a resubmission
+        resume = SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf")
+        client.post("/", {"first_name": "Ada", "last_name": "Byron", "email": email, "resume": resume})
+    run_worker()
+    lead = Lead.objects.get()
+    attorney_client.get(f"/admin/leads/lead/{lead.pk}/resume/")
+    Lead.objects.filter(pk=lead.pk).update(created_at=days_ago(40))
+
+    purge("--older-than", "30")
+
+    assert rows_mentioning(*needles_for(lead)) == {}
+    assert stored_files(settings.MEDIA_ROOT) == []
 
 
 def test_purge_deletes_trapped_submissions_older_than_seven_days_with_their_files(settings, purge):

@@ -84,10 +84,10 @@ def test_seeded_leads_share_one_stored_resume(settings):
     assert len(list(stored.parent.iterdir())) == 1
 
 
-# Committed for real (the worker removes files after the commit); the data migrations'
-# rows (the Attorneys group seed_leads reads) are restored after each.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_deleting_some_seeded_leads_keeps_the_shared_resume(settings):
+# Committed for real: the worker removes files after the commit. An attorney is there to
+# reach out (a transactional test before may have flushed the migrations' Attorneys group).
+@pytest.mark.django_db(transaction=True)
+def test_deleting_some_seeded_leads_keeps_the_shared_resume(settings, attorney):
     seed(20)
 
     services.delete_leads(leads=Lead.objects.filter(pk__in=Lead.objects.values("pk")[:5]))
@@ -97,8 +97,8 @@ def test_deleting_some_seeded_leads_keeps_the_shared_resume(settings):
     assert (Path(settings.MEDIA_ROOT) / SEED_RESUME_NAME).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_deleting_the_last_seeded_leads_removes_the_shared_resume(settings):
+@pytest.mark.django_db(transaction=True)
+def test_deleting_the_last_seeded_leads_removes_the_shared_resume(settings, attorney):
     seed(20)
 
     services.delete_leads(leads=Lead.objects.all())

@@ -102,7 +102,7 @@ def test_staff_without_the_permission_cannot_see_them(client, staff_without_view
     assert client.get(LIST_URL).status_code == 403
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_restoring_makes_a_lead_with_the_stored_resume_and_the_trapped_row_goes(attorney_client, settings):
     trapped = TrappedSubmissionFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     trapped_file = trapped.resume.name
@@ -122,7 +122,7 @@ def test_restoring_makes_a_lead_with_the_stored_resume_and_the_trapped_row_goes(
     assert "1 submission restored as a lead" in attorney_client.get(response["Location"]).content.decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_restoring_an_address_on_file_records_a_resubmission(attorney_client):
     known = LeadFactory(email="ada@example.com")
     trapped = TrappedSubmissionFactory(email="ADA@example.com")

@@ -46,7 +46,13 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Deleted {self.delete_in_batches(leads, batch_size)} {what}.")
         self.stdout.write(f"Deleted {services.delete_trapped_submissions(trapped=trapped)} {trapped_what}.")
-        self.stdout.write(f"Removed {services.sweep_orphan_files(older_than=ORPHAN_AGE)} orphaned files.")
+        try:
+            orphans = services.sweep_orphan_files(older_than=ORPHAN_AGE)
+        except Exception as exc:  # whatever the storage raises: OSError, botocore's errors, ...
+            raise CommandError(
+                f"Could not look for orphaned files ({type(exc).__name__}); the next run will."
+            ) from exc
+        self.stdout.write(f"Removed {orphans} orphaned files.")
 
     def delete_in_batches(self, leads, batch_size: int) -> int:
         """Delete `leads` batch by batch; returns how many went."""
