@@ -22,7 +22,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     """GET: the form (source and referrer noted); POST: a lead, or the form with errors."""
     if request.method != "POST":
         initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
-        return render(request, "leads/intake.html", {"form": IntakeForm(initial=initial)})
+        return render_form(request, IntakeForm(initial=initial))
 
     verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
     if not verdict.allowed:
@@ -45,7 +45,13 @@ def intake(request: HttpRequest) -> HttpResponse:
         else:
             return see_other(reverse("leads:thanks"))
     form.focus_first_error()
-    return render(request, "leads/intake.html", {"form": form}, status=400)
+    return render_form(request, form, status=400)
+
+
+def render_form(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
+    """The intake page with `form`, and the link to the firm's privacy notice if it has one."""
+    context = {"form": form, "privacy_notice_url": settings.PRIVACY_NOTICE_URL}
+    return render(request, "leads/intake.html", context, status=status)
 
 
 @require_safe

@@ -80,6 +80,39 @@ def test_public_pages_have_no_inline_script_or_style_and_a_strict_csp(client):
         assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
+def test_form_says_what_is_kept_and_why_in_one_paragraph_without_a_link_by_default(client):
+    html = client.get("/").content.decode()
+
+    note = re.search(r'<p class="form-note" id="privacy-note">(.*?)</p>', html, re.S).group(1)
+    assert "name, email address and resume" in note and "to review your application" in note
+    assert "<a " not in note
+
+
+def test_form_links_to_the_firms_privacy_notice_when_set(client, settings):
+    settings.PRIVACY_NOTICE_URL = "https://firm.example/privacy"
+
+    html = client.get("/").content.decode()
+
+    note = re.search(r'<p class="form-note" id="privacy-note">(.*?)</p>', html, re.S).group(1)
+    assert '<a href="https://firm.example/privacy">Read our privacy notice</a>' in note
+
+
+def test_the_form_with_errors_keeps_the_privacy_note(client, settings):
+    settings.PRIVACY_NOTICE_URL = "https://firm.example/privacy"
+
+    html = client.post("/", {"first_name": ""}).content.decode()
+
+    assert 'href="https://firm.example/privacy"' in html
+
+
+def test_a_privacy_notice_url_that_is_not_http_fails_the_system_check(settings):
+    from leads.checks import check_privacy_notice_url
+
+    settings.PRIVACY_NOTICE_URL = "javascript:alert(1)"
+
+    assert [error.id for error in check_privacy_notice_url()] == ["leads.E002"]
+
+
 def test_thanks_page_confirms(client):
     response = client.get("/thanks/")
 
