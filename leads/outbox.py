@@ -7,6 +7,7 @@ each fan-out in one transaction that holds the lead's row lock.
 
 import json
 import logging
+import re
 from collections.abc import Collection
 from datetime import datetime
 
@@ -130,21 +131,31 @@ def remove_files(names: list[str], attempt: int = 1) -> str:
     return f"removed {len(names) - len(failed)}; {len(failed)} to retry"
 
 
+def mentioning(needles: Collection[str]) -> str:
+    """A regular expression (for `__iregex`) matching any of `needles` as a whole word: an
+    address inside a longer one ("ada@x.com" in "lovelace.ada@x.com") does not match.
+
+    SQLite keeps JSON with non-ASCII characters escaped ("\\u00e9"): both forms are looked for.
+    """
+    forms = sorted(set(needles) | {json.dumps(needle)[1:-1] for needle in needles})
+    word = "[^a-z0-9._%+-]"  # what an address or an id can neither start nor end next to
+    return f"(^|{word})({'|'.join(map(re.escape, forms))})($|{word})"
+
+
 def task_rows_mentioning(needles: Collection[str]) -> QuerySet[DBTaskResult]:
     """Task rows, in any state, whose arguments, result or error text mention any of
     `needles` in any letter case (a prospect's address, a lead's id); one scan per
     NEEDLES_PER_SCAN needles."""
-    # SQLite keeps JSON with non-ASCII characters escaped ("\u00e9"): look for both forms.
-    needles = sorted(set(needles) | {json.dumps(needle)[1:-1] for needle in needles})
+    needles = sorted(set(needles))
     texts = DBTaskResult.objects.annotate(
         args_text=Cast("args_kwargs", TextField()), result_text=Cast("return_value", TextField())
     )
     found = set()
     for start in range(0, len(needles), NEEDLES_PER_SCAN):
-        mentions = Q()
-        for needle in needles[start : start + NEEDLES_PER_SCAN]:
-            mentions |= Q(args_text__icontains=needle) | Q(result_text__icontains=needle)
-            mentions |= Q(traceback__icontains=needle)
+        pattern = mentioning(needles[start : start + NEEDLES_PER_SCAN])
+        mentions = (
+            Q(args_text__iregex=pattern) | Q(result_text__iregex=pattern) | Q(traceback__iregex=pattern)
+        )
         found.update(texts.filter(mentions).values_list("pk", flat=True))
     return DBTaskResult.objects.filter(pk__in=found)
 

@@ -134,3 +134,20 @@ def test_the_service_counts_what_it_would_erase_without_erasing(prospect):
 
     assert counts["leads"] == 1 and counts["trapped submissions"] == 1
     assert Lead.objects.filter(pk=prospect.pk).exists()
+
+
+def test_erasure_leaves_an_address_that_merely_contains_the_erased_one(client, settings):
+    apply(client, email="ada@example.com")
+    apply(client, email="lovelace.ada@example.com")
+    run_worker()
+    apply(client, email="lovelace.ada@example.com")  # a resubmission, waiting for the worker
+
+    erase(EMAIL)
+    run_worker()
+
+    other = Lead.objects.get()
+    assert other.email == "lovelace.ada@example.com"
+    assert other.resubmissions.count() == 1
+    assert [name for name in stored_files(settings.MEDIA_ROOT) if name != other.resume.name] == [
+        other.resubmissions.get().resume.name
+    ]
