@@ -12,9 +12,10 @@ from collections.abc import Collection
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -25,12 +26,15 @@ from .models import SHARED_RESUME_PREFIX, Delivery, Lead, Resubmission
 
 logger = logging.getLogger(__name__)
 
+# Words are what lies between spaces, quotes, brackets and the like: "ada@example.com" and a
+# lead's id are one word each, "lovelace.ada@example.com" is another word.
+DELIMITERS = r"""\s"'<>()\[\]{},;:=/\\"""
+WORD = re.compile(f"[^{DELIMITERS}]+")
+
 # A file that could not be removed is tried again 30 s later, then 1 min, 2 min ... at most
 # an hour apart (about 4.5 hours in all); after the last attempt the task fails (visible
 # in the admin's task results) and purge_leads' orphan sweep removes the file later.
 FILE_REMOVAL_RETRY = RetryPolicy(max_attempts=10, base_seconds=30, max_seconds=3600)
-# How many strings one scan of the task table looks for (task_rows_mentioning).
-NEEDLES_PER_SCAN = 100
 
 
 def process_application(application: dict) -> str:
@@ -132,32 +136,51 @@ def remove_files(names: list[str], attempt: int = 1) -> str:
 
 
 def mentioning(needles: Collection[str]) -> str:
-    """A regular expression (for `__iregex`) matching any of `needles` as a whole word: an
-    address inside a longer one ("ada@x.com" in "lovelace.ada@x.com") does not match.
+    """A regular expression (for `__iregex`) matching any of `needles` as a whole word, as
+    `words()` splits text: an address inside a longer one does not match."""
+    return f"(^|[{DELIMITERS}])({'|'.join(map(re.escape, needles))})($|[{DELIMITERS}])"
 
-    SQLite keeps JSON with non-ASCII characters escaped ("\\u00e9"): both forms are looked for.
+
+def task_rows_mentioning(*, lead_ids: Collection, emails: Collection[str]) -> QuerySet[DBTaskResult]:
+    """Task rows, queued or finished, that name one of these leads or addresses.
+
+    A submission (process_application) is matched by its lead id or its address, whole and
+    in any letter case (`emails` lowered by the database, as Lower() does), in SQL. Tasks
+    that carry only our own row ids or random file names (send_delivery, remove_files: most
+    of the table) are not searched; any other task, and every failure's error text, is read
+    word by word here, so the cost follows those rows, not how many leads are looked for.
     """
-    forms = sorted(set(needles) | {json.dumps(needle)[1:-1] for needle in needles})
-    word = "[^a-z0-9._%+-]"  # what an address or an id can neither start nor end next to
-    return f"(^|{word})({'|'.join(map(re.escape, forms))})($|{word})"
-
-
-def task_rows_mentioning(needles: Collection[str]) -> QuerySet[DBTaskResult]:
-    """Task rows, in any state, whose arguments, result or error text mention any of
-    `needles` in any letter case (a prospect's address, a lead's id); one scan per
-    NEEDLES_PER_SCAN needles."""
-    needles = sorted(set(needles))
-    texts = DBTaskResult.objects.annotate(
-        args_text=Cast("args_kwargs", TextField()), result_text=Cast("return_value", TextField())
+    ids = [str(pk) for pk in lead_ids]
+    submissions = Q(task_path=tasks.process_application.module_path) & (
+        Q(submitted_lead__in=ids) | Q(submitted_email__in=emails)
     )
-    found = set()
-    for start in range(0, len(needles), NEEDLES_PER_SCAN):
-        pattern = mentioning(needles[start : start + NEEDLES_PER_SCAN])
-        mentions = (
-            Q(args_text__iregex=pattern) | Q(result_text__iregex=pattern) | Q(traceback__iregex=pattern)
-        )
-        found.update(texts.filter(mentions).values_list("pk", flat=True))
-    return DBTaskResult.objects.filter(pk__in=found)
+    anonymous = [tasks.process_application, tasks.send_delivery, tasks.remove_files]
+    others = DBTaskResult.objects.filter(
+        ~Q(task_path__in=[task.module_path for task in anonymous]) | Q(status=TaskResultStatus.FAILED)
+    )
+    needles = {needle.lower() for needle in [*ids, *emails]}
+    named = [
+        pk
+        for pk, args, result, error in others.values_list("pk", "args_kwargs", "return_value", "traceback")
+        if needles & words(f"{json.dumps([args, result], ensure_ascii=False)} {error}")
+    ]
+    return DBTaskResult.objects.alias(
+        # Cast: a plain text comparison, not the JSON one `__in` would make of a key transform.
+        submitted_lead=Cast(KT("args_kwargs__args__0__lead_id"), TextField()),
+        submitted_email=Lower(KT("args_kwargs__args__0__email")),
+    ).filter(submissions | Q(pk__in=named))
+
+
+def words(text: str) -> set[str]:
+    """The words of `text`, lowered, an address or an id each one word."""
+    return {word.lower() for word in WORD.findall(text)}
+
+
+def db_lower(value: str) -> str:
+    """`value` lowered as the database's LOWER() does it (SQLite: ASCII letters only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT LOWER(%s)", [value])
+        return cursor.fetchone()[0]
 
 
 def waiting_application_files(rows: QuerySet[DBTaskResult]) -> set[str]:

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -202,13 +203,13 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         # Locked first: a worker recording a resubmission holds the same row lock, so no
         # resubmission (and no file) can appear between reading the names and the delete.
         locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", "email"))
+        rows = list(locked.values_list("pk", Lower("email")))
         if not rows:
             return 0
         ids = [pk for pk, _ in rows]
         names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
         names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        queued = outbox.task_rows_mentioning([*map(str, ids), *(email for _, email in rows)])
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[email for _, email in rows])
         names |= outbox.waiting_application_files(queued)
         queued.delete()
         _scrub_admin_log(ids)
@@ -232,7 +233,7 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         ids = [lead.pk] if lead else []
         needles = [email, *map(str, ids)]
         trapped = TrappedSubmission.objects.with_email(email)
-        queued = outbox.task_rows_mentioning(needles)
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[outbox.db_lower(email)])
         deliveries = Delivery.objects.about_prospect(email=email, lead_ids=ids)
         log = _admin_log_about(ids, needles)
         files = {lead.resume.name} if lead else set()

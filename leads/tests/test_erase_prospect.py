@@ -7,6 +7,8 @@ from io import StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from leads import services
 from leads.forms import HONEYPOT_FIELD
@@ -151,3 +153,21 @@ def test_erasure_leaves_an_address_that_merely_contains_the_erased_one(client, s
     assert [name for name in stored_files(settings.MEDIA_ROOT) if name != other.resume.name] == [
         other.resubmissions.get().resume.name
     ]
+
+
+def test_erasure_removes_failed_tasks_whose_error_names_the_address_and_only_those(db):
+    def failed(traceback: str) -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status="FAILED",
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="leads.tasks.handle_event",
+            backend_name="default",
+            run_after=timezone.now(),
+            traceback=traceback,
+        )
+
+    failed("IntegrityError: Key (lower(email))=(ada@example.com) already exists.")
+    other = failed("IntegrityError: Key (lower(email))=(lovelace.ada@example.com) already exists.")
+
+    assert "task rows            1" in erase("Ada@Example.com")
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [other.pk]
