@@ -250,6 +250,9 @@ RESUME_TEXT_MEMORY_MB = env.int("RESUME_TEXT_MEMORY_MB", default=512)
 
 # --- Intake -------------------------------------------------------------------------------
 INTAKE_RATE = env.str("INTAKE_RATE", default="10/minute")
+# The firm's own privacy notice (an http(s) URL), linked from the form's short paragraph
+# on what is kept and why; empty: the paragraph stands alone.
+PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="").strip()
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted for the
 # client address (0: use REMOTE_ADDR, the safe default when nothing sets the header).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

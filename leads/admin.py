@@ -31,13 +31,14 @@ from accounts.models import User
 from . import (
     delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
     services,
+    trapped_admin,  # noqa: F401 (registers TrappedSubmissionAdmin)
     webhook_admin,  # noqa: F401 (registers WebhookEndpointAdmin)
 )
 from .downloads import resume_response
 from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
 from .insight import QUARTER_WEEKS, funnel
-from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead
+from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
 
 
 def compact_time(moment) -> str:
@@ -371,6 +372,12 @@ class LeadAdmin(admin.ModelAdmin):
         """The URL of one of this admin's views of `lead` (change, resume, note, reach_out)."""
         return reverse(f"{self.admin_site.name}:leads_lead_{view}", args=[lead.pk])
 
+    def get_deleted_objects(self, objs, request):
+        # Deliveries, history and the rest go with their lead (services.delete_leads). Their
+        # own admins refuse deleting them one by one; that must not stop deleting the lead.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj):
         services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
 
@@ -411,7 +418,8 @@ class LeadAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def resume_view(self, request, object_id):
-        """The resume as an attachment: anonymous -> login page, no staff `view_lead` -> 403."""
+        """A resume (`?resubmission=<id>`: that resubmission's) as an attachment, the download
+        recorded: anonymous -> login page, no staff `view_lead` -> 403."""
         if not request.user.is_authenticated:
             login_url = reverse(f"{self.admin_site.name}:login")
             return redirect_to_login(request.get_full_path(), login_url)
@@ -420,7 +428,12 @@ class LeadAdmin(admin.ModelAdmin):
         lead = self.get_object(request, str(object_id))
         if lead is None:
             raise Http404("No such lead.")
-        return resume_response(lead)
+        return resume_response(
+            lead,
+            resubmission_id=request.GET.get("resubmission"),
+            by=request.user,
+            via=ResumeDownload.Via.ADMIN,
+        )
 
     @method_decorator(require_POST)
     def note_view(self, request, object_id):

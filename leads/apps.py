@@ -9,10 +9,11 @@ class LeadsConfig(AppConfig):
         from django.conf import settings
         from django.core import checks
 
-        from .checks import check_someone_is_notified
+        from .checks import check_privacy_notice_url, check_someone_is_notified
         from .ratelimit import check_intake_rate, check_shared_cache
 
         checks.register(check_intake_rate)
+        checks.register(check_privacy_notice_url)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_someone_is_notified, checks.Tags.mail, deploy=True)
 

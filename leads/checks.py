@@ -1,10 +1,13 @@
-"""System checks for a deployment (`manage.py check --deploy`): mail that would reach nobody.
+"""System checks: mail that would reach nobody (`check --deploy`), a privacy notice link
+that would not work.
 
 Django's own mail.E001 already fails a deployment whose mailer only prints emails.
 """
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import DatabaseError
 
 
@@ -29,3 +32,20 @@ def check_someone_is_notified(app_configs=None, **kwargs) -> list[checks.CheckMe
             id="leads.W011",
         )
     ]
+
+
+def check_privacy_notice_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """PRIVACY_NOTICE_URL, when set, must be an http(s) URL: the form links to it."""
+    if not settings.PRIVACY_NOTICE_URL:
+        return []
+    try:
+        URLValidator(schemes=["http", "https"])(settings.PRIVACY_NOTICE_URL)
+    except ValidationError:
+        return [
+            checks.Error(
+                f"PRIVACY_NOTICE_URL is not an http(s) URL: {settings.PRIVACY_NOTICE_URL!r}.",
+                hint="Set it to the address of the firm's privacy notice, or leave it empty.",
+                id="leads.E002",
+            )
+        ]
+    return []

@@ -4,40 +4,25 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .validators import clean_referrer, clean_source, validate_plain_text, validate_resume
+from .models import Lead
+from .validators import clean_referrer, clean_source, validate_resume
 
-HONEYPOT_FIELD = "website"
+# The honeypot's name, id and label match none of the patterns browsers and password
+# managers autofill by (name, email, phone, address, company, url, website, ...), so a
+# person's autofill leaves it empty; a robot filling every field does not.
+HONEYPOT_FIELD = "hp_7c1e"
 
 
-class IntakeForm(forms.Form):
-    """Names, email and resume; `source`/`referrer` ride along in hidden fields; `website`
-    is the honeypot, hidden by CSS, that people leave empty."""
+class IntakeForm(forms.ModelForm):
+    """Names, email and resume; `source`/`referrer` ride along in hidden fields;
+    HONEYPOT_FIELD, hidden by CSS and from screen readers, is left empty by people.
+
+    Length limits and validators come from the Lead model's fields (one rule for the form,
+    the API and the admin); the messages here are the form's own wording.
+    """
 
     source = forms.CharField(required=False, widget=forms.HiddenInput)
     referrer = forms.CharField(required=False, widget=forms.HiddenInput)
-    website = forms.CharField(
-        required=False,
-        label="Leave this field empty",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-    first_name = forms.CharField(
-        max_length=100,
-        validators=[validate_plain_text],
-        error_messages={"required": "Enter your first name."},
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        max_length=100,
-        validators=[validate_plain_text],
-        error_messages={"required": "Enter your last name."},
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    email = forms.EmailField(
-        label="Email address",
-        max_length=255,
-        error_messages={"required": "Enter your email address.", "invalid": "Enter a valid email address."},
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
     resume = forms.FileField(
         error_messages={
             "required": "Choose your resume to upload.",
@@ -47,11 +32,36 @@ class IntakeForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".pdf,.doc,.docx"}),
     )
 
+    class Meta:
+        model = Lead
+        fields = ["source", "referrer", "first_name", "last_name", "email"]
+        labels = {"email": "Email address"}
+        error_messages = {
+            "first_name": {"required": "Enter your first name."},
+            "last_name": {"required": "Enter your last name."},
+            "email": {"required": "Enter your email address.", "invalid": "Enter a valid email address."},
+        }
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        }
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         limit = filesizeformat(settings.RESUME_MAX_BYTES)
         self.fields["resume"].help_text = f"PDF, DOC or DOCX, up to {limit}."
+        self.fields[HONEYPOT_FIELD] = forms.CharField(
+            required=False,
+            label="Leave this empty",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+
+    @property
+    def honeypot(self) -> forms.BoundField:
+        """The honeypot field, for the template."""
+        return self[HONEYPOT_FIELD]
 
     @classmethod
     def initial_from(cls, *, query: dict, referer: str) -> dict:
@@ -60,8 +70,19 @@ class IntakeForm(forms.Form):
         return {"source": clean_source(source), "referrer": clean_referrer(referer)}
 
     def is_honeypot_filled(self) -> bool:
-        """True when the hidden `website` field came back filled: a robot, not a person."""
+        """True when the hidden HONEYPOT_FIELD came back filled: a robot, or an autofill."""
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
+
+    def typed(self) -> dict:
+        """What was sent, unvalidated, as services.trap_submission takes it."""
+        return {
+            "first_name": self.data.get("first_name", ""),
+            "last_name": self.data.get("last_name", ""),
+            "email": self.data.get("email", ""),
+            "resume": self.files.get("resume"),
+            "source": clean_source(self.data.get("source", "")),
+            "referrer": clean_referrer(self.data.get("referrer", "")),
+        }
 
     def focus_first_error(self) -> None:
         """Put `autofocus` on the first field with an error (works with JavaScript off)."""
@@ -85,3 +106,8 @@ class IntakeForm(forms.Form):
         cleaned = super().clean()
         cleaned.pop(HONEYPOT_FIELD, None)  # not lead data: cleaned_data feeds submit_lead
         return cleaned
+
+    def validate_constraints(self) -> None:
+        # Never: lead_email_ci_unique would tell whoever submits whether an address applied.
+        # A known address becomes a resubmission (services.submit_lead).
+        return

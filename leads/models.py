@@ -11,18 +11,23 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, connections, models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
-from django.db.models.functions import Coalesce, Extract, Lower, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Extract, Lower, TruncWeek
 from django.utils import timezone
 
-from .validators import validate_plain_text
+from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
+# Every upload (a lead's, a resubmission's, a trapped submission's) is stored in this folder
+# under a random name of its own. Files under SHARED_RESUME_PREFIX (seed_leads' sample
+# resume) are shared by many leads and stay while any lead points at them.
+RESUME_FOLDER = "resumes"
+SHARED_RESUME_PREFIX = "seed/"
 
 
 def resume_upload_to(instance: "Lead", filename: str) -> str:
-    """A random name under resumes/; only a known extension survives from `filename`."""
+    """A random name under RESUME_FOLDER; only a known extension survives from `filename`."""
     suffix = Path(filename).suffix.lower()
-    return f"resumes/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
+    return f"{RESUME_FOLDER}/{uuid.uuid4().hex}{suffix if suffix in RESUME_EXTENSIONS else ''}"
 
 
 # Resumes are searched with English stemming ("patents" finds "patent", "drafted" finds
@@ -211,6 +216,23 @@ class LeadQuerySet(models.QuerySet):
     def created_before(self, moment) -> "LeadQuerySet":
         """Leads submitted before `moment` (index lead_created_idx)."""
         return self.filter(created_at__lt=moment)
+
+    def as_in_the_api(self) -> "LeadQuerySet":
+        """Leads with what the API's lead JSON shows (users joined, resubmissions counted),
+        without the resume text no list shows."""
+        return self.for_lists().select_related("reached_out_by", "assigned_to").with_resubmission_count()
+
+    def with_resubmission_count(self) -> "LeadQuerySet":
+        """Each lead with `resubmission_count`: a subquery per row returned (index
+        resubmission_lead_idx), so a page costs no GROUP BY over the whole list."""
+        per_lead = (
+            Resubmission.objects.filter(lead=OuterRef("pk"))
+            .order_by()
+            .values("lead")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(resubmission_count=Coalesce(Subquery(per_lead), 0))
 
     def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
@@ -481,8 +503,10 @@ class Lead(models.Model):
         EMPTY = "EMPTY", "No text could be read"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    first_name = models.CharField(max_length=100, validators=[validate_plain_text])
-    last_name = models.CharField(max_length=100, validators=[validate_plain_text])
+    # The one rule for names: the intake form, the API and the admin all take their length
+    # and validators from these two fields.
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
     email = models.EmailField(max_length=255)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -497,8 +521,12 @@ class Lead(models.Model):
         related_name="+",
         editable=False,
     )
-    source = models.CharField(max_length=100, blank=True, default="")
-    referrer = models.CharField(max_length=500, blank=True, default="")
+    source = models.CharField(
+        max_length=SOURCE_MAX_CHARS, blank=True, default="", validators=[validate_plain_text]
+    )
+    referrer = models.CharField(
+        max_length=REFERRER_MAX_CHARS, blank=True, default="", validators=[validate_plain_text]
+    )
     # One active attorney or nobody; changed only through services.assign_leads.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -561,7 +589,9 @@ class Lead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name} <{self.email}>"
+        # Nothing personal: the admin copies this into its log entries (object_repr) and
+        # messages, which outlive the lead.
+        return f"lead {self.pk}"
 
     @property
     def full_name(self) -> str:
@@ -643,8 +673,26 @@ class ResumeDownload(models.Model):
         return f"download of {self.lead_id} at {self.downloaded_at:%Y-%m-%d %H:%M}"
 
 
+# How long a honeypot hit is kept for attorneys to review (purge_leads deletes it after).
+TRAPPED_KEEP_DAYS = 7
+
+
+class TrappedSubmissionQuerySet(models.QuerySet):
+    """The honeypot's catch: by address (erasure), by age (the 7-day retention)."""
+
+    def with_email(self, email: str) -> "TrappedSubmissionQuerySet":
+        """Trapped submissions typed with this email address, in any letter case."""
+        return self.alias(email_lower=Lower("email")).filter(
+            email_lower=Lower(Value(email.strip(), output_field=models.CharField()))
+        )
+
+    def created_before(self, moment) -> "TrappedSubmissionQuerySet":
+        """Trapped submissions older than `moment` (index trapped_created_idx)."""
+        return self.filter(created_at__lt=moment)
+
+
 class TrappedSubmission(models.Model):
-    """A form submission that filled the honeypot: no lead, but kept (7 days) for review.
+    """A form submission that filled the honeypot: no lead, but kept (TRAPPED_KEEP_DAYS) for review.
 
     Autofill tools sometimes fill hidden fields, so a real prospect can land here;
     attorneys can restore one as a lead.
@@ -659,6 +707,8 @@ class TrappedSubmission(models.Model):
     resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+
+    objects = TrappedSubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -781,6 +831,18 @@ class DeliveryQuerySet(models.QuerySet):
             .alias(recipient_lower=Lower("recipient"))
             .filter(recipient_lower=Lower(Value(address, output_field=models.CharField())))
         )
+
+    def about_prospect(self, *, email: str, lead_ids: list) -> "DeliveryQuerySet":
+        """Deliveries to this address (any letter case) or about these leads, those whose
+        payload names a lead's id included (a lead.deleted call outlives its lead)."""
+        about = Q(lead_id__in=lead_ids) | Q(
+            recipient_lower=Lower(Value(email, output_field=models.CharField()))
+        )
+        for pk in lead_ids:
+            about |= Q(payload_text__contains=str(pk))
+        return self.alias(
+            recipient_lower=Lower("recipient"), payload_text=Cast("payload", models.TextField())
+        ).filter(about)
 
     def claim(self, pk, *, stale_after: timedelta) -> "Delivery | None":
         """Take the queued delivery `pk` for one attempt, or None when another worker holds

@@ -5,26 +5,51 @@ webhook calls, text extraction, file removal) is queued as a task inside that tr
 so it commits or rolls back with the change (the database task backend is the outbox).
 """
 
-from functools import partial
+import logging
+from collections.abc import Iterable
+from contextlib import suppress
+from datetime import timedelta
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 
 from . import outbox, tasks, webhooks
-from .models import NOTE_MAX_CHARS, Delivery, DeliveryQuerySet, Lead, LeadQuerySet, Note, WebhookEndpoint
+from .models import (
+    NOTE_MAX_CHARS,
+    RESUME_FOLDER,
+    AssignmentChange,
+    Delivery,
+    DeliveryQuerySet,
+    Lead,
+    LeadQuerySet,
+    Note,
+    Resubmission,
+    ResumeDownload,
+    StatusChange,
+    TrappedSubmission,
+    WebhookEndpoint,
+)
 from .validators import validate_plain_text, validate_resume
+
+logger = logging.getLogger(__name__)
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
 NOT_AN_ATTORNEY_MESSAGE = "Leads can be assigned only to an active attorney (or to nobody)."
 # update_lead's default for `assigned_to`: leave the assignment as it is (None unassigns).
 UNCHANGED = object()
-# Files under this prefix are shared by several leads (seed_leads' sample resume);
-# uploads are stored under resumes/ with a name of their own.
-SHARED_RESUME_PREFIX = "seed/"
+# What the admin log keeps of an entry about a lead that was deleted.
+DELETED_LEAD_REPR = "deleted lead"
 
 
 def submit_lead(
@@ -85,6 +110,53 @@ def submit_lead(
     except BaseException:
         lead.resume.delete(save=False)
         raise
+    return lead
+
+
+def trap_submission(
+    *,
+    client_address: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    resume: UploadedFile | None,
+    source: str = "",
+    referrer: str = "",
+) -> TrappedSubmission:
+    """Keep a form submission that filled the honeypot as a TrappedSubmission: no lead, no
+    email, kept TRAPPED_KEEP_DAYS for attorneys to review and restore. What was typed is
+    kept as typed (cut to the columns' lengths); the file only if it is a resume."""
+    trapped = TrappedSubmission(client_address=client_address, source=source, referrer=referrer)
+    for field, value in {"first_name": first_name, "last_name": last_name, "email": email}.items():
+        setattr(trapped, field, value.strip()[: TrappedSubmission._meta.get_field(field).max_length])
+    if resume is not None:
+        # Not a resume (or too large, or empty): nothing of the file is stored.
+        with suppress(ValidationError):
+            trapped.resume.save(f"resume.{validate_resume(resume)}", resume, save=False)
+    try:
+        trapped.save(force_insert=True)
+    except BaseException:
+        if trapped.resume:
+            trapped.resume.delete(save=False)
+        raise
+    return trapped
+
+
+def restore_trapped_submission(*, trapped: TrappedSubmission) -> Lead:
+    """Submit a trapped submission as the form would have, with its stored resume (a known
+    address becomes a resubmission of its lead); the trapped row goes, its file after the
+    commit. Raises ValidationError when what was typed breaks the lead's rules."""
+    if not trapped.resume:
+        raise ValidationError({"resume": ["It came without a resume that could be kept."]})
+    typed = {
+        name: getattr(trapped, name) for name in ("first_name", "last_name", "email", "source", "referrer")
+    }
+    Lead(**typed).clean_fields(exclude={"resume"})  # the rules the form and the API apply
+    with transaction.atomic():
+        with trapped.resume.open("rb") as resume:
+            lead = submit_lead(**typed, resume=resume, resubmit_duplicates=True)
+        TrappedSubmission.objects.filter(pk=trapped.pk).delete()
+        _queue_file_removal([trapped.resume.name])
     return lead
 
 
@@ -180,31 +252,150 @@ def add_note(*, lead: Lead, author: User, body: str) -> Note:
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with their history, and queue one lead.deleted event for them; their
-    resume files go once the delete commits.
+    """Delete leads with everything recorded about them, and queue one lead.deleted event for
+    them when a subscription wants it; returns how many went.
 
-    A file under SHARED_RESUME_PREFIX (seed_leads' sample resume) is shared by many leads
-    and stays while any other lead still points at it.
+    In the one transaction: their rows (history, notes, resubmissions, deliveries and
+    downloads go with them), the queued work that mentions them, the name and id in the
+    admin log's entries about them, and ONE task that removes every file of theirs (the
+    resubmissions' included) once the delete has committed, retried until it succeeds.
     """
     with transaction.atomic():
-        # Locked, so of two racing deletions only the one that deletes a lead reports it.
-        rows = list(
-            Lead.objects.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", "resume")
-        )
+        # Locked first: a worker recording a resubmission holds the same row lock, so no
+        # resubmission (and no file) can appear between reading the names and the delete.
+        locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
+        rows = list(locked.values_list("pk", Lower("email")))
+        if not rows:
+            return 0
         ids = [pk for pk, _ in rows]
-        names = {name for _, name in rows if name}
+        names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
+        names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[email for _, email in rows])
+        names |= outbox.waiting_application_files(queued)
+        queued.delete()
+        _scrub_admin_log(ids)
         _, per_model = Lead.objects.filter(pk__in=ids).delete()
-        if ids:
+        _queue_file_removal(names)
+        # Only for someone listening: the event's task carries the ids, and without a
+        # subscriber nothing of the deleted leads should stay behind, not even their ids.
+        if WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
             outbox.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
-        # Uploads have unique random names; only shared ones need the (unindexed) check.
-        names -= {
-            name
-            for name in names
-            if name.startswith(SHARED_RESUME_PREFIX) and Lead.objects.filter(resume=name).exists()
-        }
-        storage = Lead._meta.get_field("resume").storage
-        transaction.on_commit(partial(_delete_files, storage, sorted(names)))
     return per_model.get(Lead._meta.label, 0)
+
+
+def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
+    """Erase every trace of the prospect at `email` (any letter case), for a data-subject
+    request; returns how many of each kind went (with `dry_run`: would go, nothing does).
+
+    The lead with its history, notes, assignment changes, deliveries, resume downloads and
+    resubmissions; trapped submissions typed with the address; admin log entries and task
+    rows (queued or finished) that mention the address or the lead; and every file of theirs,
+    removed by the worker after the commit. Run again, it finds nothing.
+    """
+    email = email.strip()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().by_email(email)
+        ids = [lead.pk] if lead else []
+        needles = [email, *map(str, ids)]
+        trapped = TrappedSubmission.objects.with_email(email)
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[outbox.db_lower(email)])
+        deliveries = Delivery.objects.about_prospect(email=email, lead_ids=ids)
+        log = _admin_log_about(ids, needles)
+        files = {lead.resume.name} if lead else set()
+        files |= set(Resubmission.objects.filter(lead__in=ids).values_list("resume", flat=True))
+        files |= set(trapped.values_list("resume", flat=True)) | outbox.waiting_application_files(queued)
+        counts = {
+            "leads": len(ids),
+            "resume files": len(files - {""}),
+            "resubmissions": Resubmission.objects.filter(lead__in=ids).count(),
+            "status changes": StatusChange.objects.filter(lead__in=ids).count(),
+            "assignment changes": AssignmentChange.objects.filter(lead__in=ids).count(),
+            "notes": Note.objects.filter(lead__in=ids).count(),
+            "deliveries": deliveries.count(),
+            "resume downloads": ResumeDownload.objects.filter(lead__in=ids).count(),
+            "trapped submissions": trapped.count(),
+            "admin log entries": log.count(),
+            "task rows": queued.count(),
+        }
+        if dry_run or not any(counts.values()):
+            return counts
+        _queue_file_removal(outbox.waiting_application_files(queued))
+        queued.delete()
+        log.delete()
+        deliveries.delete()
+        delete_trapped_submissions(trapped=trapped)
+        delete_leads(leads=Lead.objects.filter(pk__in=ids))
+    return counts
+
+
+def delete_trapped_submissions(*, trapped: QuerySet[TrappedSubmission]) -> int:
+    """Delete trapped submissions; their files go after the commit (one task, retried)."""
+    with transaction.atomic():
+        names = set(trapped.values_list("resume", flat=True))
+        deleted, _ = TrappedSubmission.objects.filter(pk__in=trapped.values("pk")).delete()
+        _queue_file_removal(names)
+    return deleted
+
+
+def sweep_orphan_files(*, older_than: timedelta, dry_run: bool = False) -> int:
+    """Remove the files in RESUME_FOLDER that no lead, resubmission, trapped submission or
+    waiting submission refers to and that are older than `older_than` (a younger one may
+    belong to a submission not yet committed); returns how many there were.
+
+    Such files are left by a process that died between storing an upload and committing
+    its row, or by a removal that failed at every attempt.
+    """
+    try:
+        _, files = default_storage.listdir(RESUME_FOLDER)
+    except FileNotFoundError:  # nothing was ever uploaded
+        return 0
+    unreferenced = {f"{RESUME_FOLDER}/{name}" for name in files} - _referenced_files()
+    cutoff = timezone.now() - older_than
+    orphans = sorted(name for name in unreferenced if default_storage.get_modified_time(name) < cutoff)
+    if orphans and not dry_run:
+        outbox.remove_files(orphans)
+    return len(orphans)
+
+
+def _referenced_files() -> set[str]:
+    """Every stored file some row or waiting submission points at, under RESUME_FOLDER."""
+    prefix = f"{RESUME_FOLDER}/"
+    referenced = set()
+    for model in (Lead, Resubmission, TrappedSubmission):
+        names = model.objects.filter(resume__startswith=prefix).values_list("resume", flat=True)
+        referenced.update(names.iterator(chunk_size=10_000))
+    referenced |= outbox.waiting_application_files(DBTaskResult.objects.all())
+    return referenced
+
+
+def record_resume_download(
+    *, lead: Lead, resubmission: Resubmission | None, by, via: str
+) -> ResumeDownload | None:
+    """Record that `by` downloaded one of the lead's resumes (the first, or `resubmission`'s)
+    through `via`, committed before the file is served; returns the row.
+
+    Recording never blocks a download: once the lead was read, only a database fault can
+    stop this insert (a read-only failover, a lock or statement timeout). Then the file is
+    still served and the fault is logged at ERROR with every id needed to enter the row by
+    hand (no prospect data), and None is returned: the database that refuses the row would
+    refuse any other record of the failure too.
+    """
+    try:
+        with transaction.atomic():
+            return ResumeDownload.objects.create(
+                lead=lead, resubmission=resubmission, downloaded_by=by, via=via
+            )
+    except DatabaseError as exc:
+        logger.error(
+            "Resume download NOT RECORDED (%s): lead=%s resubmission=%s user=%s via=%s at=%s",
+            type(exc).__name__,
+            lead.pk,
+            resubmission.pk if resubmission else "-",
+            getattr(by, "pk", None),
+            via,
+            timezone.now().isoformat(),
+        )
+        return None
 
 
 def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
@@ -221,9 +412,28 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
     return len(ids)
 
 
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        storage.delete(name)
+def _queue_file_removal(names: Iterable[str]) -> None:
+    """Queue the removal of these stored files, in the caller's transaction."""
+    if names := sorted(name for name in names if name):
+        tasks.remove_files.enqueue(names)
+
+
+def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
+    """Admin log entries about these leads, or whose label or message mentions a needle."""
+    about = Q(
+        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
+    )
+    for needle in needles:
+        about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
+    return LogEntry.objects.filter(about)
+
+
+def _scrub_admin_log(lead_ids: list) -> int:
+    """Keep who did what when in the admin log's entries about these leads, not which lead:
+    their id, their label and the changed fields' description go."""
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
+    ).update(object_id=None, object_repr=DELETED_LEAD_REPR, change_message="")
 
 
 def create_webhook_endpoint(*, url: str, events: list[str], by) -> WebhookEndpoint:

@@ -41,3 +41,9 @@ def extract_resume_text(lead_id: str) -> str:
 def extract_resubmission_text(resubmission_id: str) -> str:
     """Read a resubmission's resume text and add it to its lead's search vector."""
     return resume_text.extract_for_resubmission(resubmission_id)
+
+
+@task
+def remove_files(names: list[str], attempt: int = 1) -> str:
+    """Remove the stored files of deleted rows; what fails is queued again with backoff."""
+    return outbox.remove_files(names, attempt)

@@ -1,6 +1,6 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
 then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
-are plain text."""
+are plain text, and names carry no link or address."""
 
 import struct
 import unicodedata
@@ -38,6 +38,10 @@ SCRIPTS = (
     "PDFs with scripts or launch actions are not accepted. Save it again as a plain PDF "
     "(for example with Print to PDF)."
 )
+
+# The lengths of Lead.source and Lead.referrer, which the form's cleaning keeps to.
+SOURCE_MAX_CHARS = 100
+REFERRER_MAX_CHARS = 500
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -198,22 +202,35 @@ def validate_plain_text(value: str) -> None:
         raise ValidationError("Use letters, spaces and punctuation only.", code="control_characters")
 
 
+# Names are repeated in emails and shown to attorneys: "Dear www.evil.example" or a name
+# holding a link would let whoever typed it speak through the firm's own mail.
+LINK_MARKERS = ("://", "www.", "@")
+
+
+def validate_name(value: str) -> None:
+    """A person's name: plain text (validate_plain_text) without a link or an address in it."""
+    validate_plain_text(value)
+    lowered = value.lower()
+    if any(marker in lowered for marker in LINK_MARKERS):
+        raise ValidationError("Enter a name without links or email addresses.", code="link")
+
+
 def clean_source(value: str) -> str:
-    """The `source` a form was opened with, or "" when it is not plain text of at most 100
-    characters (a tracking tag is never worth refusing a prospect over)."""
+    """The `source` a form was opened with, or "" when it is not plain text of at most
+    SOURCE_MAX_CHARS (a tracking tag is never worth refusing a prospect over)."""
     value = (value or "").strip()
     try:
         validate_plain_text(value)
     except ValidationError:
         return ""
-    return value if len(value) <= 100 else ""
+    return value if len(value) <= SOURCE_MAX_CHARS else ""
 
 
 def clean_referrer(value: str) -> str:
-    """The page that linked to the form if it is an http(s) URL of at most 500 characters,
-    else ""."""
+    """The page that linked to the form if it is an http(s) URL of at most
+    REFERRER_MAX_CHARS, else ""."""
     value = (value or "").strip()
-    if not value or len(value) > 500:
+    if not value or len(value) > REFERRER_MAX_CHARS:
         return ""
     try:
         validate_plain_text(value)

@@ -28,7 +28,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     """GET: the form (source and referrer noted); POST: a lead, or the form with errors."""
     if request.method != "POST":
         initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
-        return render(request, "leads/intake.html", {"form": IntakeForm(initial=initial)})
+        return render_form(request, IntakeForm(initial=initial))
 
     # One transaction for the whole submission: the rate-limit hit, the lead and its task
     # commit together (a refused or invalid post commits its hit alone).
@@ -38,7 +38,10 @@ def intake(request: HttpRequest) -> HttpResponse:
             return too_many_requests(request, verdict.retry_after)
         form = IntakeForm(request.POST, request.FILES)
         if form.is_honeypot_filled():
-            logger.info("Intake honeypot filled from %s; nothing saved.", client_address(request))
+            # Answered as a real submission is; kept for attorneys, since autofill can land a
+            # real prospect here.
+            trapped = services.trap_submission(client_address=client_address(request), **form.typed())
+            logger.info("Intake honeypot filled; kept as trapped submission %s.", trapped.pk)
             return see_other(reverse("leads:thanks"))
         if form.is_valid():
             try:
@@ -50,7 +53,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             else:
                 return see_other(reverse("leads:thanks"))
     form.focus_first_error()
-    return render(request, "leads/intake.html", {"form": form}, status=400)
+    return render_form(request, form, status=400)
+
+
+def render_form(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
+    """The intake page with `form`, and the link to the firm's privacy notice if it has one."""
+    context = {"form": form, "privacy_notice_url": settings.PRIVACY_NOTICE_URL}
+    return render(request, "leads/intake.html", context, status=status)
 
 
 @framable_by_intake_origins

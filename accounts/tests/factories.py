@@ -7,7 +7,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
-ATTORNEY_PERMISSIONS = ["view_lead", "change_lead", "view_statuschange", "view_delivery", "change_delivery"]
+ATTORNEY_PERMISSIONS = [
+    "view_lead",
+    "change_lead",
+    "view_statuschange",
+    "view_delivery",
+    "change_delivery",
+    "view_trappedsubmission",
+    "change_trappedsubmission",
+]
 
 
 class UserFactory(factory.django.DjangoModelFactory):

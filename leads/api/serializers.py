@@ -10,7 +10,7 @@ from rest_framework import serializers
 from accounts.models import User
 from leads import services
 from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
-from leads.validators import validate_plain_text, validate_resume
+from leads.validators import validate_resume
 
 LEAD_FIELDS = [
     "id",
@@ -26,6 +26,7 @@ LEAD_FIELDS = [
     "source",
     "referrer",
     "assigned_to",
+    "resubmissions",
 ]
 
 
@@ -45,6 +46,12 @@ class LeadSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Username of the attorney the lead is assigned to, or null.",
     )
+    resubmissions = serializers.IntegerField(
+        source="resubmission_count",
+        read_only=True,
+        help_text="How many times the prospect applied again through the form under this address "
+        "(Lead.objects.with_resubmission_count() provides it).",
+    )
 
     class Meta:
         model = Lead
@@ -59,29 +66,19 @@ class LeadSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else settings.SITE_URL + path
 
 
-class LeadCreateSerializer(serializers.Serializer):
-    """What `POST /api/v1/leads/` takes (multipart), checked as the intake form checks it."""
+class LeadCreateSerializer(serializers.ModelSerializer):
+    """What `POST /api/v1/leads/` takes (multipart), checked as the intake form checks it:
+    lengths and validators come from the Lead model's fields."""
 
-    first_name = serializers.CharField(max_length=100, validators=[validate_plain_text])
-    last_name = serializers.CharField(max_length=100, validators=[validate_plain_text])
-    email = serializers.EmailField(max_length=255)
     resume = serializers.FileField(help_text="PDF, DOC or DOCX, judged by content; RESUME_MAX_BYTES at most.")
-    source = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[validate_plain_text],
-        help_text="Where the prospect came from (e.g. a utm_source). Read-only once the lead exists.",
-    )
-    referrer = serializers.CharField(
-        max_length=500,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[validate_plain_text],
-        help_text="The page that sent the prospect. Read-only once the lead exists.",
-    )
+
+    class Meta:
+        model = Lead
+        fields = ["first_name", "last_name", "email", "resume", "source", "referrer"]
+        extra_kwargs = {
+            "source": {"help_text": "Where the prospect came from, e.g. a utm_source. Read-only."},
+            "referrer": {"help_text": "The page that sent the prospect. Read-only."},
+        }
 
     def validate_resume(self, value):
         try:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from leads import services
 from leads.downloads import resume_response
 from leads.insight import lead_stats
-from leads.models import Delivery, Lead, WebhookEndpoint
+from leads.models import Delivery, Lead, ResumeDownload, WebhookEndpoint
 from leads.validators import CONTENT_TYPES
 
 from .filters import ORDERING_KEYS, DeliveryFilter, LeadFilter
@@ -100,7 +100,7 @@ class LeadViewSet(
 ):
     """Leads: find, create, update, reach out, download the resume, delete."""
 
-    queryset = Lead.objects.for_lists().select_related("reached_out_by", "assigned_to")
+    queryset = Lead.objects.as_in_the_api()
     serializer_class = LeadSerializer
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]
@@ -157,12 +157,22 @@ class LeadViewSet(
         services.change_status(
             leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
         )
-        lead.refresh_from_db()
         return Response(self._render(lead))
 
     @extend_schema(
         summary="Download a lead's resume",
-        description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX).",
+        description="The stored file as an attachment, typed by its kind (PDF, DOC or DOCX): the "
+        "first application's, or with `resubmission` that resubmission's. Every download is "
+        "recorded (who, when, which file).",
+        parameters=[
+            OpenApiParameter(
+                "resubmission",
+                OpenApiTypes.UUID,
+                OpenApiParameter.QUERY,
+                description="Id of one of the lead's resubmissions: its resume instead of the first. "
+                "An unknown id is a 404.",
+            )
+        ],
         # application/octet-stream first: generated clients take the first type they know
         # and return the bytes; the others say which types the file comes as.
         responses={
@@ -181,7 +191,12 @@ class LeadViewSet(
         pagination_class=None,
     )
     def resume(self, request, pk=None):
-        return resume_response(self.get_object())
+        return resume_response(
+            self.get_object(),
+            resubmission_id=request.query_params.get("resubmission"),
+            by=request.user,
+            via=ResumeDownload.Via.API,
+        )
 
     @extend_schema(
         summary="Lead statistics",
@@ -239,6 +254,8 @@ class LeadViewSet(
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     def _render(self, lead: Lead) -> dict:
+        """The lead as it is now, read again with what the list shows (resubmissions)."""
+        lead = self.get_queryset().get(pk=lead.pk)
         return LeadSerializer(lead, context=self.get_serializer_context()).data
 
 

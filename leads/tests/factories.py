@@ -1,7 +1,7 @@
 import factory
 from django.core.files.base import ContentFile
 
-from leads.models import Delivery, Lead
+from leads.models import Delivery, Lead, Resubmission, TrappedSubmission
 from leads.tests.documents import MINIMAL_PDF
 
 
@@ -28,3 +28,23 @@ class FailedEmailFactory(factory.django.DjangoModelFactory):
     status = Delivery.Status.FAILED
     attempts = 1
     last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"
+
+
+class ResubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resubmission
+
+    lead = factory.SubFactory(LeadFactory)
+    resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF.replace(b"1.4", b"1.7"), name="resume.pdf"))
+    source = "newsletter"
+
+
+class TrappedSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrappedSubmission
+
+    client_address = "192.0.2.1"
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"trapped{n}@example.com")
+    resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))

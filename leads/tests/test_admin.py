@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory
+from leads.tests.mail import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +222,19 @@ def test_editing_a_name_writes_no_status_change(attorney_client):
     assert not StatusChange.objects.filter(lead=lead).exists()
 
 
+def test_a_name_with_an_address_is_refused_on_the_lead_page(attorney_client):
+    lead = LeadFactory(last_name="Lovelace")
+
+    response = attorney_client.post(
+        f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, last_name="write to eve@evil.example")
+    )
+
+    assert response.status_code == 200
+    assert "Enter a name without links or email addresses." in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.last_name == "Lovelace"
+
+
 def test_an_email_already_on_another_lead_is_refused_on_the_lead_page(attorney_client):
     LeadFactory(email="taken@example.com")
     lead = LeadFactory()
@@ -255,14 +269,13 @@ def test_attorneys_cannot_delete_leads(attorney_client):
     assert Lead.objects.filter(pk=lead.pk).exists()
 
 
-def test_a_superuser_deleting_a_lead_removes_its_resume_file(
-    admin_client, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_superuser_deleting_a_lead_removes_its_resume_file(admin_client):
     lead = LeadFactory()
     path = lead.resume.path
 
-    with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(f"{LIST_URL}{lead.pk}/delete/", {"post": "yes"})
+    admin_client.post(f"{LIST_URL}{lead.pk}/delete/", {"post": "yes"})
+    run_worker()
 
     assert not Lead.objects.filter(pk=lead.pk).exists()
     assert not os.path.exists(path)

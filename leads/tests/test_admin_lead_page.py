@@ -87,10 +87,10 @@ class TestTheTimeline:
             AssignmentChange(lead=lead, to_user=attorney, changed_by=attorney, changed_at=t) for t in at[200:]
         )
 
-        # session, user, user's permissions (group + own): 4; the lead: 1; the timeline, one
+        # session, user, the user's permissions (one query): 3; the lead: 1; the timeline, one
         # per kind of event (users joined): 6; the assignee choices: 1; the lead's content
-        # type for the history link (cached per process after the first page): 1. At most 13.
-        with django_assert_max_num_queries(13):
+        # type for the history link (cached per process after the first page): 1. At most 12.
+        with django_assert_max_num_queries(12):
             response = attorney_client.get(page_of(lead))
 
         assert response.content.decode().count("lead-timeline__event ") == 200

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
 from leads import services
-from leads.forms import IntakeForm
+from leads.forms import HONEYPOT_FIELD, IntakeForm
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory
 from leads.uploads import OversizedUpload
@@ -21,7 +21,7 @@ def bound_form(resume=None, **overrides) -> IntakeForm:
 
 
 def test_valid_form_yields_exactly_the_arguments_of_submit_lead():
-    form = bound_form(source="newsletter", referrer="https://example.org/", website="")
+    form = bound_form(source="newsletter", referrer="https://example.org/", **{HONEYPOT_FIELD: ""})
 
     assert form.is_valid(), form.errors
     parameters = set(inspect.signature(services.submit_lead).parameters) - {"resubmit_duplicates"}
@@ -92,11 +92,27 @@ def test_oversized_upload_is_too_large_on_the_resume_field(settings):
 
 
 def test_honeypot_filled_is_noticed():
-    assert bound_form(website="http://spam.example").is_honeypot_filled()
+    assert bound_form(**{HONEYPOT_FIELD: "http://spam.example"}).is_honeypot_filled()
 
 
 def test_honeypot_left_empty_is_a_person():
-    assert not bound_form(website="").is_honeypot_filled()
+    assert not bound_form(**{HONEYPOT_FIELD: ""}).is_honeypot_filled()
+
+
+@pytest.mark.parametrize("word", ["name", "mail", "phone", "tel", "address", "company", "url", "web", "site"])
+def test_honeypot_name_holds_no_word_autofill_looks_for(word):
+    assert word not in HONEYPOT_FIELD
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("first_name", "Visit https://evil.example"), ("last_name", "www.evil.example"), ("first_name", "a@b")],
+)
+def test_name_carrying_a_link_or_an_address_is_refused_on_its_field(field, value):
+    form = bound_form(**{field: value})
+
+    assert not form.is_valid()
+    assert form.errors[field] == ["Enter a name without links or email addresses."]
 
 
 def test_hidden_source_that_is_not_plain_text_is_dropped_not_an_error():

@@ -12,10 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
+from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests import documents
 from leads.tests.documents import MINIMAL_PDF
+from leads.tests.mail import run_worker
 from leads.tests.queries import statements
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
@@ -70,8 +72,7 @@ def test_honeypot_is_a_text_field_hidden_by_css_and_from_screen_readers(client):
 
     block = re.search(r'<div class="hp" aria-hidden="true">(.*?)</div>', html, re.S)
     assert block is not None
-    assert 'type="text" name="website"' in block.group(1)
-    assert 'tabindex="-1"' in block.group(1)
+    assert f'type="text" name="{HONEYPOT_FIELD}" autocomplete="off" tabindex="-1"' in block.group(1)
 
 
 def test_public_pages_have_no_inline_script_or_style_and_a_strict_csp(client):
@@ -80,6 +81,39 @@ def test_public_pages_have_no_inline_script_or_style_and_a_strict_csp(client):
         html = response.content.decode()
         assert "<script" not in html and "<style" not in html and "style=" not in html
         assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_form_says_what_is_kept_and_why_in_one_paragraph_without_a_link_by_default(client):
+    html = client.get("/").content.decode()
+
+    note = re.search(r'<p class="form-note" id="privacy-note">(.*?)</p>', html, re.S).group(1)
+    assert "name, email address and resume" in note and "to review your application" in note
+    assert "<a " not in note
+
+
+def test_form_links_to_the_firms_privacy_notice_when_set(client, settings):
+    settings.PRIVACY_NOTICE_URL = "https://firm.example/privacy"
+
+    html = client.get("/").content.decode()
+
+    note = re.search(r'<p class="form-note" id="privacy-note">(.*?)</p>', html, re.S).group(1)
+    assert '<a href="https://firm.example/privacy">Read our privacy notice</a>' in note
+
+
+def test_the_form_with_errors_keeps_the_privacy_note(client, settings):
+    settings.PRIVACY_NOTICE_URL = "https://firm.example/privacy"
+
+    html = client.post("/", {"first_name": ""}).content.decode()
+
+    assert 'href="https://firm.example/privacy"' in html
+
+
+def test_a_privacy_notice_url_that_is_not_http_fails_the_system_check(settings):
+    from leads.checks import check_privacy_notice_url
+
+    settings.PRIVACY_NOTICE_URL = "javascript:alert(1)"
+
+    assert [error.id for error in check_privacy_notice_url()] == ["leads.E002"]
 
 
 def test_thanks_page_confirms(client):
@@ -136,6 +170,17 @@ def test_missing_fields_give_400_with_an_error_beside_each_and_typed_values_kept
     assert '<ul class="field__errors" id="id_resume_error">' in html
     assert 'value="Doe"' in html and 'value="not-an-email"' in html
     assert Lead.objects.count() == 0
+
+
+def test_a_name_with_a_link_is_refused_beside_its_field_and_nothing_is_saved(client, settings):
+    response = client.post("/", form_data(first_name="Your file is at https://evil.example"))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_first_name_error">(.*?)</ul>', html, re.S)
+    assert "Enter a name without links or email addresses." in errors.group(1)
+    assert Lead.objects.count() == 0
+    assert stored_files(settings) == []
 
 
 def test_first_field_in_error_is_focused_without_javascript(client):
@@ -236,21 +281,63 @@ def test_other_methods_are_not_allowed(client):
     assert client.put("/").status_code == 405
 
 
+# --- A known address answers exactly as a new one ---------------------------------------
+
+
+def apply_as_a_browser_does(email: str) -> tuple:
+    """GET the form, POST it with its CSRF token, GET the thanks page: a fresh visitor."""
+    visitor = Client(enforce_csrf_checks=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', visitor.get("/").content.decode()).group(
+        1
+    )
+    posted = visitor.post("/", form_data(email=email, csrfmiddlewaretoken=token))
+    return posted, visitor.get(posted["Location"])
+
+
+def comparable(response) -> tuple:
+    """A response without its request id and the CSRF token (random for every visitor)."""
+    headers = {name: value for name, value in response.headers.items() if name != "X-Request-ID"}
+    body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+    return response.status_code, headers, body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_known_address_gets_byte_identical_answers_and_becomes_a_resubmission(smtp, settings):
+    apply_as_a_browser_does("jane@example.com")
+    run_worker()
+    lead = Lead.objects.get()
+
+    new = apply_as_a_browser_does("someone.new@example.com")
+    again = apply_as_a_browser_does("JANE@Example.com")
+    run_worker()
+
+    assert [comparable(response) for response in new] == [comparable(response) for response in again]
+    assert new[0].status_code == 303 and new[0]["Location"] == "/thanks/"
+    [resubmission] = lead.resubmissions.all()
+    assert resubmission.resume.name != lead.resume.name
+    assert resubmission.resume.open("rb").read() == MINIMAL_PDF
+    assert Lead.objects.count() == 2
+    subjects = [message["Subject"] for message in smtp.to("jane@example.com")]
+    assert subjects == [
+        "Client intake: we received your application",
+        "Client intake: we received your application again",
+    ]
+
+
 # --- Honeypot -------------------------------------------------------------------------
 
 
-def test_filled_honeypot_gets_the_same_thanks_and_creates_nothing(client, settings):
-    response = client.post("/", form_data(website="http://cheap-pills.example"))
+def test_filled_honeypot_gets_the_same_thanks_and_creates_no_lead(client):
+    response = client.post("/", form_data(**{HONEYPOT_FIELD: "http://cheap-pills.example"}))
 
     assert response.status_code == 303 and response["Location"] == "/thanks/"
     assert Lead.objects.count() == 0
-    assert stored_files(settings) == []
 
 
 def test_filled_honeypot_counts_toward_the_rate_limit(client, settings):
     settings.INTAKE_RATE = "2/minute"
-    client.post("/", form_data(website="spam"))
-    client.post("/", form_data(website="spam", email="bot2@example.com"))
+    client.post("/", form_data(**{HONEYPOT_FIELD: "spam"}))
+    client.post("/", form_data(**{HONEYPOT_FIELD: "spam"}, email="bot2@example.com"))
 
     response = client.post("/", form_data())
 

@@ -6,33 +6,61 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from config.testing import free_port
 from leads import services
 from leads.downloads import resume_response
-from leads.models import Lead
+from leads.models import Lead, ResumeDownload
 from leads.tests.documents import MINIMAL_PDF
+from leads.tests.mail import run_worker
+from leads.tests.traces import needles_for, rows_mentioning
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "resumes-test"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
+class MotoServer:
+    """moto's S3 on one loopback port, which a test can stop (connections refused: the
+    storage is down) and start again; the buckets live in this process meanwhile."""
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self) -> "MotoServer":
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.server._server.server_close()  # stop() only ends the loop; close the listening socket
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(moto):
+    return moto.url
 
 
 @pytest.fixture
@@ -125,34 +153,78 @@ def test_the_object_cannot_be_fetched_without_a_signature(bucket, s3_endpoint):
 def test_the_protected_download_streams_the_object(bucket):
     lead = submit()
 
-    response = resume_response(lead)
+    response = resume_response(lead, resubmission_id=None, by=None, via=ResumeDownload.Via.API)
 
     assert b"".join(response.streaming_content) == MINIMAL_PDF
     assert response["Content-Disposition"] == 'attachment; filename="Ada_Lovelace_resume.pdf"'
 
 
-@pytest.mark.django_db
-def test_deleting_a_lead_removes_its_object(bucket, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_lead_removes_its_object(bucket):
     lead = submit()
     other = submit("grace@example.com")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+    services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+    run_worker()
 
     assert keys(bucket) == [other.resume.name]
 
 
-@pytest.mark.django_db
-def test_purge_removes_the_objects_of_old_leads(bucket, django_capture_on_commit_callbacks):
-    from datetime import timedelta
+@pytest.mark.django_db(transaction=True)
+def test_a_removal_that_failed_while_the_storage_was_down_is_retried_by_the_worker(bucket, moto):
+    lead = submit()
+    moto.stop()
+    try:
+        services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
+        run_worker()  # the first attempt meets a refused connection
+        [retry] = DBTaskResult.objects.filter(task_path="leads.tasks.remove_files", status="READY")
+        assert retry.args_kwargs["args"] == [[lead.resume.name], 2]
+        assert retry.run_after > timezone.now()  # backoff: not at once
+    finally:
+        moto.start()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
 
-    from django.utils import timezone
+    run_worker()
 
+    assert keys(bucket) == []
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+@pytest.mark.parametrize("how", ["erase_prospect", "purge_leads"])
+@pytest.mark.django_db(transaction=True)
+def test_nothing_of_the_prospect_is_left_even_when_a_storage_delete_failed_once(bucket, moto, client, how):
+    for email in ["ada@example.com", "ADA@example.com"]:  # an application and a resubmission
+        resume = SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf")
+        client.post("/", {"first_name": "Ada", "last_name": "Lovelace", "email": email, "resume": resume})
+    run_worker()
+    lead = Lead.objects.get()
+    assert len(keys(bucket)) == 2
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=400))
+    moto.stop()
+    try:
+        args = ["ada@example.com"] if how == "erase_prospect" else ["--older-than", "365"]
+        try:
+            call_command(how, *args, stdout=StringIO())
+        except CommandError as error:  # purge_leads' orphan sweep could not list the bucket
+            assert how == "purge_leads" and "orphaned files" in str(error)
+        run_worker()  # the removal meets a refused connection and is queued again
+    finally:
+        moto.start()
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+    run_worker()
+
+    assert keys(bucket) == []
+    assert rows_mentioning(*needles_for(lead)) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_removes_the_objects_of_old_leads(bucket):
     lead = submit()
     Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=400))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("purge_leads", "--older-than", "365", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("purge_leads", "--older-than", "365", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    run_worker()
 
     assert keys(bucket) == []
 
@@ -165,7 +237,7 @@ def test_a_file_the_bucket_lost_is_a_404_not_a_500(bucket):
     bucket.delete_object(Bucket=BUCKET, Key=lead.resume.name)
 
     with pytest.raises(Http404):
-        resume_response(lead)
+        resume_response(lead, resubmission_id=None, by=None, via=ResumeDownload.Via.API)
 
 
 def test_the_bucket_variables_switch_resumes_to_private_s3_storage():

@@ -8,6 +8,7 @@ from leads.validators import (
     clean_referrer,
     clean_source,
     detect_resume_kind,
+    validate_name,
     validate_plain_text,
     validate_resume,
 )
@@ -131,6 +132,26 @@ def test_real_names_are_plain_text(name):
 def test_control_and_formatting_characters_are_refused(name):
     with pytest.raises(ValidationError):
         validate_plain_text(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["See https://evil.example", "www.evil.example", "Eve@evil.example", "HTTP://X", "WWW.X"]
+)
+def test_a_name_carrying_a_link_or_an_address_is_refused(name):
+    with pytest.raises(ValidationError) as caught:
+        validate_name(name)
+
+    assert caught.value.code == "link"
+
+
+@pytest.mark.parametrize("name", ["José", "O'Brien", "Anne-Marie", "Dr. Smith", "St. John"])
+def test_real_names_pass_the_name_rule(name):
+    validate_name(name)
+
+
+def test_a_name_with_a_line_break_fails_the_name_rule_too():
+    with pytest.raises(ValidationError):
+        validate_name("Eve\nBcc: x")
 
 
 def test_source_of_plain_text_is_kept_stripped():

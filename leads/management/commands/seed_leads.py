@@ -18,10 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
-from leads.models import SEARCH_CONFIG, Lead, StatusChange
+from leads.models import SEARCH_CONFIG, SHARED_RESUME_PREFIX, Lead, StatusChange
 from leads.resume_text import demo_resume_text
 from leads.samples import sample_pdf
-from leads.services import SHARED_RESUME_PREFIX
 
 # Every seeded lead points at this one file: stored once, shared by reference. Deleting a
 # lead never removes a file under SHARED_RESUME_PREFIX while another lead still uses it.

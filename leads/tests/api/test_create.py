@@ -158,6 +158,16 @@ def test_create_with_a_line_break_in_a_name_is_a_400_on_that_name(integration_cl
 
 
 @pytest.mark.django_db
+def test_create_with_a_link_in_a_name_is_a_400_on_that_name(integration_client, pdf):
+    data = form(pdf, last_name="see https://evil.example")
+    response = integration_client.post(URL, data, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"last_name": ["Enter a name without links or email addresses."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
 def test_create_with_a_control_character_in_source_is_a_400_on_source(integration_client, pdf):
     response = integration_client.post(URL, form(pdf, source="ads\x00"), format="multipart")
 

@@ -5,16 +5,17 @@ import pytest
 
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
+from leads.tests.mail import run_worker
 
 
-@pytest.mark.django_db
-def test_delete_removes_the_lead_and_its_resume_file(integration_client, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_delete_removes_the_lead_and_its_resume_file(integration_client):
     lead = LeadFactory()
     path = Path(lead.resume.path)
     assert path.exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = integration_client.delete(f"/api/v1/leads/{lead.pk}/")
+    response = integration_client.delete(f"/api/v1/leads/{lead.pk}/")
+    run_worker()
 
     assert response.status_code == 204
     assert not Lead.objects.filter(pk=lead.pk).exists()

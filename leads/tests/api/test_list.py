@@ -5,7 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.tests.factories import LeadFactory
+from leads.tests.factories import LeadFactory, ResubmissionFactory
 
 URL = "/api/v1/leads/"
 
@@ -45,9 +45,11 @@ def test_list_item_has_the_contract_fields_and_an_absolute_resume_url(integratio
         "source",
         "referrer",
         "assigned_to",
+        "resubmissions",
     }
     assert item["resume_url"] == f"http://testserver/api/v1/leads/{lead.pk}/resume/"
     assert item["reached_out_by"] is None
+    assert item["resubmissions"] == 0
 
 
 @pytest.mark.django_db
@@ -229,15 +231,18 @@ def test_list_costs_the_same_queries_for_a_full_page_with_attorneys(
 ):
     for lead in LeadFactory.create_batch(25):
         Lead.objects.mark_reached_out(lead, by=attorney)
+        ResubmissionFactory(lead=lead)
 
     # 1 the token with its user and every permission name, 2 the user throttle's upsert, 3 the
     # count (on PostgreSQL over at most 10,001 rows), 4 on PostgreSQL past 10,000 rows only
-    # the planner's estimate, 5 the page with reached_out_by joined in. Nothing per row.
+    # the planner's estimate, 5 the page with reached_out_by and assigned_to joined in and each
+    # row's count of resubmissions as a subquery. Nothing per row.
     with django_assert_max_num_queries(5):
         response = integration_client.get(URL, {"page_size": 100})
 
     assert len(response.json()["results"]) == 25
     assert response.json()["results"][0]["reached_out_by"] == attorney.username
+    assert {row["resubmissions"] for row in response.json()["results"]} == {1}
 
 
 @pytest.mark.django_db

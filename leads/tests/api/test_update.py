@@ -163,3 +163,15 @@ def test_patch_with_a_line_break_in_a_name_is_a_400_on_that_name(attorney_api_cl
     assert list(response.json()) == ["last_name"]
     lead.refresh_from_db()
     assert lead.last_name == "Lovelace"
+
+
+@pytest.mark.django_db
+def test_patch_with_a_link_in_a_name_is_a_400_on_that_name(attorney_api_client):
+    lead = LeadFactory(first_name="Ada")
+
+    response = attorney_api_client.patch(url(lead), {"first_name": "Ada://evil.example"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"first_name": ["Enter a name without links or email addresses."]}
+    lead.refresh_from_db()
+    assert lead.first_name == "Ada"
