@@ -7,27 +7,26 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from . import services
+from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, format_duration, weekly_chart
 from .downloads import resume_response
-from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
-from .insight import funnel
 from .models import Lead, StatusChange
-
-
-def status_css(status: str) -> str:
-    """The badge's CSS modifier: REACHED_OUT -> reached-out."""
-    return status.lower().replace("_", "-")
+from .pagination import LeadPaginator
+from .templatetags.lead_admin import status_css
 
 
 class PendingOlderThanFilter(admin.SimpleListFilter):
@@ -71,6 +70,26 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class LeadChangeList(ChangeList):
+    """The lead list takes its page and the page's count from one query (LeadPaginator).
+
+    Django's own asks the paginator for the count first, then for the rows (two queries),
+    and lists the whole queryset when it fits on a page; "show all" is not offered here.
+    """
+
+    def get_results(self, request):
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        try:
+            page = paginator.page(self.page_num)
+        except InvalidPage:
+            raise IncorrectLookupParameters from None
+        self.paginator, self.result_list, self.result_count = paginator, page.object_list, paginator.count
+        self.full_result_count, self.show_full_result_count = None, False
+        # Uncounted lists still offer the actions, as Django's do with show_full_result_count off.
+        self.show_admin_actions = True
+        self.can_show_all, self.multi_page = False, paginator.num_pages > 1
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "status_badge", "created_at", "reached_out_at", "reached_out_by"]
@@ -88,7 +107,7 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
+    paginator = LeadPaginator
     actions = ["mark_reached_out"]
     inlines = [StatusChangeInline]
     EDITABLE = ("first_name", "last_name", "email", "status")  # what services.update_lead takes
@@ -174,19 +193,15 @@ class LeadAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         services.delete_leads(leads=queryset)
 
-    # --- the list page: counts per status above it ----------------------------------------
+    # --- the list page: counts per status above it, the date links ------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return LeadChangeList
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
-        if request.method == "GET":
-            # One query: exact on a small table, pg_stats' estimate on a large one.
-            counts, is_estimate = estimated_count_by_status(Lead, Lead.Status.values)
-            extra_context["status_counts_estimated"] = is_estimate
-            extra_context["status_counts"] = [
-                {"value": value, "label": label, "count": counts[value], "css": status_css(value)}
-                for value, label in Lead.Status.choices
-            ]
-            extra_context["status_total"] = sum(counts.values())
+        # One query, run when the page renders (an action's redirect skips it): exact counts on
+        # a small table, pg_stats' estimate on a large one, and the first and last lead's dates.
+        extra_context = {**(extra_context or {}), "lead_summary": SimpleLazyObject(Lead.objects.summary)}
         return super().changelist_view(request, extra_context=extra_context)
 
     # --- extra pages --------------------------------------------------------------------
@@ -218,11 +233,16 @@ class LeadAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
+        funnel = Lead.objects.funnel(
+            weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Intake funnel",
-            "funnel": funnel(),
+            "funnel": funnel,
+            "chart": weekly_chart(funnel.weeks),
+            "median_display": format_duration(funnel.median_seconds),
             "changelist_url": changelist_url,
             "media": self.media,
         }

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from leads import services
 from leads.downloads import resume_response
-from leads.insight import lead_stats
 from leads.models import Lead
 from leads.validators import CONTENT_TYPES
 
@@ -157,7 +156,7 @@ class LeadViewSet(
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def stats(self, request):
-        return Response(LeadStatsSerializer(lead_stats()).data)
+        return Response(LeadStatsSerializer(Lead.objects.stats()).data)
 
     def _render(self, lead: Lead) -> dict:
         return LeadSerializer(lead, context=self.get_serializer_context()).data

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from leads.insight import format_duration
+from leads.dashboard import format_duration
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -89,6 +89,20 @@ def test_pending_counts_link_to_the_filtered_list(attorney_client, attorney):
     assert '<a id="pending-7" href="/admin/leads/lead/?pending_older_than=7">2</a>' in body
 
 
+def test_the_newest_pending_leads_link_to_their_pages(attorney_client, attorney):
+    now = timezone.now()
+    old = LeadFactory(first_name="Oldest", created_at=now - timedelta(days=30))
+    newest = [LeadFactory(first_name=f"New{n}", created_at=now - timedelta(minutes=n)) for n in range(5)]
+    Lead.objects.mark_reached_out(LeadFactory(first_name="Reached", created_at=now), by=attorney)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    for lead in newest:
+        assert f'<a href="/admin/leads/lead/{lead.pk}/change/">{lead.full_name}</a>' in body
+    assert old.full_name not in body
+    assert "Reached" not in body
+
+
 def test_dashboard_has_no_inline_style_or_script(attorney_client):
     LeadFactory()
 
@@ -111,8 +125,8 @@ def test_dashboard_query_count_does_not_grow_with_rows(
         reached_after(attorney, hours=hours)
 
     # session, user, user's permissions (group + own): 4; leads per week: 1; median: 1 on
-    # PostgreSQL (a count and a slice elsewhere: 2); pending after 2 and 7 days: a count
-    # each (on PostgreSQL bounded at 10,000 rows, plus an EXPLAIN when over): up to 4.
+    # PostgreSQL (a count and a slice elsewhere: 2); pending after 2 and 7 days: a bounded
+    # count each (on PostgreSQL past 10,000 rows an EXPLAIN each too); the newest pending: 1.
     with django_assert_max_num_queries(10):
         response = attorney_client.get(DASHBOARD_URL)
 
