@@ -135,6 +135,11 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Migrations (and seed_leads' index rebuilds) connect here when it is set, the web server and
+# the worker never (config/database.py): a transaction-mode PgBouncer in DATABASE_URL cannot
+# hold a migration's session. "replaces": the database it stands for, so that a test run,
+# which renames the connection's database, migrates its own test database on that server.
+DATABASE_DIRECT = {"url": env.str("DATABASE_DIRECT_URL", default=""), "replaces": _db["NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
