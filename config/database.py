@@ -46,3 +46,12 @@ def direct_connection(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWra
     finally:
         connection.close()
         connection.settings_dict = pooled
+
+
+class DirectConnectionCommand:
+    """Mixin for a management command that runs, its system checks included, over
+    DATABASE_DIRECT_URL when that is set (on its --database, default: default)."""
+
+    def execute(self, *args, **options):
+        with direct_connection(options.get("database", DEFAULT_DB_ALIAS)):
+            return super().execute(*args, **options)

@@ -47,6 +47,19 @@ def test_migrate_builds_the_schema_through_the_direct_url_only(tmp_path):
     assert not pooled.exists()  # not even opened: the checks before migrating went direct too
 
 
+def test_seed_leads_loads_through_the_direct_url(tmp_path):
+    pooled, direct = tmp_path / "pooled.sqlite3", tmp_path / "direct.sqlite3"
+    env = {**environment(f"sqlite:///{pooled}", f"sqlite:///{direct}"), "MEDIA_ROOT": str(tmp_path / "media")}
+    assert manage(env, "migrate", "--no-input").returncode == 0
+
+    result = manage(env, "seed_leads", "--count", "5")
+
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(direct) as db:
+        assert db.execute("SELECT COUNT(*) FROM leads_lead").fetchone() == (5,)
+    assert not pooled.exists()
+
+
 def test_the_web_server_answers_from_the_pooled_url(tmp_path):
     pooled = tmp_path / "pooled.sqlite3"
     # A direct URL that cannot be opened: the web server must never need it.

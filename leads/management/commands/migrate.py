@@ -2,13 +2,8 @@
 
 from django.core.management.commands import migrate
 
-from config.database import direct_connection
+from config.database import DirectConnectionCommand
 
 
-class Command(migrate.Command):
+class Command(DirectConnectionCommand, migrate.Command):
     help = f"{migrate.Command.help} Connects through DATABASE_DIRECT_URL when it is set."
-
-    def execute(self, *args, **options):
-        """Django's migrate, its checks included, on the direct connection."""
-        with direct_connection(options["database"]):
-            return super().execute(*args, **options)
