@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
@@ -132,6 +133,27 @@ def test_summary_of_no_leads_is_zeros_without_dates():
 
     assert summary.counts == {"PENDING": 0, "REACHED_OUT": 0}
     assert summary.first_created_at is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_queries, attorney):
+    now = timezone.now()
+    LeadFactory(created_at=now - timedelta(hours=50))
+    reached = Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(hours=3)), by=attorney)
+    Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(hours=2))
+
+    # The table's size (a large one is cached), then one aggregate for every figure.
+    with django_assert_num_queries(2):
+        stats = Lead.objects.stats()
+
+    assert stats == {
+        "PENDING": 1,
+        "REACHED_OUT": 1,
+        "total": 2,
+        "median_seconds_to_reach_out": 7200.0,
+        "pending_older_than_48h": 1,
+    }
 
 
 def test_pending_older_than_skips_recent_and_reached_out_leads(attorney):
