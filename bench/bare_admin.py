@@ -14,6 +14,8 @@ class BareLeadAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     list_select_related = ["reached_out_by"]
     list_per_page = 50
+    # Django's own template, not the product's override for this model (its counts and links).
+    change_list_template = "admin/change_list.html"
 
 
 site = admin.AdminSite(name="bench_admin")

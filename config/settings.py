@@ -298,7 +298,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_TOKEN_RATE", default="10/minute"),
     },
 }
-# Above 10,000 leads (PostgreSQL) /stats/ figures are reused this long: each reads the table.
+# Above 10,000 leads (PostgreSQL) /stats/ and dashboard figures are reused this long: each
+# computation reads much of the table.
 LEAD_STATS_CACHE_SECONDS = env.int("LEAD_STATS_CACHE_SECONDS", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead intake API",

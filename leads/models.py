@@ -297,11 +297,15 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
 
     def stats(self) -> dict:
         """Leads per status, the total, the median seconds to first reach-out and the PENDING leads
-        older than 48 hours. Each computation reads the whole table, so above EXACT_COUNT_LIMIT
-        leads on PostgreSQL the figures are reused for LEAD_STATS_CACHE_SECONDS."""
+        older than 48 hours (reused for a while on a large table, see _reused_when_large)."""
+        return self._reused_when_large(STATS_CACHE_KEY, self._compute_stats)
+
+    def _reused_when_large(self, key: str, compute):
+        """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
+        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh."""
         if not self._is_large():
-            return self._compute_stats()
-        return cache.get_or_set(STATS_CACHE_KEY, self._compute_stats, settings.LEAD_STATS_CACHE_SECONDS)
+            return compute()
+        return cache.get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
 
     def _is_large(self) -> bool:
         if connections[self.db].vendor != "postgresql":
@@ -332,18 +336,26 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
     def funnel(self, *, weeks: int, pending_days: tuple[int, ...], newest: int) -> Funnel:
         """The intake dashboard's figures: leads per week over the last `weeks`, the median wait of
         the leads reached out in that time, how many are PENDING after each of `pending_days` (exact
-        up to EXACT_COUNT_LIMIT) and the `newest` PENDING leads; 5-9 queries."""
+        up to EXACT_COUNT_LIMIT), all reused for a while on a large table, and the `newest` PENDING
+        leads; 5-10 queries (2 when reused)."""
         since = timezone.now() - timedelta(weeks=weeks)
-        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
-        median = self.filter(reached_out_at__gte=since).median_seconds_to_reach_out()
-        return Funnel(
-            weeks=self.count_per_week(weeks),
-            median_seconds=median,
-            median_since=timezone.localtime(since).date(),
-            pending=[
+
+        def figures() -> tuple[list[tuple[date, int]], float | None, list[PendingAge]]:
+            # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+            median = self.filter(reached_out_at__gte=since).median_seconds_to_reach_out()
+            pending = [
                 PendingAge(days, *self.pending_older_than(timedelta(days=days)).estimated_count())
                 for days in pending_days
-            ],
+            ]
+            return self.count_per_week(weeks), median, pending
+
+        key = f"leads:funnel:{weeks}:{'-'.join(map(str, pending_days))}"
+        per_week, median, pending = self._reused_when_large(key, figures)
+        return Funnel(
+            weeks=per_week,
+            median_seconds=median,
+            median_since=timezone.localtime(since).date(),
+            pending=pending,
             newest_pending=list(self.with_status(Lead.Status.PENDING).recent(newest)),
         )
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.utils import timezone
 
 from leads.dashboard import format_duration
@@ -124,13 +125,30 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     for hours in range(1, 11):
         reached_after(attorney, hours=hours)
 
-    # session, user, user's permissions (group + own): 4; leads per week: 1; median: 1 on
-    # PostgreSQL (a count and a slice elsewhere: 2); pending after 2 and 7 days: a bounded
-    # count each (on PostgreSQL past 10,000 rows an EXPLAIN each too); the newest pending: 1.
+    # session, user, user's permissions (group + own): 4; the table's size on PostgreSQL (is it
+    # large enough to reuse the figures?): 1; leads per week: 1; median: 1 on PostgreSQL (a
+    # count and a slice elsewhere: 2); pending after 2 and 7 days: a bounded count each; the
+    # newest pending: 1. (Past 10,000 rows: the size, the newest pending, the rest reused.)
     with django_assert_max_num_queries(10):
         response = attorney_client.get(DASHBOARD_URL)
 
     assert response.status_code == 200
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorney_client):
+    LeadFactory(first_name="First")
+    with connection.cursor() as cursor:
+        # What ANALYZE would record for a table of two million rows (rolled back with the test).
+        cursor.execute("UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'leads_lead'::regclass")
+    attorney_client.get(DASHBOARD_URL)
+
+    LeadFactory(first_name="Second")
+    response = attorney_client.get(DASHBOARD_URL)
+
+    assert response.context["chart"].total == 1
+    assert [lead.first_name for lead in response.context["funnel"].newest_pending] == ["Second", "First"]
 
 
 @pytest.mark.parametrize(
