@@ -243,7 +243,8 @@ def generate_rows(
     count: int, *, rng: random.Random, names: NamePools, resume: str, attorneys: list[str], chunk_size: int
 ) -> Iterator[SeedChunk]:
     """`count` leads created over the last two years in time order, 70% PENDING, with their
-    status history, `chunk_size` at a time. Add a lead column with one more entry in `leads`."""
+    status history, `chunk_size` at a time. Add a lead column with one more entry in `leads`
+    (COPY's text format: free text must have its backslashes, tabs and newlines escaped)."""
     now = timezone.now().timestamp()
     # The run tag keeps emails unique across runs; the counter keeps them unique within one.
     tag = base36(int(time.time() * 1000) % 36**7)
