@@ -1,22 +1,25 @@
 """Benchmark the product against PostgreSQL at 10,000 and 1,000,000 leads. Run by hand.
 
-    .venv/bin/python bench/run.py [--sizes 10000,1000000] [--duration 10] [--db-prefix leads_ops]
+    .venv/bin/python bench/run.py [--sizes 10000,1000000] [--duration 10] [--rounds 2] [--only a,b]
 
 For each size: a database `<prefix>_<size>` (created, migrated and seeded with seed_leads
 when it holds a different number of leads), gunicorn on 127.0.0.1 with bench.settings, and
 wrk (loopback, --duration seconds per endpoint) against the floor views and every product
-endpoint that exists; missing ones are reported as missing. Prints rps, p50, p99, SQL
-queries per request and the workers' peak memory, each product figure as a ratio to its
-floor, and writes the results as JSON to bench/results/.
+endpoint that exists (ENDPOINTS; missing ones are reported as missing), --rounds times,
+then once the 50 MiB upload and the full CSV export. Prints the medians of rps, p50 and
+p99, SQL queries per request, the workers' peak memory, each product figure as a ratio to
+its floor, and writes the results as JSON to bench/results/.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,7 @@ WORKERS = 4
 PDF = sample_pdf("Bench resume", padding=100_000)  # ~100 KB, a real PDF the content checks accept
 
 SETUP = r"""
+import http.client
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -61,7 +65,9 @@ with connection.cursor() as cursor:
 from leads.models import Lead
 # Leads a previous run created (intake, API create) go, so the table is back to its size.
 Lead.objects.filter(email__regex=r"^(bench|probe|big)\.[0-9a-f.]+@example\.com$").delete()
-print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count()}))
+newest = Lead.objects.newest_first().values_list("pk", flat=True).first()
+print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count(),
+                  "lead": str(newest)}))
 """
 
 # wrk script: JSON summary on stdout; optional multipart POST with a fresh email each time.
@@ -104,6 +110,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--db-prefix", default="leads_ops")
     parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per size; medians are reported")
     args = parser.parse_args()
     results = {"workers": WORKERS, "duration": args.duration, "connections": args.connections, "runs": {}}
     out = ROOT / "bench" / "results"
@@ -122,18 +129,24 @@ def bench_size(size: int, args) -> dict:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True)
     manage(env, "migrate", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
-    state = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+    state = setup(env)
     if state["leads"] != size:
         log(f"[{size}] seeding {size} leads into {name} (had {state['leads']})")
         psql(name, "TRUNCATE leads_lead CASCADE")
         manage(env, "seed_leads", "--count", str(size), capture=False)
         psql(name, "VACUUM ANALYZE")
+        state = setup(env)
     port = free_port()
     media = tempfile.mkdtemp(prefix="bench-media-")
     try:
         server = start_gunicorn(env | {"MEDIA_ROOT": media}, port)
+        base = f"http://127.0.0.1:{port}"
         try:
-            return run_endpoints(f"http://127.0.0.1:{port}", state, server, args)
+            rounds = []
+            for round_number in range(1, args.rounds + 1):
+                log(f"[{size}] round {round_number} of {args.rounds}")
+                rounds.append(run_endpoints(base, state, server, args))
+            return {**medians(rounds), **one_shots(base, state, server, args)}
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -141,33 +154,59 @@ def bench_size(size: int, args) -> dict:
         subprocess.run(["rm", "-rf", media])
 
 
+# What is measured, in this order (floors first): a key (for --only and the JSON), a name, a path
+# (formatted with SETUP's state: {lead} is the newest lead's id), who calls it (token, admin
+# session, or the form's CSRF cookie), and the floor its rps is divided by. To measure another
+# page, add a line here (and whatever it needs to SETUP's state, e.g. a lead with a timeline).
+ENDPOINTS = [
+    # key, name, path, auth, floor (and "post" for the two uploads, added below)
+    ("floor_insert", "floor: insert + 100 KB upload", "/bench/insert/", None, None),
+    ("floor_list", "floor: list 20 rows (raw SQL)", "/bench/list/", None, None),
+    ("floor_page", "floor: API's page query, no count", "/bench/page/", None, None),
+    ("floor_page_status", "floor: same, ?status=PENDING", "/bench/page/?status=PENDING", None, None),
+    ("floor_admin", "floor: bare admin changelist", "/bench/admin/leads/lead/", "admin", None),
+    ("floor_admin_search", "floor: bare admin ?q=smith", "/bench/admin/leads/lead/?q=smith", "admin", None),
+    ("intake", "intake POST (100 KB PDF)", "/", "form", "floor_insert"),
+    ("api_create", "API create", "/api/v1/leads/", "token", "floor_insert"),
+    ("api_list", "API list", "/api/v1/leads/", "token", "floor_page"),
+    ("api_status", "API list ?status=PENDING", "/api/v1/leads/?status=PENDING", "token", "floor_page_status"),
+    ("api_search", "API list ?search=smith", "/api/v1/leads/?search=smith", "token", "floor_page"),
+    ("api_deep", "API list deep page (?page=400)", "/api/v1/leads/?page=400", "token", "floor_page"),
+    ("api_lead", "API lead", "/api/v1/leads/{lead}/", "token", "floor_page"),
+    ("api_stats", "API stats", "/api/v1/leads/stats/", "token", "floor_list"),
+    ("admin_list", "admin changelist", "/admin/leads/lead/", "admin", "floor_admin"),
+    ("admin_status", "admin ?status__exact=PENDING", "/admin/leads/lead/?status__exact=PENDING", "admin",
+     "floor_admin"),
+    ("admin_search", "admin search ?q=smith", "/admin/leads/lead/?q=smith", "admin", "floor_admin_search"),
+    ("admin_lead", "admin lead page", "/admin/leads/lead/{lead}/change/", "admin", "floor_admin"),
+    ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
+]  # fmt: skip
+POSTS = {"floor_insert": "floor", "intake": "intake", "api_create": "api"}
+
+
+def setup(env: dict) -> dict:
+    """The bench user's token and session, the number of leads and the newest one (SETUP)."""
+    return json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+
+
 def endpoints(state: dict) -> list[dict]:
-    token = {"Authorization": f"Token {state['token']}"}
-    admin = {"Cookie": f"sessionid={state['session']}"}
-    form = {"Cookie": f"csrftoken={CSRF}"}
+    """ENDPOINTS with their paths filled in and the headers of who calls them."""
+    headers = {
+        "token": {"Authorization": f"Token {state['token']}"},
+        "admin": {"Cookie": f"sessionid={state['session']}"},
+        "form": {"Cookie": f"csrftoken={CSRF}"},
+    }
     return [
-        {"name": "floor: insert + 100 KB upload", "key": "floor_insert", "path": "/bench/insert/",
-         "post": "floor"},
-        {"name": "floor: list 20 rows", "key": "floor_list", "path": "/bench/list/"},
-        {"name": "intake POST (100 KB PDF)", "key": "intake", "path": "/", "post": "intake", "headers": form,
-         "floor": "floor_insert"},
-        {"name": "API create", "key": "api_create", "path": "/api/v1/leads/", "post": "api", "headers": token,
-         "floor": "floor_insert"},
-        {"name": "API list", "key": "api_list", "path": "/api/v1/leads/", "headers": token,
-         "floor": "floor_list"},
-        {"name": "API list ?status=PENDING", "key": "api_status", "path": "/api/v1/leads/?status=PENDING",
-         "headers": token, "floor": "floor_list"},
-        {"name": "API list ?search=smith", "key": "api_search", "path": "/api/v1/leads/?search=smith",
-         "headers": token, "floor": "floor_list"},
-        {"name": "API list deep page (?page=400)", "key": "api_deep", "path": "/api/v1/leads/?page=400",
-         "headers": token, "floor": "floor_list"},
-        {"name": "API stats", "key": "api_stats", "path": "/api/v1/leads/stats/", "headers": token,
-         "floor": "floor_list"},
-        {"name": "admin changelist", "key": "admin_list", "path": "/admin/leads/lead/", "headers": admin,
-         "floor": "floor_list"},
-        {"name": "admin search ?q=smith", "key": "admin_search", "path": "/admin/leads/lead/?q=smith",
-         "headers": admin, "floor": "floor_list"},
-    ]  # fmt: skip
+        {
+            "key": key,
+            "name": name,
+            "path": path.format(**state),
+            "headers": headers.get(auth, {}),
+            "floor": floor,
+            "post": POSTS.get(key),
+        }
+        for key, name, path, auth, floor in ENDPOINTS
+    ]
 
 
 def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dict:
@@ -198,9 +237,63 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dic
                 f"p99 {figures['p99_ms']:.1f} ms, {figures['queries']} queries, "
                 f"peak worker {figures['peak_worker_rss_mib']:.0f} MiB"
             )
-        if not only or "upload_50mib" in only:
-            results["upload_50mib"] = big_upload(base, server.pid)
     return results
+
+
+def one_shots(base: str, state: dict, server: subprocess.Popen, args) -> dict:
+    """What runs once per size instead of under wrk: the 50 MiB upload and the full CSV export."""
+    only = {key for key in args.only.split(",") if key}
+    results = {}
+    if not only or "upload_50mib" in only:
+        results["upload_50mib"] = big_upload(base, server.pid)
+    if not only or "export" in only:
+        results["export"] = export_once(base, state)
+    return results
+
+
+def export_once(base: str, state: dict) -> dict:
+    """GET the admin's CSV export of every lead: seconds, rows, and whether it is complete."""
+    request = urllib.request.Request(
+        base + "/admin/leads/lead/export/", headers={"Cookie": f"sessionid={state['session']}"}
+    )
+    started = time.perf_counter()
+    size, lines, status, declared = 0, 0, None, None
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status, declared = response.status, response.headers.get("Content-Length")
+            while block := response.read(1 << 20):
+                size += len(block)
+                lines += block.count(b"\n")
+    except (OSError, http.client.HTTPException) as exc:  # a worker killed midway, a reset
+        log(f"  export: {exc!r}")
+    seconds = time.perf_counter() - started
+    complete = declared is not None and int(declared) == size
+    log(
+        f"  export: HTTP {status}, {lines - 1} rows, {size / 2**20:.0f} MiB, {seconds:.1f} s, "
+        f"complete={complete}"
+    )
+    return {"status": status, "rows": lines - 1, "mib": round(size / 2**20, 1), "seconds": round(seconds, 1),
+            "complete": complete}  # fmt: skip
+
+
+def medians(rounds: list[dict]) -> dict:
+    """Each endpoint's figures over the rounds: the median rps, p50 and p99, all the errors."""
+    merged = {}
+    for key, first in rounds[0].items():
+        runs = [run[key] for run in rounds if key in run]
+        if first.get("missing"):
+            merged[key] = first
+            continue
+        merged[key] = {
+            **first,
+            **{
+                figure: statistics.median(run[figure] for run in runs)
+                for figure in ("rps", "p50_ms", "p99_ms")
+            },
+            "errors": sum(run["errors"] for run in runs),
+            "rounds": [round(run["rps"], 1) for run in runs],
+        }
+    return merged
 
 
 def probe_request(base: str, endpoint: dict, headers: dict) -> dict:
@@ -392,7 +485,7 @@ def report(results: dict) -> None:
     print("|---" * (len(sizes) + 2) + "|")
     first = results["runs"][sizes[0]]
     for key, row in first.items():
-        if key == "upload_50mib":
+        if key in ("upload_50mib", "export"):
             continue
         cells = []
         for size in sizes:
@@ -402,7 +495,7 @@ def report(results: dict) -> None:
                 cells.append("missing")
                 continue
             ratio = ""
-            if row.get("floor") and not run.get(row["floor"], {}).get("missing"):
+            if row.get("floor") in run and not run[row["floor"]].get("missing"):
                 ratio = f"{figures['rps'] / run[row['floor']]['rps']:.2f}x"
             flag = f" ({figures['errors']} errors)" if figures["errors"] else ""
             cells.append(
@@ -420,6 +513,11 @@ def report(results: dict) -> None:
             continue
         print(f"\n50 MiB upload at {size:,} leads: HTTP {upload['status']}, "
               f"worker memory growth {upload['worker_growth_mib']} MiB")  # fmt: skip
+    for size in sizes:
+        export = results["runs"][size].get("export")
+        if export is not None:
+            print(f"CSV export of {size:,} leads: HTTP {export['status']}, {export['rows']:,} rows, "
+                  f"{export['mib']} MiB, {export['seconds']} s, complete: {export['complete']}")  # fmt: skip
 
 
 def base_env(database_url: str) -> dict:

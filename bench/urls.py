@@ -2,10 +2,12 @@ from django.urls import path
 
 from config.urls import urlpatterns as product_urlpatterns
 
-from . import views
+from . import bare_admin, views
 
 urlpatterns = [
     path("bench/insert/", views.insert),
     path("bench/list/", views.listing),
+    path("bench/page/", views.page),
+    path("bench/admin/", bare_admin.site.urls),
     *product_urlpatterns,
 ]

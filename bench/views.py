@@ -1,4 +1,5 @@
-"""The floor: the least Django can do for an insert with an upload, and for a 20-row list.
+"""The floors: the least Django can do for an insert with an upload, for a 20-row list, and
+for the API list's own page query without its count (bench/bare_admin.py: the admin's).
 
 Product figures are reported as a ratio to these (bench/run.py).
 """
@@ -10,6 +11,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from leads.models import Lead
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_row (
@@ -44,3 +47,17 @@ def listing(request):
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     return JsonResponse({"results": rows})
+
+
+PAGE_FIELDS = ["id", "first_name", "last_name", "email", "status", "created_at", "updated_at",
+               "reached_out_at", "reached_out_by__username", "source", "referrer", "resume"]  # fmt: skip
+
+
+@require_GET
+def page(request):
+    """The API list's page query (newest first, reached_out_by joined, `?status=` optional),
+    20 rows as JSON, without a count, a serializer or authentication."""
+    leads = Lead.objects.select_related("reached_out_by").newest_first()
+    if status := request.GET.get("status"):
+        leads = leads.with_status(status)
+    return JsonResponse({"results": list(leads.values(*PAGE_FIELDS)[:20])})

@@ -154,6 +154,11 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Migrations (and seed_leads' index rebuilds) connect here when it is set, the web server and
+# the worker never (config/database.py): a transaction-mode PgBouncer in DATABASE_URL cannot
+# hold a migration's session. "replaces": the database it stands for, so that a test run,
+# which renames the connection's database, migrates its own test database on that server.
+DATABASE_DIRECT = {"url": env.str("DATABASE_DIRECT_URL", default=""), "replaces": _db["NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -401,7 +406,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_TOKEN_RATE", default="10/minute"),
     },
 }
-# Above 10,000 leads (PostgreSQL) /stats/ figures are reused this long: each reads the table.
+# Above 10,000 leads (PostgreSQL) /stats/ and dashboard figures are reused this long: each
+# computation reads much of the table.
 LEAD_STATS_CACHE_SECONDS = env.int("LEAD_STATS_CACHE_SECONDS", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead intake API",

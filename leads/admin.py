@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.functional import lazy
+from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import ngettext
@@ -34,11 +34,12 @@ from . import (
     trapped_admin,  # noqa: F401 (registers TrappedSubmissionAdmin)
     webhook_admin,  # noqa: F401 (registers WebhookEndpointAdmin)
 )
+from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, format_duration, weekly_chart
 from .downloads import resume_response
-from .estimates import EstimatedCountPaginator, estimated_count_by_status
 from .export import csv_response
-from .insight import QUARTER_WEEKS, funnel
 from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
+from .pagination import ListPaginator, OneQueryChangeList
+from .templatetags.lead_admin import status_css
 
 
 def compact_time(moment) -> str:
@@ -51,11 +52,6 @@ admin.site.site_header = admin.site.site_title = lazy(lambda: settings.FIRM_NAME
 # The app sidebar repeats the index page's two links and takes a fifth of a laptop screen
 # that the lead list needs for its columns; the breadcrumbs lead home.
 admin.site.enable_nav_sidebar = False
-
-
-def status_css(status: str) -> str:
-    """The badge's CSS modifier: REACHED_OUT -> reached-out."""
-    return status.lower().replace("_", "-")
 
 
 class PendingOlderThanFilter(admin.SimpleListFilter):
@@ -172,7 +168,7 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
+    paginator = ListPaginator
     actions = ["mark_reached_out", "assign_to_me"]
     # What services.update_lead takes; assigned_to is the form's own field, never written by it.
     EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
@@ -384,19 +380,15 @@ class LeadAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         services.delete_leads(leads=queryset)
 
-    # --- the list page: counts per status above it ----------------------------------------
+    # --- the list page: counts per status above it, the date links ------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return OneQueryChangeList
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
-        if request.method == "GET":
-            # One query: exact on a small table, pg_stats' estimate on a large one.
-            counts, is_estimate = estimated_count_by_status(Lead, Lead.Status.values)
-            extra_context["status_counts_estimated"] = is_estimate
-            extra_context["status_counts"] = [
-                {"value": value, "label": label, "count": counts[value], "css": status_css(value)}
-                for value, label in Lead.Status.choices
-            ]
-            extra_context["status_total"] = sum(counts.values())
+        # One query, run when the page renders (an action's redirect skips it): exact counts on
+        # a small table, pg_stats' estimate on a large one, and the first and last lead's dates.
+        extra_context = {**(extra_context or {}), "lead_summary": SimpleLazyObject(Lead.objects.summary)}
         return super().changelist_view(request, extra_context=extra_context)
 
     # --- extra pages --------------------------------------------------------------------
@@ -476,11 +468,16 @@ class LeadAdmin(admin.ModelAdmin):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
         quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
+        funnel = Lead.objects.funnel(
+            weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Intake funnel",
-            "funnel": funnel(),
+            "funnel": funnel,
+            "chart": weekly_chart(funnel.weeks),
+            "median_display": format_duration(funnel.median_seconds),
             "attorneys": Lead.objects.figures_per_attorney(since=quarter_ago),
             "deliveries": {
                 "failed_7d": Delivery.objects.failed_since(timezone.now() - timedelta(days=7)).count(),

@@ -1,3 +1,4 @@
+import json
 import statistics
 import uuid
 from collections import defaultdict
@@ -9,11 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import connection, connections, models, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
+from django.core.cache import cache
+from django.db import connections, models, transaction
+from django.db.models import Case, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Extract, Lower, TruncWeek
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
+from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
 from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
@@ -22,6 +26,12 @@ RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 # resume) are shared by many leads and stay while any lead points at them.
 RESUME_FOLDER = "resumes"
 SHARED_RESUME_PREFIX = "seed/"
+# Counts are exact up to this many rows; above it, on PostgreSQL, the planner's estimate.
+EXACT_COUNT_LIMIT = 10_000
+# The alias under which page_with_count() hands each row of a page the count of the whole list.
+PAGE_COUNT = "list_count"
+STATS_CACHE_KEY = "leads:stats"
+PENDING_TOO_LONG = timedelta(hours=48)
 
 
 def resume_upload_to(instance: "Lead", filename: str) -> str:
@@ -59,12 +69,55 @@ def search_document():
     )
 
 
-class Median(models.Aggregate):
-    """PostgreSQL's exact median (percentile_cont) of a numeric expression."""
+@dataclass(frozen=True)
+class LeadSummary:
+    """What the lead list shows above its rows: leads per status and the span of creation times."""
 
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = models.FloatField()
+    counts: dict[str, int]
+    is_estimate: bool
+    first_created_at: datetime | None
+    last_created_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def statuses(self) -> list[tuple[str, str, int]]:
+        """(value, label, count) of each status, in the order of Lead.Status."""
+        return [(value, label, self.counts[value]) for value, label in Lead.Status.choices]
+
+
+@dataclass(frozen=True)
+class PendingAge:
+    days: int
+    count: int
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The intake dashboard's figures (leads.dashboard draws them)."""
+
+    weeks: list[tuple[date, int]]
+    median_seconds: float | None
+    median_since: date
+    pending: list[PendingAge]
+    newest_pending: list["Lead"]
+
+
+def _per_status() -> dict[str, Count]:
+    """One COUNT per status, for an aggregate."""
+    return {status: Count("pk", filter=Q(status=status)) for status in Lead.Status.values}
+
+
+def _is_pending_older_than(age: timedelta) -> Q:
+    return Q(status=Lead.Status.PENDING, created_at__lt=timezone.now() - age)
+
+
+def _wait_seconds() -> Extract:
+    """Seconds from submission to first reach-out."""
+    return Extract(F("reached_out_at") - F("created_at"), "epoch")
 
 
 def resume_query(query: str) -> SearchQuery:
@@ -119,7 +172,65 @@ class AttorneyFigures:
     median_seconds: float | None
 
 
-class LeadQuerySet(models.QuerySet):
+class CountingQuerySet(models.QuerySet):
+    """Counting that stays cheap at a million rows, for every list the one paginator serves
+    (leads, deliveries, webhook endpoints): exact up to EXACT_COUNT_LIMIT, estimated above."""
+
+    def estimated_count(self) -> tuple[int, bool]:
+        """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above it on
+        PostgreSQL; one query, two when a filter other than status passes the limit."""
+        rows = self.model._default_manager.using(self.db).order_by()
+        row = rows.values(n=self._count_expression())[:1]
+        # One row of the table carries the count; no row at all means an empty table.
+        return self._settle_count(row[0]["n"], seen=0) if row else (0, False)
+
+    def page_with_count(self, start: int, stop: int) -> tuple[list, int, bool]:
+        """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
+        scalar subquery; a second query when the page is empty (nothing to carry it)."""
+        rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
+        if not rows:
+            return rows, *self.estimated_count()
+        return rows, *self._settle_count(getattr(rows[0], PAGE_COUNT), seen=start + len(rows))
+
+    def _count_expression(self) -> models.Expression:
+        """estimated_count() as one scalar subquery (leads.expressions): the table's reltuples when
+        unfiltered, pg_stats' share for a status filter, else a bounded count."""
+        if connections[self.db].vendor != "postgresql":
+            return CountOf(self)
+        table = self.model._meta.db_table
+        if not self.query.where:
+            rows = table_rows_estimate(table)
+            # A large table is never counted: the bounded count runs only when reltuples is small.
+            bounded = CountOf(self, limit=EXACT_COUNT_LIMIT)
+            return Case(When(GreaterThan(rows, EXACT_COUNT_LIMIT), then=rows), default=bounded)
+        status = self._filtered_status()
+        estimate = None if status is None else value_share_estimate(table, "status", status)
+        return CountOf(self, limit=EXACT_COUNT_LIMIT, estimate=estimate)
+
+    def _filtered_status(self) -> str | None:
+        """The status kept when that is this queryset's one filter (the lists' status filter)."""
+        where = self.query.where
+        if where.negated or len(where.children) != 1:
+            return None
+        (lookup,) = where.children
+        status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
+        if isinstance(lookup, Exact) and getattr(lookup.lhs, "target", None) is status_field:
+            return lookup.rhs if isinstance(lookup.rhs, str) else None
+        return None
+
+    def _settle_count(self, counted: int, *, seen: int) -> tuple[int, bool]:
+        """(count, is_estimate) from the count expression's value, never below the rows seen. A
+        bounded count that stopped at the limit with no statistic to go by takes EXPLAIN's guess."""
+        count = max(counted, seen)
+        if connections[self.db].vendor != "postgresql" or count <= EXACT_COUNT_LIMIT:
+            return count, False
+        if count == EXACT_COUNT_LIMIT + 1:
+            plan = json.loads(self.order_by().explain(format="json"))
+            count = max(int(plan[0]["Plan"]["Plan Rows"]), count)
+        return count, True
+
+
+class LeadQuerySet(CountingQuerySet):
     """The lead repository: every named read and every status and assignment transition."""
 
     def by_email(self, email: str) -> "Lead | None":
@@ -208,9 +319,7 @@ class LeadQuerySet(models.QuerySet):
 
     def count_by_status(self) -> dict[str, int]:
         """Leads per status, every status present (zeros included), in one query."""
-        counts = self.aggregate(
-            **{status: Count("pk", filter=Q(status=status)) for status in Lead.Status.values}
-        )
+        counts = self.aggregate(**_per_status())
         return {status: counts[status] or 0 for status in Lead.Status.values}
 
     def created_before(self, moment) -> "LeadQuerySet":
@@ -236,7 +345,7 @@ class LeadQuerySet(models.QuerySet):
 
     def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
-        return self.with_status(Lead.Status.PENDING).filter(created_at__lt=timezone.now() - age)
+        return self.filter(_is_pending_older_than(age))
 
     def count_per_week(self, weeks: int) -> list[tuple[date, int]]:
         """Leads created in each of the last `weeks` weeks (Monday first, local time, this
@@ -257,10 +366,8 @@ class LeadQuerySet(models.QuerySet):
     def median_seconds_to_reach_out(self) -> float | None:
         """Median seconds from submission to first reach-out, None when nobody was reached."""
         reached = self.filter(reached_out_at__isnull=False)
-        if connection.vendor == "postgresql":
-            seconds = reached.aggregate(
-                median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
-            )["median"]
+        if connections[self.db].vendor == "postgresql":
+            seconds = reached.aggregate(median=Median(_wait_seconds()))["median"]
             return None if seconds is None else float(seconds)
         # Elsewhere: the middle one or two durations, in two queries.
         total = reached.count()
@@ -337,13 +444,6 @@ class LeadQuerySet(models.QuerySet):
             )
             return changed
 
-    def page(self, number: int = 1, size: int = 20) -> tuple[list["Lead"], int]:
-        """One page (1-based) of this queryset, newest first unless ordered, and the total."""
-        number, size = max(int(number), 1), max(int(size), 1)
-        ordered = self if self.query.order_by else self.newest_first()
-        start = (number - 1) * size
-        return list(ordered.select_related("reached_out_by")[start : start + size]), self.count()
-
     def mark_all_reached_out(self, *, by) -> int:
         """PENDING -> REACHED_OUT for this queryset, one StatusChange row each; O(1) queries.
 
@@ -391,6 +491,109 @@ class LeadQuerySet(models.QuerySet):
 
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
+    def summary(self) -> LeadSummary:
+        """Leads per status (pg_stats' estimate above EXACT_COUNT_LIMIT on PostgreSQL) and the first
+        and last creation times, in one query: what the lead list shows above its rows."""
+        leads = self.get_queryset().order_by()
+        postgres = connections[self.db].vendor == "postgresql"
+        figures = {
+            status: CountOf(leads.with_status(status), limit=EXACT_COUNT_LIMIT if postgres else None)
+            for status in Lead.Status.values
+        }
+        if postgres:
+            table = self.model._meta.db_table
+            large = GreaterThan(table_rows_estimate(table), EXACT_COUNT_LIMIT)
+            figures = {
+                # A large table's statuses come from its statistics; the bounded count runs only
+                # on a small table (or for a status too rare to be among the common values). An
+                # unbounded COUNT here, even one never run, would cost the plan enough for JIT.
+                status: Case(
+                    When(large, then=Coalesce(value_share_estimate(table, "status", status), bounded)),
+                    default=bounded,
+                )
+                for status, bounded in figures.items()
+            }
+            figures["table_rows"] = table_rows_estimate(table)
+        row = leads.values(
+            first_created_at=Subquery(leads.order_by("created_at").values("created_at")[:1]),
+            last_created_at=Subquery(leads.order_by("-created_at").values("created_at")[:1]),
+            **figures,
+        )[:1]
+        if not row:
+            return LeadSummary(dict.fromkeys(Lead.Status.values, 0), False, None, None)
+        (row,) = row
+        counts = {status: row[status] for status in Lead.Status.values}
+        return LeadSummary(
+            counts=counts,
+            is_estimate=postgres and max(row["table_rows"], *counts.values()) > EXACT_COUNT_LIMIT,
+            first_created_at=row["first_created_at"],
+            last_created_at=row["last_created_at"],
+        )
+
+    def stats(self) -> dict:
+        """Leads per status, the total, the median seconds to first reach-out and the PENDING leads
+        older than 48 hours (reused for a while on a large table, see _reused_when_large)."""
+        return self._reused_when_large(STATS_CACHE_KEY, self._compute_stats)
+
+    def _reused_when_large(self, key: str, compute):
+        """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
+        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh."""
+        if not self._is_large():
+            return compute()
+        return cache.get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
+
+    def _is_large(self) -> bool:
+        if connections[self.db].vendor != "postgresql":
+            return False
+        row = self.get_queryset().order_by().values(n=table_rows_estimate(self.model._meta.db_table))[:1]
+        return bool(row) and row[0]["n"] > EXACT_COUNT_LIMIT
+
+    def _compute_stats(self) -> dict:
+        """The stats in one pass over the table on PostgreSQL (the median elsewhere takes two more)."""
+        leads = self.get_queryset()
+        figures = {
+            **_per_status(),
+            "pending_older_than_48h": Count("pk", filter=_is_pending_older_than(PENDING_TOO_LONG)),
+        }
+        postgres = connections[self.db].vendor == "postgresql"
+        if postgres:
+            figures["median"] = Median(_wait_seconds(), filter=Q(reached_out_at__isnull=False))
+        row = leads.aggregate(**figures)
+        counts = {status: row[status] for status in Lead.Status.values}
+        median = row["median"] if postgres else leads.median_seconds_to_reach_out()
+        return {
+            **counts,
+            "total": sum(counts.values()),
+            "median_seconds_to_reach_out": None if median is None else float(median),
+            "pending_older_than_48h": row["pending_older_than_48h"],
+        }
+
+    def funnel(self, *, weeks: int, pending_days: tuple[int, ...], newest: int) -> Funnel:
+        """The intake dashboard's figures: leads per week over the last `weeks`, the median wait of
+        the leads reached out in that time, how many are PENDING after each of `pending_days` (exact
+        up to EXACT_COUNT_LIMIT), all reused for a while on a large table, and the `newest` PENDING
+        leads; 5-10 queries (2 when reused)."""
+        since = timezone.now() - timedelta(weeks=weeks)
+
+        def figures() -> tuple[list[tuple[date, int]], float | None, list[PendingAge]]:
+            # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+            median = self.filter(reached_out_at__gte=since).median_seconds_to_reach_out()
+            pending = [
+                PendingAge(days, *self.pending_older_than(timedelta(days=days)).estimated_count())
+                for days in pending_days
+            ]
+            return self.count_per_week(weeks), median, pending
+
+        key = f"leads:funnel:{weeks}:{'-'.join(map(str, pending_days))}"
+        per_week, median, pending = self._reused_when_large(key, figures)
+        return Funnel(
+            weeks=per_week,
+            median_seconds=median,
+            median_since=timezone.localtime(since).date(),
+            pending=pending,
+            newest_pending=list(self.with_status(Lead.Status.PENDING).recent(newest)),
+        )
+
     def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":
         """Reach out to one lead (idempotent); refreshes `lead` from the row."""
         self.filter(pk=lead.pk).mark_all_reached_out(by=by)
@@ -765,7 +968,7 @@ class Note(models.Model):
         return f"note on {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class WebhookEndpointQuerySet(models.QuerySet):
+class WebhookEndpointQuerySet(CountingQuerySet):
     """The subscriptions repository."""
 
     def subscribed_to(self, event: str) -> list["WebhookEndpoint"]:
@@ -807,7 +1010,7 @@ class WebhookEndpoint(models.Model):
         return self.url
 
 
-class DeliveryQuerySet(models.QuerySet):
+class DeliveryQuerySet(CountingQuerySet):
     """The delivery repository: what is waiting, what failed, what one lead was sent."""
 
     def with_status(self, status: str) -> "DeliveryQuerySet":

@@ -17,12 +17,11 @@ from rest_framework.response import Response
 
 from leads import services
 from leads.downloads import resume_response
-from leads.insight import lead_stats
 from leads.models import Delivery, Lead, ResumeDownload, WebhookEndpoint
 from leads.validators import CONTENT_TYPES
 
 from .filters import ORDERING_KEYS, DeliveryFilter, LeadFilter
-from .pagination import LeadPagination
+from .pagination import ListPagination
 from .permissions import ChangePermission, ModelPermissions
 from .serializers import (
     VALIDATION_ERROR_SCHEMA,
@@ -105,7 +104,7 @@ class LeadViewSet(
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
-    pagination_class = LeadPagination
+    pagination_class = ListPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @extend_schema(
@@ -207,7 +206,7 @@ class LeadViewSet(
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def stats(self, request):
-        return Response(LeadStatsSerializer(lead_stats()).data)
+        return Response(LeadStatsSerializer(Lead.objects.stats()).data)
 
     @extend_schema(
         summary="A lead's timeline",
@@ -275,7 +274,7 @@ class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [ModelPermissions]
     filter_backends = [DjangoFilterBackend]
     filterset_class = DeliveryFilter
-    pagination_class = LeadPagination
+    pagination_class = ListPagination
     http_method_names = ["get", "head", "options"]
 
 
@@ -298,7 +297,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, vi
     serializer_class = WebhookEndpointSerializer
     permission_classes = [ModelPermissions]
     filter_backends = []
-    pagination_class = LeadPagination
+    pagination_class = ListPagination
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     @extend_schema(

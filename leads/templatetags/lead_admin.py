@@ -1,23 +1,30 @@
-"""The lead list's date drill-down, drawn from the calendar instead of from the rows.
+"""The lead list's status badges and its date drill-down, drawn from the calendar instead of
+from the rows.
 
 Django's own `date_hierarchy` tag runs `SELECT DISTINCT date_trunc(...)` over the whole
 filtered list plus a MIN/MAX of it; at a million leads that is 0.3-7 s per page. Here the
-years come from the table's first and last lead (two ends of lead_created_idx) and the
-months and days from the calendar, so a link may lead to an empty list, never a slow one.
+years come from the table's first and last lead (LeadSummary: two ends of lead_created_idx,
+read with the counts above the list) and the months and days from the calendar, so a link
+may lead to an empty list, never a slow one.
 """
 
 import calendar
 from datetime import date
 
 from django import template
-from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
-from leads.insight import format_duration
-from leads.models import Lead
+from leads.dashboard import format_duration
+from leads.models import Lead, LeadSummary
 
 register = template.Library()
+
+
+@register.filter
+def status_css(status: str) -> str:
+    """The badge's CSS modifier: REACHED_OUT -> reached-out."""
+    return status.lower().replace("_", "-")
 
 
 @register.filter
@@ -33,8 +40,8 @@ def duration(seconds: float | None) -> str:
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")
-def lead_date_hierarchy(cl) -> dict:
-    """The context of admin/date_hierarchy.html for `cl`, with at most one (indexed) query."""
+def lead_date_hierarchy(cl, summary: LeadSummary) -> dict:
+    """The context of admin/date_hierarchy.html for `cl`; the years span `summary`'s leads."""
     field = cl.date_hierarchy
     year, month, day = (cl.params.get(f"{field}__{part}") for part in ("year", "month", "day"))
     field_name = cl.model._meta.get_field(field).verbose_name
@@ -83,10 +90,12 @@ def lead_date_hierarchy(cl) -> dict:
             ],
             "field_name": field_name,
         }
-    bounds = cl.root_queryset.order_by().aggregate(first=Min(field), last=Max(field))
-    if bounds["first"] is None:
+    if summary.first_created_at is None:
         return {"show": False}
-    first, last = (timezone.localtime(bounds[k]).year for k in ("first", "last"))
+    first, last = (
+        timezone.localtime(summary.first_created_at).year,
+        timezone.localtime(summary.last_created_at).year,
+    )
     return {
         "show": True,
         "back": None,

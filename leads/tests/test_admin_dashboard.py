@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory
 from leads import services
-from leads.insight import format_duration
+from leads.dashboard import format_duration
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -92,6 +93,21 @@ def test_pending_counts_link_to_the_filtered_list(attorney_client, attorney):
     assert '<a id="pending-7" href="/admin/leads/lead/?pending_older_than=7">2</a>' in body
 
 
+def test_the_newest_pending_leads_link_to_their_pages(attorney_client, attorney):
+    now = timezone.now()
+    old = LeadFactory(first_name="Oldest", created_at=now - timedelta(days=30))
+    newest = [LeadFactory(first_name=f"New{n}", created_at=now - timedelta(minutes=n)) for n in range(5)]
+    reached = LeadFactory(first_name="Contacted", created_at=now)
+    Lead.objects.mark_reached_out(reached, by=attorney)
+
+    body = attorney_client.get(DASHBOARD_URL).content.decode()
+
+    for lead in newest:
+        assert f'<a href="/admin/leads/lead/{lead.pk}/change/">{lead.full_name}</a>' in body
+    assert old.full_name not in body
+    assert reached.full_name not in body
+
+
 def test_dashboard_has_no_inline_style_or_script(attorney_client):
     LeadFactory()
 
@@ -113,15 +129,32 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     for hours in range(1, 11):
         reached_after(attorney, hours=hours)
 
-    # session, user, user's permissions (group + own): 4; leads per week: 1; median: 1 on
-    # PostgreSQL (a count and a slice elsewhere: 2); pending after 2 and 7 days: a count
-    # each (on PostgreSQL bounded at 10,000 rows, plus an EXPLAIN when over): up to 4.
-    # The delivery figures: failed in 7 days (one COUNT), the oldest queued (one row): 2.
-    # Per attorney: leads assigned, reach-outs with their median, the attorneys: 3.
-    with django_assert_max_num_queries(15):
+    # session, and the user with their permission names: 2; the table's size on PostgreSQL
+    # (is it large enough to reuse the figures?): 1; leads per week: 1; median: 1 on PostgreSQL
+    # (a count and a slice elsewhere: 2); pending after 2 and 7 days: a bounded count each; the
+    # newest pending: 1 (past 10,000 rows: the size, the newest pending, the rest reused). The
+    # delivery figures: failed in 7 days, the oldest queued: 2. Per attorney: leads assigned,
+    # reach-outs with their median, the attorneys: 3.
+    with django_assert_max_num_queries(14):
         response = attorney_client.get(DASHBOARD_URL)
 
     assert response.status_code == 200
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorney_client):
+    LeadFactory(first_name="First")
+    with connection.cursor() as cursor:
+        # What ANALYZE would record for a table of two million rows (rolled back with the test).
+        cursor.execute("UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'leads_lead'::regclass")
+    attorney_client.get(DASHBOARD_URL)
+
+    LeadFactory(first_name="Second")
+    response = attorney_client.get(DASHBOARD_URL)
+
+    assert response.context["chart"].total == 1
+    assert [lead.first_name for lead in response.context["funnel"].newest_pending] == ["Second", "First"]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
@@ -68,29 +69,91 @@ def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
     assert counts == {"PENDING": 3, "REACHED_OUT": 1}
 
 
-def test_page_returns_the_requested_slice_and_the_total():
-    now = timezone.now()
-    leads = [LeadFactory(created_at=now - timedelta(minutes=i)) for i in range(5)]
-
-    items, total = Lead.objects.page(2, size=2)
-
-    assert total == 5
-    assert items == leads[2:4]
-
-
-def test_page_past_the_end_is_empty_with_the_total():
-    LeadFactory.create_batch(3)
-
-    assert Lead.objects.page(9, size=2) == ([], 3)
-
-
-def test_page_of_a_filtered_queryset_counts_only_the_filter(attorney):
+def test_estimated_count_of_a_small_list_is_exact_in_one_query(django_assert_num_queries, attorney):
     LeadFactory.create_batch(3)
     Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
 
-    items, total = Lead.objects.with_status(Lead.Status.REACHED_OUT).page(1, size=10)
+    with django_assert_num_queries(1):
+        counted = Lead.objects.with_status(Lead.Status.PENDING).estimated_count()
 
-    assert total == 1 and len(items) == 1
+    assert counted == (3, False)
+
+
+def test_estimated_count_of_an_empty_table_is_zero():
+    assert Lead.objects.estimated_count() == (0, False)
+
+
+def test_page_with_count_returns_the_slice_and_the_total_in_one_query(django_assert_num_queries):
+    now = timezone.now()
+    leads = [LeadFactory(created_at=now - timedelta(minutes=i)) for i in range(5)]
+
+    with django_assert_num_queries(1):
+        rows, count, is_estimate = Lead.objects.newest_first().page_with_count(2, 4)
+
+    assert rows == leads[2:4]
+    assert (count, is_estimate) == (5, False)
+
+
+def test_page_with_count_of_a_filter_counts_only_the_filter(attorney):
+    LeadFactory.create_batch(3)
+    reached = Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+
+    rows, count, _ = Lead.objects.with_status(Lead.Status.REACHED_OUT).page_with_count(0, 10)
+
+    assert rows == [reached]
+    assert count == 1
+
+
+def test_page_with_count_past_the_end_is_empty_and_still_counts(django_assert_num_queries):
+    LeadFactory.create_batch(3)
+
+    # The page has no row to carry the count, so the count is a query of its own.
+    with django_assert_num_queries(2):
+        assert Lead.objects.newest_first().page_with_count(8, 10) == ([], 3, False)
+
+
+def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
+    django_assert_num_queries, attorney
+):
+    now = timezone.now()
+    first = LeadFactory(created_at=now - timedelta(days=400))
+    last = LeadFactory(created_at=now)
+    Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(days=1)), by=attorney)
+
+    with django_assert_num_queries(1):
+        summary = Lead.objects.summary()
+
+    assert summary.counts == {"PENDING": 2, "REACHED_OUT": 1}
+    assert (summary.total, summary.is_estimate) == (3, False)
+    assert (summary.first_created_at, summary.last_created_at) == (first.created_at, last.created_at)
+
+
+def test_summary_of_no_leads_is_zeros_without_dates():
+    summary = Lead.objects.summary()
+
+    assert summary.counts == {"PENDING": 0, "REACHED_OUT": 0}
+    assert summary.first_created_at is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_queries, attorney):
+    now = timezone.now()
+    LeadFactory(created_at=now - timedelta(hours=50))
+    reached = Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(hours=3)), by=attorney)
+    Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(hours=2))
+
+    # The table's size (a large one is cached), then one aggregate for every figure.
+    with django_assert_num_queries(2):
+        stats = Lead.objects.stats()
+
+    assert stats == {
+        "PENDING": 1,
+        "REACHED_OUT": 1,
+        "total": 2,
+        "median_seconds_to_reach_out": 7200.0,
+        "pending_older_than_48h": 1,
+    }
 
 
 def test_pending_older_than_skips_recent_and_reached_out_leads(attorney):

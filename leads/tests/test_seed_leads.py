@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 
@@ -16,10 +17,22 @@ from leads.tests.mail import run_worker
 pytestmark = pytest.mark.django_db
 
 
-def seed(count: int, **options) -> str:
+def seed(count: int, stderr=None, **options) -> str:
     out = StringIO()
-    call_command("seed_leads", count=count, seed=7, stdout=out, stderr=StringIO(), **options)
+    call_command("seed_leads", count=count, seed=7, stdout=out, stderr=stderr or StringIO(), **options)
     return out.getvalue()
+
+
+def schema_of_the_lead_tables() -> set[tuple[str, str]]:
+    """Every index and foreign key of the two tables seed_leads loads, as PostgreSQL defines it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename IN ('leads_lead', 'leads_statuschange')"
+            " UNION SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid IN ('leads_lead'::regclass, 'leads_statuschange'::regclass)"
+        )
+        return set(cursor.fetchall())
 
 
 def test_seed_creates_the_requested_number_of_leads():
@@ -30,6 +43,32 @@ def test_seed_creates_the_requested_number_of_leads():
 
 def test_seed_reports_how_many_it_created():
     assert "Created 30 leads" in seed(30)
+
+
+def test_seed_shows_its_progress_as_it_goes():
+    progress = StringIO()
+
+    seed(300, batch_size=100, stderr=progress)
+
+    lines = progress.getvalue().splitlines()
+    assert [line.split("]")[1].split()[0] for line in lines if line.startswith("Seeding leads [")] == [
+        "100/300",
+        "200/300",
+        "300/300",
+    ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are rebuilt around COPY")
+def test_a_load_that_rebuilds_the_indexes_leaves_the_schema_as_the_migrations_made_it():
+    before = schema_of_the_lead_tables()
+    progress = StringIO()
+
+    seed(400, batch_size=150, indexes="rebuild", stderr=progress)
+
+    assert Lead.objects.count() == 400
+    assert schema_of_the_lead_tables() == before
+    assert "Building index lead_email_trgm" in progress.getvalue()
 
 
 def test_seeded_emails_are_unique_even_across_two_runs():

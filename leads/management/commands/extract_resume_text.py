@@ -37,7 +37,7 @@ class Command(BaseCommand):
             for pk in ids:
                 states[extract_for_lead(str(pk))] += 1
                 done += 1
-                progress.update(done)
+                progress.advance(1)
             last = ids[-1]
         progress.finish()
         summary = ", ".join(f"{states[s]} {s.label.lower()}" for s in Lead.TextState if states[s])

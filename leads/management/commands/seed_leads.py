@@ -1,13 +1,22 @@
-"""`manage.py seed_leads --count N`: realistic demo leads, fast (COPY on PostgreSQL)."""
+"""`manage.py seed_leads --count N`: realistic demo leads, fast (COPY on PostgreSQL).
+
+A million leads: the rows are generated a chunk at a time as text columns (a thread builds
+the next chunk while PostgreSQL loads the last), COPYed in one transaction and, for a load
+as large as the table, into tables whose secondary indexes were dropped first and are built
+once at the end (maintenance_work_mem raised): one sorted build of each index instead of a
+million insertions into each, the trigram (GIN) indexes included. Elsewhere: bulk_create.
+"""
 
 import random
+import re
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from queue import Queue
 
 from django.contrib.auth.models import Group
@@ -18,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
+from config.database import DirectConnectionCommand
 from leads.models import SEARCH_CONFIG, SHARED_RESUME_PREFIX, Lead, StatusChange
 from leads.resume_text import demo_resume_text
 from leads.samples import sample_pdf
@@ -33,30 +43,39 @@ PENDING_SHARE = 0.70  # of the rest, most were reached out; a few reached out an
 REOPENED_SHARE = 0.02
 SPAN = timedelta(days=730)
 NAME_POOL = 2_000
-
-LEAD_COLUMNS = [
-    "id", "first_name", "last_name", "email", "resume", "status", "created_at",
-    "updated_at", "reached_out_at", "reached_out_by_id", "source", "referrer", "resume_text",
-    "resume_text_state",
-]  # fmt: skip
-CHANGE_COLUMNS = ["id", "lead_id", "from_status", "to_status", "changed_by_id", "changed_at"]
+NULL = r"\N"  # COPY's text format
+# Dropping and rebuilding the indexes pays once a load is this large and at least half the
+# size of the table (rebuilding also re-reads the rows already there).
+REBUILD_AT = 50_000
+REBUILD_MEMORY = "1GB"  # maintenance_work_mem while the indexes are built
 
 
 @dataclass(frozen=True, slots=True)
-class SeedRow:
-    lead: tuple
-    changes: list[tuple]
+class SeedChunk:
+    """`size` leads and their status history as columns of text (COPY's text format)."""
+
+    size: int
+    leads: dict[str, list[str]]
+    changes: dict[str, list[str]]
 
 
-class Command(BaseCommand):
+class Command(DirectConnectionCommand, BaseCommand):
     help = "Create N realistic demo leads (shared sample resume, status history)."
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, required=True, help="how many leads to create")
-        parser.add_argument("--batch-size", type=int, default=20_000, help="rows per chunk")
+        parser.add_argument("--batch-size", type=int, default=50_000, help="rows per chunk")
         parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable data)")
+        parser.add_argument(
+            "--indexes",
+            choices=["auto", "keep", "rebuild"],
+            default="auto",
+            help="PostgreSQL: drop the secondary indexes and build them after the load "
+            f"(auto: for {REBUILD_AT:,}+ leads and at least half the table)",
+        )
 
-    def handle(self, *args, count: int, batch_size: int, seed: int | None, **options):
+    def handle(self, *args, count: int, batch_size: int, seed: int | None, indexes: str, **options):
+        """Generate and load the leads (over DATABASE_DIRECT_URL when set: it may rebuild indexes)."""
         if count < 0 or batch_size < 1:
             raise CommandError("--count must be ≥ 0 and --batch-size ≥ 1.")
         try:
@@ -66,24 +85,23 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         fake = Faker()
         fake.seed_instance(rng.randrange(2**32))
-        resume = self.seed_resume()
-        attorneys = self.attorney_ids()
-        rows = generate_rows(count, fake=fake, rng=rng, resume=resume, attorneys=attorneys)
-        postgres = connection.vendor == "postgresql"
-        prepare, write = (to_copy_text, self.copy_chunk) if postgres else (list, self.bulk_create_chunk)
         progress = Progress(count, self.stderr if options["verbosity"] else None)
-        done = 0
-        # A thread builds the next chunk while this one waits for the database to take the
-        # last: generating is CPU in Python, loading is CPU in PostgreSQL, two cores.
-        for size, chunk in prefetch(chunks(rows, count, batch_size, prepare)):
-            with transaction.atomic():
-                write(chunk)
-            done += size
-            progress.update(done)
-        if postgres:
-            self.merge_gin_pending_lists()
+        rows = generate_rows(
+            count,
+            rng=rng,
+            names=name_pools(fake),
+            resume=self.seed_resume(),
+            attorneys=self.attorney_ids(),
+            chunk_size=batch_size,
+        )
+        if connection.vendor == "postgresql":
+            self.load_with_copy(rows, progress, rebuild=self.rebuilds(indexes, count))
+        else:
+            for chunk in rows:
+                self.bulk_create_chunk(chunk)
+                progress.advance(chunk.size)
         progress.finish()
-        self.stdout.write(f"Created {done} leads in {progress.elapsed():.1f}s.")
+        self.stdout.write(f"Created {progress.done} leads in {progress.elapsed():.1f}s.")
 
     def seed_resume(self) -> str:
         """The shared sample resume's storage name; stored on the first run only."""
@@ -110,120 +128,287 @@ class Command(BaseCommand):
             ids.append(str(user.pk))
         return ids
 
-    def copy_chunk(self, chunk: tuple[str, str]) -> None:
-        """COPY one chunk of leads, then their history, through psycopg 3."""
-        leads, changes = chunk
-        with connection.cursor() as cursor:
-            # Trigram (GIN) indexes take new rows into a pending list and merge it into the
-            # index when it is full: a bigger list means fewer, larger, cheaper merges.
-            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            # The leads go through a temporary table so PostgreSQL computes each search vector
-            # as the row goes in (the task's refresh_search_vectors would write every row twice).
-            table, columns = Lead._meta.db_table, ", ".join(LEAD_COLUMNS)
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS)")
-            with raw.copy(f"COPY seed_lead ({columns}) FROM STDIN") as copy:
-                copy.write(leads)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}, search_vector) "  # noqa: S608 (our own names)
-                f"SELECT {columns}, to_tsvector(%s::regconfig, resume_text) FROM seed_lead",
-                [SEARCH_CONFIG],
-            )
-            # Emptied here, not at commit: inside an outer transaction there is no commit.
-            cursor.execute("TRUNCATE seed_lead")
-            change_table = StatusChange._meta.db_table
-            with raw.copy(f"COPY {change_table} ({', '.join(CHANGE_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(changes)
+    def rebuilds(self, indexes: str, count: int) -> bool:
+        """Whether to drop the secondary indexes for this load and build them after it."""
+        if indexes != "auto":
+            return indexes == "rebuild"
+        have, _ = Lead.objects.estimated_count()
+        return count >= REBUILD_AT and 2 * count >= have
 
-    def merge_gin_pending_lists(self) -> None:
-        """Fold the rows still waiting in the GIN pending lists into the trigram indexes, so
-        searches are fast at once rather than after the next autovacuum."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i"
-                " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
-                " WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
-                [Lead._meta.db_table],
-            )
+    def load_with_copy(self, rows: Iterator[SeedChunk], progress: "Progress", *, rebuild: bool) -> None:
+        """COPY every chunk in one transaction; with `rebuild`, into tables without their
+        secondary indexes and foreign keys, made again at the end. A failure leaves the
+        tables as they were."""
+        tables = [Lead._meta.db_table, StatusChange._meta.db_table]
+        with transaction.atomic(), connection.cursor() as cursor:
+            with set_aside(cursor, tables, progress) if rebuild else nullcontext():
+                # A thread builds the next chunk while this one waits for the database to take
+                # the last: generating is CPU in Python, loading is CPU in PostgreSQL, two cores.
+                for chunk in prefetch(rows):
+                    copy_leads(cursor, chunk.leads)
+                    copy_columns(cursor, StatusChange._meta.db_table, chunk.changes)
+                    progress.advance(chunk.size)
+            # Fresh statistics now: the lists' estimated counts and the planner rely on them.
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
-    def bulk_create_chunk(self, chunk: list[SeedRow]) -> None:
+    def bulk_create_chunk(self, chunk: SeedChunk) -> None:
         """Elsewhere (SQLite): bulk_create the chunk in batches."""
-        Lead.objects.bulk_create(
-            (Lead(**dict(zip(LEAD_COLUMNS, row.lead, strict=True))) for row in chunk), batch_size=500
-        )
-        StatusChange.objects.bulk_create(
-            (
-                StatusChange(**dict(zip(CHANGE_COLUMNS, change, strict=True)))
-                for row in chunk
-                for change in row.changes
-            ),
-            batch_size=500,
-        )
+        for model, columns in ((Lead, chunk.leads), (StatusChange, chunk.changes)):
+            model.objects.bulk_create(
+                (
+                    model(
+                        **{
+                            name: None if value == NULL else from_copy_text(value)
+                            for name, value in zip(columns, row, strict=True)
+                        }
+                    )
+                    for row in zip(*columns.values(), strict=True)
+                ),
+                batch_size=500,
+            )
+
+
+@contextmanager
+def set_aside(cursor, tables: list[str], progress: "Progress") -> Iterator[None]:
+    """Without the foreign keys of `tables` and the indexes that back no constraint for the
+    block, then each made again in one pass over the rows instead of kept up row by row (the
+    trigram indexes cost most). The primary keys stay. Inside the caller's transaction."""
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = ANY(%s::regclass[])"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+        " ORDER BY c.relname",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+        [tables],
+    )
+    foreign_keys = cursor.fetchall()
+    for table, name, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
+    steps = len(indexes) + len(foreign_keys)
+    for step, (name, definition) in enumerate(indexes, start=1):
+        progress.phase(f"Building index {name}", step, steps)
+        cursor.execute(definition)
+    # One check of all the rows per key (a join), where the per-row triggers made a million.
+    for step, (table, name, definition) in enumerate(foreign_keys, start=len(indexes) + 1):
+        progress.phase(f"Checking foreign key {name}", step, steps)
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def copy_leads(cursor, columns: dict[str, list[str]]) -> None:
+    """COPY leads through a temporary table, so PostgreSQL computes each search vector as the
+    row goes in (the worker's refresh would write every row a second time)."""
+    table, names = Lead._meta.db_table, ", ".join(columns)
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS)")
+    copy_columns(cursor, "seed_lead", columns)
+    cursor.execute(
+        f"INSERT INTO {table} ({names}, search_vector) "  # noqa: S608 (our own names)
+        f"SELECT {names}, to_tsvector(%s::regconfig, resume_text) FROM seed_lead",
+        [SEARCH_CONFIG],
+    )
+    # Emptied here, not at commit: inside an outer transaction (the tests) there is none.
+    cursor.execute("TRUNCATE seed_lead")
+
+
+def copy_columns(cursor, table: str, columns: dict[str, list[str]]) -> None:
+    """COPY text columns into `table` through psycopg 3 (the cursor under Django's wrapper)."""
+    names = ", ".join(columns)
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        copy.write(copy_text(columns))
+
+
+def copy_text(columns: dict[str, list[str]]) -> str:
+    """Columns as COPY's text format: a tab between values, a line per row (values hold no tabs)."""
+    if not columns or not next(iter(columns.values())):
+        return ""
+    return "\n".join(map("\t".join, zip(*columns.values(), strict=True))) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class NamePools:
+    firsts: list[str]
+    lasts: list[str]
+    # The same names as parts of an email address: lower-case letters only.
+    first_locals: list[str]
+    last_locals: list[str]
+
+
+def name_pools(fake) -> NamePools:
+    """Real-looking first and last names (Faker is slow per call; names combined at random are not)."""
+    firsts = [clean(fake.first_name()) for _ in range(NAME_POOL)]
+    lasts = [clean(fake.last_name()) for _ in range(NAME_POOL)]
+    return NamePools(firsts, lasts, [local(name) for name in firsts], [local(name) for name in lasts])
 
 
 def generate_rows(
-    count: int, *, fake, rng: random.Random, resume: str, attorneys: list[str]
-) -> Iterator[SeedRow]:
-    """Leads (as tuples in LEAD_COLUMNS order) with their history, one at a time."""
-    # Faker is slow per call; a pool of real-looking names, combined at random, is not.
-    firsts = [clean(fake.first_name()) for _ in range(NAME_POOL)]
-    lasts = [clean(fake.last_name()) for _ in range(NAME_POOL)]
+    count: int, *, rng: random.Random, names: NamePools, resume: str, attorneys: list[str], chunk_size: int
+) -> Iterator[SeedChunk]:
+    """`count` leads created over the last two years in time order, 70% PENDING, with their
+    status history, `chunk_size` at a time. Add a lead column with one more entry in `leads`
+    (COPY's text format: free text must have its backslashes, tabs and newlines escaped)."""
+    now = timezone.now().timestamp()
     # The run tag keeps emails unique across runs; the counter keeps them unique within one.
     tag = base36(int(time.time() * 1000) % 36**7)
-    now = timezone.now()
-    # Leads arrive in time order over the two years, as in production: the created_at
-    # indexes then grow at their end instead of being split all over.
-    created = now - SPAN
     mean_gap = SPAN.total_seconds() / max(count, 1)
-    pending, reached, reopened = Lead.Status.PENDING, Lead.Status.REACHED_OUT, REOPENED_SHARE
-    read = Lead.TextState.READ
-    for n in range(count):
-        first, last = rng.choice(firsts), rng.choice(lasts)
-        email = f"{local(first)}.{local(last)}.{tag}{base36(n)}@{rng.choice(DOMAINS)}"
-        created = min(created + timedelta(seconds=rng.expovariate(1 / mean_gap)), now)
-        lead_id = str(uuid.uuid4())
-        roll = rng.random()
-        status, reached_at, by, changes = pending, None, None, []
-        if roll >= PENDING_SHARE - reopened:
-            by = rng.choice(attorneys)
-            # Most leads are called within two days; a long tail waits for weeks.
-            wait = timedelta(hours=rng.expovariate(1 / 30))
-            reached_at = min(created + wait, now)
-            changes.append((str(uuid.uuid4()), lead_id, pending, reached, by, reached_at))
-            if roll < PENDING_SHARE:
-                reopened_at = min(reached_at + timedelta(days=rng.uniform(1, 14)), now)
-                changes.append((str(uuid.uuid4()), lead_id, reached, pending, by, reopened_at))
-            else:
-                status = reached
-        updated = changes[-1][-1] if changes else created
-        source = rng.choice(SOURCES)
-        text = demo_resume_text(rng)
-        lead = (
-            lead_id,
-            first,
-            last,
-            email,
-            resume,
-            status,
-            created,
-            updated,
-            reached_at,
-            by,
-            source,
-            "",
-            text,
-            read,
-        )
-        yield SeedRow(lead=lead, changes=changes)
+    ids = random.Random()  # ids differ on every run, even with --seed
+    stamp = TimeText()
+    created_at = now - SPAN.total_seconds()
+    for start in range(0, count, chunk_size):
+        n = min(chunk_size, count - start)
+        # Leads arrive in time order, as in production: the created_at indexes grow at one end.
+        gaps = (rng.expovariate(1 / mean_gap) for _ in range(n))
+        created = [min(moment, now) for moment in accumulate(gaps, initial=created_at)][1:]
+        created_at = created[-1]
+        first = rng.choices(range(NAME_POOL), k=n)
+        last = rng.choices(range(NAME_POOL), k=n)
+        lead_ids = [uuid4_hex(ids) for _ in range(n)]
+        history = status_history(rng, lead_ids, created, attorneys, now, ids)
+        leads = {
+            "id": lead_ids,
+            "first_name": [names.firsts[i] for i in first],
+            "last_name": [names.lasts[i] for i in last],
+            "email": [
+                f"{names.first_locals[f]}.{names.last_locals[la]}.{tag}{start + k:x}@{domain}"
+                for k, (f, la, domain) in enumerate(zip(first, last, rng.choices(DOMAINS, k=n), strict=True))
+            ],
+            "resume": [resume] * n,
+            "status": history.statuses,
+            "created_at": stamp.many(created),
+            "updated_at": stamp.many(history.updated),
+            "reached_out_at": stamp.many(history.reached_at),
+            "reached_out_by_id": history.reached_by,
+            "source": rng.choices(SOURCES, k=n),
+            "referrer": [""] * n,
+            # Resume-like text to search, as the worker would have read it.
+            "resume_text": [to_copy_text(demo_resume_text(rng)) for _ in range(n)],
+            "resume_text_state": [Lead.TextState.READ] * n,
+        }
+        yield SeedChunk(size=n, leads=leads, changes=history.changes(stamp))
 
 
-def chunks(rows: Iterator[SeedRow], count: int, size: int, prepare) -> Iterator[tuple[int, object]]:
-    """(rows in chunk, prepare(chunk)) for successive chunks of at most `size` rows."""
-    done = 0
-    while done < count:
-        chunk = [next(rows) for _ in range(min(size, count - done))]
-        done += len(chunk)
-        yield len(chunk), prepare(chunk)
+@dataclass(slots=True)
+class History:
+    """The status columns of a chunk of leads, and the StatusChange rows behind them."""
+
+    statuses: list[str]
+    reached_at: list[float | None]
+    reached_by: list[str]
+    updated: list[float]
+    # StatusChange columns: id, lead_id, from_status, to_status, changed_by_id, changed_at.
+    change_columns: tuple[list, list, list, list, list, list]
+
+    def add_change(self, ids: random.Random, lead_id: str, move: tuple[str, str], by: str, at: float) -> None:
+        for column, value in zip(self.change_columns, (uuid4_hex(ids), lead_id, *move, by, at), strict=True):
+            column.append(value)
+
+    def changes(self, stamp: "TimeText") -> dict[str, list[str]]:
+        """The StatusChange rows as text columns."""
+        *columns, moments = self.change_columns
+        names = ["id", "lead_id", "from_status", "to_status", "changed_by_id"]
+        return {**dict(zip(names, columns, strict=True)), "changed_at": stamp.many(moments)}
+
+
+def status_history(
+    rng: random.Random, lead_ids: list[str], created: list[float], attorneys: list[str], now: float, ids
+) -> History:
+    """Who reached out to which lead and when: most within two days, a long tail over weeks;
+    a few reached out and reopened. The rest (70%) never reached, no history."""
+    pending, reached = Lead.Status.PENDING, Lead.Status.REACHED_OUT
+    history = History([], [], [], [], ([], [], [], [], [], []))
+    never_reached = PENDING_SHARE - REOPENED_SHARE
+    for lead_id, created_at, roll in zip(lead_ids, created, (rng.random() for _ in lead_ids), strict=True):
+        if roll < never_reached:
+            history.statuses.append(pending)
+            history.reached_at.append(None)
+            history.reached_by.append(NULL)
+            history.updated.append(created_at)
+            continue
+        by = rng.choice(attorneys)
+        reached_at = updated = min(created_at + rng.expovariate(1 / 30) * 3600, now)
+        history.add_change(ids, lead_id, (pending, reached), by, reached_at)
+        if roll < PENDING_SHARE:  # reopened
+            updated = min(reached_at + rng.uniform(1, 14) * 86400, now)
+            history.add_change(ids, lead_id, (reached, pending), by, updated)
+        history.statuses.append(pending if roll < PENDING_SHARE else reached)
+        history.reached_at.append(reached_at)
+        history.reached_by.append(by)
+        history.updated.append(updated)
+    return history
+
+
+UUID4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & (2**128 - 1)
+UUID4_BITS = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4_hex(source: random.Random) -> str:
+    """A random (version 4) UUID as 32 hex digits, which PostgreSQL and Django both read."""
+    return f"{source.getrandbits(128) & UUID4_MASK | UUID4_BITS:032x}"
+
+
+class TimeText:
+    """Epoch seconds as timestamptz text ("2025-03-01 09:30:12+00"), a table look-up each."""
+
+    def __init__(self):
+        self.days: dict[int, str] = {}
+        self.clock = [f"{h:02d}:{m:02d}:{s:02d}+00" for h in range(24) for m in range(60) for s in range(60)]
+
+    def many(self, moments) -> list[str]:
+        """Each moment as text; None as NULL."""
+        days, clock = self.days, self.clock
+        texts = []
+        for moment in moments:
+            if moment is None:
+                texts.append(NULL)
+                continue
+            day, second = divmod(int(moment), 86400)
+            texts.append(f"{days.get(day) or self.day(day)}{clock[second]}")
+        return texts
+
+    def day(self, number: int) -> str:
+        text = self.days[number] = datetime.fromtimestamp(number * 86400, UTC).strftime("%Y-%m-%d ")
+        return text
+
+
+def to_copy_text(text: str) -> str:
+    """Free text in COPY's text format: backslashes, tabs and line breaks escaped."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+COPY_ESCAPES = re.compile(r"\\(.)")
+UNESCAPED = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def from_copy_text(value: str) -> str:
+    """A value of COPY's text format as the text itself (for bulk_create, elsewhere)."""
+    return COPY_ESCAPES.sub(lambda match: UNESCAPED.get(match[1], match[1]), value)
+
+
+def clean(name: str) -> str:
+    """A name safe for an email's local part and COPY's text format."""
+    return "".join(ch for ch in name if ch.isalpha() or ch in "-'") or "Sam"
+
+
+def local(name: str) -> str:
+    """A name as part of an email address: lower-case letters only."""
+    return "".join(ch for ch in name.lower() if "a" <= ch <= "z") or "x"
+
+
+def base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
 
 
 def prefetch(items: Iterator, depth: int = 2) -> Iterator:
@@ -253,65 +438,39 @@ def prefetch(items: Iterator, depth: int = 2) -> Iterator:
         stop.set()
 
 
-def to_copy_text(chunk: list[SeedRow]) -> tuple[str, str]:
-    """A chunk as two COPY text payloads: the leads, then their history rows."""
-    leads = "".join(copy_line(row.lead) for row in chunk)
-    changes = "".join(copy_line(change) for row in chunk for change in row.changes)
-    return leads, changes
-
-
-def clean(name: str) -> str:
-    """A name safe for an email's local part and COPY's text format."""
-    return "".join(ch for ch in name if ch.isalpha() or ch in "-'") or "Sam"
-
-
-def local(name: str) -> str:
-    """A name as part of an email address: lower-case letters only."""
-    return "".join(ch for ch in name.lower() if "a" <= ch <= "z") or "x"
-
-
-def base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def copy_line(values: tuple) -> str:
-    """One row in COPY's text format: tab-separated, \\N for NULL, line breaks as \\n (values
-    hold no tabs or backslashes)."""
-    fields = (
-        r"\N" if v is None else v.isoformat() if isinstance(v, datetime) else v.replace("\n", r"\n")
-        for v in values
-    )
-    return "\t".join(fields) + "\n"
-
-
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
 
-    def __init__(self, total: int, stream, label: str = "Seeding leads"):
-        self.total, self.stream, self.label, self.started = total, stream, label, time.monotonic()
+    def __init__(self, total: int, stream, *, label: str = "Seeding leads"):
+        self.total, self.stream, self.started, self.label = total, stream, time.monotonic(), label
         self.tty = bool(stream) and getattr(sys.stderr, "isatty", lambda: False)()
         self.last_tenth = -1
+        self.done = 0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def update(self, done: int) -> None:
+    def advance(self, rows: int) -> None:
+        self.done += rows
         if not self.stream or not self.total:
             return
-        share = done / self.total
+        share = self.done / self.total
         bar = "#" * int(share * 30)
-        line = f"{self.label} [{bar:<30}] {done:>{len(str(self.total))}}/{self.total} {self.elapsed():.1f}s"
+        width = len(str(self.total))
+        line = f"{self.label} [{bar:<30}] {self.done:>{width}}/{self.total} {self.elapsed():.1f}s"
+        self.draw(line, int(share * 10) != self.last_tenth)
+        self.last_tenth = int(share * 10)
+
+    def phase(self, what: str, step: int, steps: int) -> None:
+        """A step after the rows, e.g. building index 3 of 12."""
+        if self.stream:
+            self.draw(f"{what} ({step}/{steps}) {self.elapsed():.1f}s", True)
+
+    def draw(self, line: str, new_line: bool) -> None:
         if self.tty:
-            self.stream.write("\r" + line, ending="")
+            self.stream.write("\r\033[K" + line, ending="")
             self.stream.flush()
-        elif int(share * 10) != self.last_tenth:
-            self.last_tenth = int(share * 10)
+        elif new_line:
             self.stream.write(line)
 
     def finish(self) -> None:

@@ -226,23 +226,25 @@ def test_equal_sort_keys_fall_back_to_creation_time_in_the_same_direction(
 
 
 @pytest.mark.django_db
-def test_list_costs_the_same_queries_for_a_full_page_with_attorneys(
-    integration_client, attorney, django_assert_max_num_queries
+@pytest.mark.parametrize("query", [{}, {"status": "REACHED_OUT"}], ids=["all", "status"])
+def test_list_fetches_a_full_page_and_its_count_in_one_query(
+    integration_client, attorney, query, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(25):
         Lead.objects.mark_reached_out(lead, by=attorney)
         ResubmissionFactory(lead=lead)
 
     # 1 the token with its user and every permission name, 2 the user throttle's upsert, 3 the
-    # count (on PostgreSQL over at most 10,001 rows), 4 on PostgreSQL past 10,000 rows only
-    # the planner's estimate, 5 the page with reached_out_by and assigned_to joined in and each
-    # row's count of resubmissions as a subquery. Nothing per row.
-    with django_assert_max_num_queries(5):
-        response = integration_client.get(URL, {"page_size": 100})
+    # page with reached_out_by and assigned_to joined, each row's count of resubmissions and
+    # the list's count as scalar subqueries of it. Nothing per row.
+    with django_assert_max_num_queries(3) as captured:
+        response = integration_client.get(URL, {"page_size": 20, **query})
 
-    assert len(response.json()["results"]) == 25
-    assert response.json()["results"][0]["reached_out_by"] == attorney.username
-    assert {row["resubmissions"] for row in response.json()["results"]} == {1}
+    assert [q["sql"] for q in captured if "leads_lead" in q["sql"]] == [captured[-1]["sql"]]
+    body = response.json()
+    assert (body["count"], len(body["results"])) == (25, 20)
+    assert body["results"][0]["reached_out_by"] == attorney.username
+    assert {row["resubmissions"] for row in body["results"]} == {1}
 
 
 @pytest.mark.django_db
@@ -290,7 +292,7 @@ def test_pages_end_ten_thousand_leads_deep_with_a_400_saying_what_to_do(integrat
 @pytest.mark.django_db
 def test_last_page_within_the_depth_links_no_further(integration_client, monkeypatch):
     LeadFactory.create_batch(3)
-    monkeypatch.setattr("leads.api.pagination.MAX_OFFSET", 2)
+    monkeypatch.setattr("leads.pagination.MAX_DEPTH", 2)
 
     body = integration_client.get(URL, {"page_size": 1, "page": 2}).json()
 
@@ -302,7 +304,7 @@ def test_last_page_within_the_depth_links_no_further(integration_client, monkeyp
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_past_the_exact_limit_the_count_is_the_planners_estimate(integration_client, monkeypatch):
-    monkeypatch.setattr("leads.estimates.EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr("leads.models.EXACT_COUNT_LIMIT", 3)
     LeadFactory.create_batch(5)
     with connection.cursor() as cursor:
         # What ANALYZE would record for a table of two million rows (rolled back with the test).

@@ -1,0 +1,9 @@
+"""`manage.py migrate` over DATABASE_DIRECT_URL when that is set (past a transaction-mode PgBouncer)."""
+
+from django.core.management.commands import migrate
+
+from config.database import DirectConnectionCommand
+
+
+class Command(DirectConnectionCommand, migrate.Command):
+    help = f"{migrate.Command.help} Connects through DATABASE_DIRECT_URL when it is set."

@@ -1,0 +1,112 @@
+"""Above 10,000 leads on PostgreSQL the lists show the planner's counts, never a COUNT(*) of
+the table, and still fetch a page and its count in one query."""
+
+import pytest
+from django.db import connection
+
+from leads.models import EXACT_COUNT_LIMIT, Lead
+from leads.pagination import MAX_DEPTH, ListPaginator
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the estimates come from PostgreSQL's statistics"
+    ),
+    pytest.mark.django_db,
+]
+
+MANY = 2 * EXACT_COUNT_LIMIT + 500
+
+
+@pytest.fixture(scope="module")
+def many_leads(django_db_setup, django_db_blocker):
+    """More leads than are ever counted exactly, a fifth of them reached out, analysed.
+
+    Committed once for the module (20,000 rows take seconds), removed at its end.
+    """
+    with django_db_blocker.unblock():
+        Lead.objects.bulk_create(
+            Lead(
+                first_name="Many",
+                last_name=f"Lead{n}",
+                email=f"many{n}@example.com",
+                resume="resumes/none.pdf",
+                status=Lead.Status.REACHED_OUT if n % 5 == 0 else Lead.Status.PENDING,
+            )
+            for n in range(MANY)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE leads_lead")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE leads_lead CASCADE")
+
+
+def leads_queries(captured) -> list[str]:
+    return [query["sql"] for query in captured if "leads_lead" in query["sql"]]
+
+
+def test_the_unfiltered_total_is_the_tables_estimate(many_leads):
+    count, is_estimate = Lead.objects.estimated_count()
+
+    assert is_estimate
+    assert count == pytest.approx(MANY, rel=0.05)
+
+
+def test_a_small_filtered_count_stays_exact(many_leads):
+    assert Lead.objects.search("Lead1234").estimated_count() == (11, False)
+
+
+def test_a_large_status_count_is_its_share_of_the_table_in_the_page_query(
+    many_leads, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        rows, count, is_estimate = Lead.objects.with_status(Lead.Status.PENDING).page_with_count(0, 20)
+
+    assert len(rows) == 20
+    assert is_estimate
+    assert count == pytest.approx(MANY * 4 / 5, rel=0.05)
+
+
+def test_a_large_count_of_another_filter_is_the_plans_estimate(many_leads, django_assert_num_queries):
+    # The bounded count stops at the limit; EXPLAIN, a second query, estimates the rest.
+    with django_assert_num_queries(2):
+        rows, count, is_estimate = Lead.objects.search("Many").page_with_count(0, 20)
+
+    assert len(rows) == 20
+    assert is_estimate
+    assert count > EXACT_COUNT_LIMIT
+
+
+def test_the_summary_of_a_large_table_estimates_each_status(many_leads):
+    summary = Lead.objects.summary()
+
+    assert summary.is_estimate
+    assert summary.counts["PENDING"] == pytest.approx(MANY * 4 / 5, rel=0.05)
+    assert summary.counts["REACHED_OUT"] == pytest.approx(MANY / 5, rel=0.05)
+
+
+def test_page_links_stop_at_the_depth(many_leads):
+    paginator = ListPaginator(Lead.objects.newest_first(), per_page=50)
+    paginator.page(1)
+
+    assert paginator.num_pages == MAX_DEPTH // 50
+    assert paginator.is_truncated
+
+
+def test_the_admin_list_says_its_counts_are_estimates(many_leads, attorney_client):
+    body = attorney_client.get("/admin/leads/lead/").content.decode()
+
+    assert body.count(">about</") >= 2  # the counts per status and the total
+
+
+def test_the_api_list_past_the_limit_fetches_its_page_and_count_in_one_query(
+    many_leads, integration_client, django_assert_max_num_queries
+):
+    # The token with its user, the user's own and group permissions, then one query that
+    # reads leads: the page, with pg_stats' share of PENDING as its count.
+    with django_assert_max_num_queries(4) as captured:
+        body = integration_client.get("/api/v1/leads/", {"status": "PENDING"}).json()
+
+    assert len(leads_queries(captured)) == 1
+    assert body["count"] == pytest.approx(MANY * 4 / 5, rel=0.05)
