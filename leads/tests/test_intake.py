@@ -11,6 +11,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
+from pypdf import PdfReader
 
 from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead
@@ -501,6 +502,20 @@ def test_the_rate_limit_costs_an_accepted_submission_one_query(client):
     assert response.status_code == 303
     sql = statements(captured)
     assert [query for query in sql if "ratelimitbucket" in query] == [sql[0]]
+
+
+def test_an_accepted_submission_parses_its_resume_once(client, monkeypatch):
+    # The form checks the upload for its field error and the service before storing it; the
+    # second check reuses the first one's verdict instead of parsing the PDF again.
+    from leads import validators
+
+    parsed = []
+    monkeypatch.setattr(validators, "PdfReader", lambda *a, **kw: parsed.append(1) or PdfReader(*a, **kw))
+
+    response = client.post("/", form_data())
+
+    assert response.status_code == 303
+    assert len(parsed) == 1
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit as in production
