@@ -66,8 +66,14 @@ from leads.models import Lead
 # Leads a previous run created (intake, API create) go, so the table is back to its size.
 Lead.objects.filter(email__regex=r"^(bench|probe|big)\.[0-9a-f.]+@example\.com$").delete()
 newest = Lead.objects.newest_first().values_list("pk", flat=True).first()
+# A lead with a long history (300 notes): its page and timeline show the newest 200 events.
+from leads.models import Note
+busy = Lead.objects.order_by("created_at", "id").first()
+if busy is not None and Note.objects.filter(lead=busy).count() < 300:
+    Note.objects.bulk_create(Note(lead=busy, author=user, body=f"Call {n}: left a message.")
+                             for n in range(300))
 print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count(),
-                  "lead": str(newest)}))
+                  "lead": str(newest), "busy": str(busy.pk if busy else newest)}))
 """
 
 # wrk script: JSON summary on stdout; optional multipart POST with a fresh email each time.
@@ -172,13 +178,20 @@ ENDPOINTS = [
     ("api_status", "API list ?status=PENDING", "/api/v1/leads/?status=PENDING", "token", "floor_page_status"),
     ("api_search", "API list ?search=smith", "/api/v1/leads/?search=smith", "token", "floor_page"),
     ("api_deep", "API list deep page (?page=400)", "/api/v1/leads/?page=400", "token", "floor_page"),
+    ("api_assigned", "API list ?assigned_to=none", "/api/v1/leads/?assigned_to=none", "token", "floor_page"),
+    ("api_resume", "API list ?resume_search=falconry", "/api/v1/leads/?resume_search=falconry", "token",
+     "floor_page"),
     ("api_lead", "API lead", "/api/v1/leads/{lead}/", "token", "floor_page"),
+    ("api_timeline", "API timeline, 300 notes", "/api/v1/leads/{busy}/timeline/", "token", "floor_page"),
     ("api_stats", "API stats", "/api/v1/leads/stats/", "token", "floor_list"),
     ("admin_list", "admin changelist", "/admin/leads/lead/", "admin", "floor_admin"),
     ("admin_status", "admin ?status__exact=PENDING", "/admin/leads/lead/?status__exact=PENDING", "admin",
      "floor_admin"),
     ("admin_search", "admin search ?q=smith", "/admin/leads/lead/?q=smith", "admin", "floor_admin_search"),
+    ("admin_assigned", "admin ?assigned_to=none", "/admin/leads/lead/?assigned_to=none", "admin", "floor_admin"),
+    ("admin_resume", "admin search ?q=falconry", "/admin/leads/lead/?q=falconry", "admin", "floor_admin_search"),
     ("admin_lead", "admin lead page", "/admin/leads/lead/{lead}/change/", "admin", "floor_admin"),
+    ("admin_busy", "admin lead page, 300 notes", "/admin/leads/lead/{busy}/change/", "admin", "floor_admin"),
     ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
 ]  # fmt: skip
 POSTS = {"floor_insert": "floor", "intake": "intake", "api_create": "api"}
