@@ -1,8 +1,13 @@
 import uuid
 
 import pytest
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
 
-from leads.tests.factories import LeadFactory
+from leads.api.serializers import LEAD_FIELDS, LeadSerializer
+from leads.models import Lead
+from leads.tests.factories import LeadFactory, ResubmissionFactory
 
 
 @pytest.mark.django_db
@@ -46,3 +51,27 @@ def test_detail_without_view_lead_is_a_403(no_perms_client):
     lead = LeadFactory()
 
     assert no_perms_client.get(f"/api/v1/leads/{lead.pk}/").status_code == 403
+
+
+def drf_own_representation(lead, request) -> dict:
+    """What DRF's generic Serializer.to_representation makes of the lead's declared fields."""
+    serializer = LeadSerializer(context={"request": request})
+    return Serializer.to_representation(serializer, lead)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("worked", [True, False], ids=["reached-out-assigned-resubmitted", "untouched"])
+def test_a_leads_json_is_what_drfs_own_serializer_makes_of_its_fields(worked, attorney, rf):
+    lead = LeadFactory(source="newsletter", referrer="https://example.com/page")
+    if worked:
+        ResubmissionFactory(lead=lead)
+        lead.status, lead.reached_out_at, lead.reached_out_by = "REACHED_OUT", timezone.now(), attorney
+        lead.assigned_to = attorney
+        lead.save()
+    lead = Lead.objects.as_in_the_api().get(pk=lead.pk)
+    request = Request(rf.get("/api/v1/leads/"))
+
+    fast = LeadSerializer(lead, context={"request": request}).data
+
+    assert fast == drf_own_representation(lead, request)
+    assert list(fast) == LEAD_FIELDS
