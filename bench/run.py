@@ -167,6 +167,7 @@ def bench_size(size: int, args) -> dict:
 ENDPOINTS = [
     # key, name, path, auth, floor (and "post" for the two uploads, added below)
     ("floor_insert", "floor: insert + 100 KB upload", "/bench/insert/", None, None),
+    ("floor_checked", "floor: same + resume content check", "/bench/insert-checked/", None, None),
     ("floor_list", "floor: list 20 rows (raw SQL)", "/bench/list/", None, None),
     ("floor_page", "floor: API's page query, no count", "/bench/page/", None, None),
     ("floor_page_status", "floor: same, ?status=PENDING", "/bench/page/?status=PENDING", None, None),
@@ -188,13 +189,15 @@ ENDPOINTS = [
     ("admin_status", "admin ?status__exact=PENDING", "/admin/leads/lead/?status__exact=PENDING", "admin",
      "floor_admin"),
     ("admin_search", "admin search ?q=smith", "/admin/leads/lead/?q=smith", "admin", "floor_admin_search"),
-    ("admin_assigned", "admin ?assigned_to=none", "/admin/leads/lead/?assigned_to=none", "admin", "floor_admin"),
-    ("admin_resume", "admin search ?q=falconry", "/admin/leads/lead/?q=falconry", "admin", "floor_admin_search"),
+    ("admin_assigned", "admin ?assigned_to=none", "/admin/leads/lead/?assigned_to=none", "admin",
+     "floor_admin"),
+    ("admin_resume", "admin search ?q=falconry", "/admin/leads/lead/?q=falconry", "admin",
+     "floor_admin_search"),
     ("admin_lead", "admin lead page", "/admin/leads/lead/{lead}/change/", "admin", "floor_admin"),
     ("admin_busy", "admin lead page, 300 notes", "/admin/leads/lead/{busy}/change/", "admin", "floor_admin"),
     ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
 ]  # fmt: skip
-POSTS = {"floor_insert": "floor", "intake": "intake", "api_create": "api"}
+POSTS = {"floor_insert": "floor", "floor_checked": "floor", "intake": "intake", "api_create": "api"}
 
 
 def setup(env: dict) -> dict:

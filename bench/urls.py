@@ -6,6 +6,7 @@ from . import bare_admin, views
 
 urlpatterns = [
     path("bench/insert/", views.insert),
+    path("bench/insert-checked/", views.insert_checked),
     path("bench/list/", views.listing),
     path("bench/page/", views.page),
     path("bench/admin/", bare_admin.site.urls),
