@@ -381,53 +381,6 @@ class LeadQuerySet(CountingQuerySet):
         waits = [w.total_seconds() for w in middle]
         return sum(waits) / len(waits)
 
-    def figures_per_attorney(self, *, since) -> list[AttorneyFigures]:
-        """Per attorney (every active one, and anyone else with figures), by username: the
-        leads assigned to them now and how many of those are PENDING, the leads they reached
-        out to since `since` and the median wait from submission to that reach-out (reused for a
-        while on a large table); 3 queries, 4 on PostgreSQL."""
-        assigned = {
-            row["assigned_to"]: row
-            for row in self.filter(assigned_to__isnull=False)
-            .order_by()
-            .values("assigned_to")
-            .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
-        }
-        # The medians read every reach-out of the window (120 ms at 1,000,000 leads): reused for
-        # a while on a large table, as the funnel's figures are; the assignments stay fresh.
-        key = f"leads:attorney-waits:{since:%Y-%m-%d}"
-        waits = self.model.objects._reused_when_large(key, lambda: self._waits_per_attorney(since))
-        users = get_user_model().objects.filter(
-            Q(pk__in=get_user_model().objects.attorneys().values("pk")) | Q(pk__in=[*assigned, *waits])
-        )
-        return [
-            AttorneyFigures(
-                attorney=user,
-                assigned=assigned.get(user.pk, {}).get("n", 0),
-                pending=assigned.get(user.pk, {}).get("pending", 0),
-                reached_out=waits.get(user.pk, (0, None))[0],
-                median_seconds=waits.get(user.pk, (0, None))[1],
-            )
-            for user in users.order_by("username")
-        ]
-
-    def _waits_per_attorney(self, since) -> dict:
-        """{user id: (leads reached out since `since`, median seconds from submission to it)}."""
-        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
-        reached = self.filter(reached_out_at__gte=since, reached_out_by__isnull=False).order_by()
-        if connections[self.db].vendor == "postgresql":
-            rows = reached.values("reached_out_by").annotate(
-                n=Count("pk"), median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
-            )
-            return {row["reached_out_by"]: (row["n"], float(row["median"])) for row in rows}
-        # Elsewhere no median aggregate: the waits of the window, grouped here.
-        durations = defaultdict(list)
-        for user_id, waited in reached.annotate(waited=F("reached_out_at") - F("created_at")).values_list(
-            "reached_out_by", "waited"
-        ):
-            durations[user_id].append(waited.total_seconds())
-        return {user_id: (len(d), statistics.median(d)) for user_id, d in durations.items()}
-
     def assign_all(self, to, *, by) -> list[tuple]:
         """Assign every lead of this queryset not yet assigned to `to` (None: nobody) to it,
         one AssignmentChange row each, in one transaction and O(1) queries; returns
@@ -536,6 +489,56 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
             first_created_at=row["first_created_at"],
             last_created_at=row["last_created_at"],
         )
+
+    def figures_per_attorney(self, *, since) -> list[AttorneyFigures]:
+        """Per attorney (every active one, and anyone else with figures), by username: the
+        leads assigned to them now and how many of those are PENDING, the leads they reached
+        out to since `since` and the median wait from submission to that reach-out (reused for a
+        while on a large table); 3 queries, 4 on PostgreSQL."""
+        assigned = {
+            row["assigned_to"]: row
+            for row in self.get_queryset()
+            .filter(assigned_to__isnull=False)
+            .order_by()
+            .values("assigned_to")
+            .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
+        }
+        # The medians read every reach-out of the window (120 ms at 1,000,000 leads): reused for
+        # a while on a large table, as the funnel's figures are; the assignments stay fresh.
+        key = f"leads:attorney-waits:{since:%Y-%m-%d}"
+        waits = self._reused_when_large(key, lambda: self._waits_per_attorney(since))
+        users = get_user_model().objects.filter(
+            Q(pk__in=get_user_model().objects.attorneys().values("pk")) | Q(pk__in=[*assigned, *waits])
+        )
+        return [
+            AttorneyFigures(
+                attorney=user,
+                assigned=assigned.get(user.pk, {}).get("n", 0),
+                pending=assigned.get(user.pk, {}).get("pending", 0),
+                reached_out=waits.get(user.pk, (0, None))[0],
+                median_seconds=waits.get(user.pk, (0, None))[1],
+            )
+            for user in users.order_by("username")
+        ]
+
+    def _waits_per_attorney(self, since) -> dict:
+        """{user id: (leads reached out since `since`, median seconds from submission to it)}."""
+        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+        reached = (
+            self.get_queryset().filter(reached_out_at__gte=since, reached_out_by__isnull=False).order_by()
+        )
+        if connections[self.db].vendor == "postgresql":
+            rows = reached.values("reached_out_by").annotate(
+                n=Count("pk"), median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
+            )
+            return {row["reached_out_by"]: (row["n"], float(row["median"])) for row in rows}
+        # Elsewhere no median aggregate: the waits of the window, grouped here.
+        durations = defaultdict(list)
+        for user_id, waited in reached.annotate(waited=F("reached_out_at") - F("created_at")).values_list(
+            "reached_out_by", "waited"
+        ):
+            durations[user_id].append(waited.total_seconds())
+        return {user_id: (len(d), statistics.median(d)) for user_id, d in durations.items()}
 
     def stats(self) -> dict:
         """Leads per status, the total, the median seconds to first reach-out and the PENDING leads
