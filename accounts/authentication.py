@@ -51,7 +51,7 @@ class PermissionBackend(ModelBackend):
     permissions in the same query, instead of two more queries at the first check."""
 
     def get_user(self, user_id):
-        user = User.objects.with_permission_names().filter(pk=user_id).first()
+        user = User.objects.get_with_permissions(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         return user.remember_permissions(user.own_permission_names, user.group_permission_names)

@@ -5,8 +5,9 @@ import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 
-from accounts.authentication import PermissionBackend
+from accounts.authentication import PermissionBackend, TokenAuthentication
 from accounts.models import User
+from accounts.services import issue_token
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory, totp_code
 from conftest import PASSWORD
 
@@ -85,3 +86,22 @@ def test_a_session_that_gave_a_code_costs_one_query_more(client, attorney, djang
         response = client.get("/admin/")
 
     assert response.status_code == 200
+
+
+def test_each_token_authenticates_its_own_user_with_permissions_read_afresh(mixed_user):
+    """The token query is built once per process: filtering it for one key must leave nothing
+    behind for the next, and a permission granted between two requests is seen by the second."""
+    other = UserFactory()
+    _, mixed_key = issue_token(user=mixed_user)
+    _, other_key = issue_token(user=other)
+    authentication = TokenAuthentication()
+
+    first, _ = authentication.authenticate_credentials(mixed_key.encode())
+    second, _ = authentication.authenticate_credentials(other_key.encode())
+    other.user_permissions.add(Permission.objects.get(codename="view_note"))
+    third, _ = authentication.authenticate_credentials(other_key.encode())
+
+    assert (first, second, third) == (mixed_user, other, other)
+    assert "leads.change_lead" in first.get_all_permissions()
+    assert second.get_all_permissions() == set()
+    assert third.get_all_permissions() == {"leads.view_note"}
