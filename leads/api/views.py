@@ -118,8 +118,12 @@ class LeadViewSet(
         serializer = LeadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.submit_lead(**serializer.validated_data)
+        # Answered from the lead in hand, not read back (a query more): a new lead has every
+        # column it was saved with, nobody assigned or reaching out, and no resubmission yet.
+        lead.resubmission_count = 0
+        body = LeadSerializer(lead, context=self.get_serializer_context()).data
         location = request.build_absolute_uri(reverse("api:lead-detail", args=[lead.pk]))
-        return Response(self._render(lead), status=status.HTTP_201_CREATED, headers={"Location": location})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @extend_schema(
         summary="Change a lead",

@@ -2,12 +2,15 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from leads import validators
 from leads.models import Lead
 from leads.tests import documents
 from leads.tests.factories import LeadFactory
+from leads.tests.queries import statements
 
 URL = "/api/v1/leads/"
 
@@ -33,6 +36,24 @@ def test_create_saves_a_pending_lead_and_answers_201_with_it(integration_client,
     assert body["email"] == "ada@example.com"
     assert response["Location"] == f"http://testserver/api/v1/leads/{lead.pk}/"
     assert Path(lead.resume.path).read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_create_answers_with_the_lead_as_reading_it_back_shows_it(integration_client, pdf):
+    created = integration_client.post(URL, form(pdf, source="google"), format="multipart").json()
+
+    assert integration_client.get(f"{URL}{created['id']}/").json() == created
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_costs_four_statements_the_lead_not_read_back(integration_client, pdf):
+    # The token with its permissions, the throttle's hit, the lead, its task: the answer is
+    # built from the lead in hand.
+    with CaptureQueriesContext(connection) as captured:
+        response = integration_client.post(URL, form(pdf), format="multipart")
+
+    assert response.status_code == 201
+    assert len(statements(captured)) <= 4, statements(captured)
 
 
 @pytest.mark.django_db
