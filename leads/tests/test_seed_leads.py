@@ -166,3 +166,26 @@ def test_seeded_leads_have_resume_text_that_search_finds():
     assert set(Lead.objects.values_list("resume_text_state", flat=True)) == {Lead.TextState.READ}
     # Every demo resume states its years of experience (a vector on PostgreSQL, text elsewhere).
     assert Lead.objects.search_resumes("experience").count() == 40
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search vectors are PostgreSQL's")
+def test_seeded_search_vectors_are_the_ones_the_worker_would_compute():
+    seed(60)
+    seeded = dict(Lead.objects.values_list("pk", "search_vector"))
+
+    Lead.objects.all().refresh_search_vectors()
+
+    assert seeded == dict(Lead.objects.values_list("pk", "search_vector"))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the load's trigger is PostgreSQL's")
+def test_seeding_leaves_no_trigger_on_the_leads_table():
+    seed(60)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'leads_lead'::regclass AND NOT tgisinternal"
+        )
+        assert cursor.fetchall() == []

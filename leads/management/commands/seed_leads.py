@@ -80,8 +80,8 @@ class Command(DirectConnectionCommand, BaseCommand):
             raise CommandError("--count must be ≥ 0 and --batch-size ≥ 1.")
         try:
             from faker import Faker
-        except ImportError as exc:  # a development dependency: seeding is for demos and benchmarks
-            raise CommandError("seed_leads needs Faker: pip install -r requirements-dev.txt") from exc
+        except ImportError as exc:  # pinned in requirements.txt; a slimmer image may leave it out
+            raise CommandError("seed_leads needs Faker: pip install -r requirements.txt") from exc
         rng = random.Random(seed)
         fake = Faker()
         fake.seed_instance(rng.randrange(2**32))
@@ -141,11 +141,12 @@ class Command(DirectConnectionCommand, BaseCommand):
         tables as they were."""
         tables = [Lead._meta.db_table, StatusChange._meta.db_table]
         with transaction.atomic(), connection.cursor() as cursor:
-            with set_aside(cursor, tables, progress) if rebuild else nullcontext():
+            indexes = set_aside(cursor, tables, progress) if rebuild else nullcontext()
+            with indexes, search_vectors_on_insert(cursor):
                 # A thread builds the next chunk while this one waits for the database to take
                 # the last: generating is CPU in Python, loading is CPU in PostgreSQL, two cores.
                 for chunk in prefetch(rows):
-                    copy_leads(cursor, chunk.leads)
+                    copy_columns(cursor, Lead._meta.db_table, chunk.leads)
                     copy_columns(cursor, StatusChange._meta.db_table, chunk.changes)
                     progress.advance(chunk.size)
             # Fresh statistics now: the lists' estimated counts and the planner rely on them.
@@ -203,19 +204,19 @@ def set_aside(cursor, tables: list[str], progress: "Progress") -> Iterator[None]
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
-def copy_leads(cursor, columns: dict[str, list[str]]) -> None:
-    """COPY leads through a temporary table, so PostgreSQL computes each search vector as the
-    row goes in (the worker's refresh would write every row a second time)."""
-    table, names = Lead._meta.db_table, ", ".join(columns)
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS seed_lead (LIKE {table} INCLUDING DEFAULTS)")
-    copy_columns(cursor, "seed_lead", columns)
+@contextmanager
+def search_vectors_on_insert(cursor) -> Iterator[None]:
+    """For the block, PostgreSQL computes each lead's search vector as its row is COPYed in,
+    with its own C trigger function: one write of each row (a temporary table and an INSERT …
+    SELECT wrote them twice, and the worker's refresh would rewrite them). The trigger lives
+    only inside the caller's transaction: the product itself has none."""
+    table = Lead._meta.db_table
     cursor.execute(
-        f"INSERT INTO {table} ({names}, search_vector) "  # noqa: S608 (our own names)
-        f"SELECT {names}, to_tsvector(%s::regconfig, resume_text) FROM seed_lead",
-        [SEARCH_CONFIG],
+        f"CREATE TRIGGER seed_search_vector BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION"
+        f" tsvector_update_trigger(search_vector, 'pg_catalog.{SEARCH_CONFIG}', resume_text)"
     )
-    # Emptied here, not at commit: inside an outer transaction (the tests) there is none.
-    cursor.execute("TRUNCATE seed_lead")
+    yield
+    cursor.execute(f"DROP TRIGGER seed_search_vector ON {table}")
 
 
 def copy_columns(cursor, table: str, columns: dict[str, list[str]]) -> None:
