@@ -1,3 +1,4 @@
+import hashlib
 import json
 import statistics
 import uuid
@@ -30,6 +31,8 @@ SHARED_RESUME_PREFIX = "seed/"
 EXACT_COUNT_LIMIT = 10_000
 # The alias under which page_with_count() hands each row of a page the count of the whole list.
 PAGE_COUNT = "list_count"
+# How long a filter found to match more than EXACT_COUNT_LIMIT rows goes uncounted (estimated).
+OVER_LIMIT_SECONDS = 300
 STATS_CACHE_KEY = "leads:stats"
 PENDING_TOO_LONG = timedelta(hours=48)
 
@@ -186,11 +189,34 @@ class CountingQuerySet(models.QuerySet):
 
     def page_with_count(self, start: int, stop: int) -> tuple[list, int, bool]:
         """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
-        scalar subquery; a second query when the page is empty (nothing to carry it)."""
+        scalar subquery; a second query when the page is empty (nothing to carry it).
+
+        A filter whose bounded count passed EXACT_COUNT_LIMIT is remembered for
+        OVER_LIMIT_SECONDS (the cache): its next pages skip reading the limit's worth of
+        matching rows and take the planner's estimate, which is what they show anyway. Only
+        that fact is kept, never a count shown as exact."""
+        over_limit = self._over_limit_key()
+        if over_limit is not None and cache.get(over_limit):
+            rows = list(self[start:stop])
+            return rows, *self._settle_count(EXACT_COUNT_LIMIT + 1, seen=start + len(rows))
         rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
         if not rows:
             return rows, *self.estimated_count()
-        return rows, *self._settle_count(getattr(rows[0], PAGE_COUNT), seen=start + len(rows))
+        counted = getattr(rows[0], PAGE_COUNT)
+        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
+            cache.set(over_limit, True, OVER_LIMIT_SECONDS)
+        return rows, *self._settle_count(counted, seen=start + len(rows))
+
+    def _over_limit_key(self) -> str | None:
+        """The cache key of this filter's "more than EXACT_COUNT_LIMIT", for the filters whose
+        count is a bounded count of matching rows (not the table's or a status's statistics)."""
+        if connections[self.db].vendor != "postgresql" or not self.query.where:
+            return None
+        if self._filtered_status() is not None:
+            return None
+        sql, params = self.order_by().query.sql_with_params()
+        digest = hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
+        return f"leads:over-limit:{digest}"
 
     def _count_expression(self) -> models.Expression:
         """estimated_count() as one scalar subquery (leads.expressions): the table's reltuples when

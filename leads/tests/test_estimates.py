@@ -3,6 +3,7 @@ the table, and still fetch a page and its count in one query."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from leads.models import EXACT_COUNT_LIMIT, Lead
 from leads.pagination import MAX_DEPTH, ListPaginator
@@ -76,6 +77,27 @@ def test_a_large_count_of_another_filter_is_the_plans_estimate(many_leads, djang
     assert len(rows) == 20
     assert is_estimate
     assert count > EXACT_COUNT_LIMIT
+
+
+def test_a_filter_found_past_the_limit_is_not_counted_again_on_its_next_page(many_leads):
+    Lead.objects.search("Many").page_with_count(0, 20)
+
+    with CaptureQueriesContext(connection) as captured:
+        rows, count, is_estimate = Lead.objects.search("Many").page_with_count(20, 40)
+
+    assert (len(rows), is_estimate) == (20, True)
+    assert count > EXACT_COUNT_LIMIT
+    assert not [sql for sql in leads_queries(captured) if "COUNT(" in sql]
+
+
+def test_a_filter_within_the_limit_is_counted_exactly_every_time(many_leads):
+    Lead.objects.search("Lead1234").page_with_count(0, 20)
+
+    with CaptureQueriesContext(connection) as captured:
+        _, count, is_estimate = Lead.objects.search("Lead1234").page_with_count(0, 20)
+
+    assert (count, is_estimate) == (11, False)
+    assert [sql for sql in leads_queries(captured) if "COUNT(" in sql]
 
 
 def test_the_summary_of_a_large_table_estimates_each_status(many_leads):
