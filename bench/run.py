@@ -210,6 +210,8 @@ ENDPOINTS = [
      "floor_admin"),
     ("admin_resume", "admin search ?q=falconry", "/admin/leads/lead/?q=falconry", "admin",
      "floor_admin_search"),
+    ("admin_common", "admin search ?q=litigation (full pages)", "/admin/leads/lead/?q=litigation", "admin",
+     "floor_admin_search"),
     ("admin_lead", "admin lead page", "/admin/leads/lead/{lead}/change/", "admin", "floor_admin"),
     ("admin_busy", "admin lead page, 300 notes", "/admin/leads/lead/{busy}/change/", "admin", "floor_admin"),
     ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
