@@ -1,7 +1,7 @@
 """A bare admin for the lead list: Django's stock ModelAdmin over the same columns, searched
-columns (so the same trigram and full-text indexes) and ordering as LeadAdmin, and nothing else: Django's
-paginator with its COUNT(*), the full result count, no counts per status, no dashboard.
-The floor for the product's changelist and admin search (bench/run.py)."""
+columns (so the same trigram and full-text indexes) and ordering as LeadAdmin, and nothing
+else: Django's paginator with its COUNT(*), the full result count, no counts per status, no
+dashboard. The floor for the product's changelist and admin search (bench/run.py)."""
 
 from django.contrib import admin
 

@@ -182,19 +182,17 @@ class CountingQuerySet(models.QuerySet):
     def estimated_count(self) -> tuple[int, bool]:
         """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above it on
         PostgreSQL; one query, two when a filter other than status passes the limit."""
+        over_limit = self._over_limit_key()
+        if over_limit is not None and cache.get(over_limit):
+            return self._settle_count(EXACT_COUNT_LIMIT + 1, seen=0)
         rows = self.model._default_manager.using(self.db).order_by()
         row = rows.values(n=self._count_expression())[:1]
         # One row of the table carries the count; no row at all means an empty table.
-        return self._settle_count(row[0]["n"], seen=0) if row else (0, False)
+        return self._settle_count(row[0]["n"], seen=0, over_limit=over_limit) if row else (0, False)
 
     def page_with_count(self, start: int, stop: int) -> tuple[list, int, bool]:
         """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
-        scalar subquery; a second query when the page is empty (nothing to carry it).
-
-        A filter whose bounded count passed EXACT_COUNT_LIMIT is remembered for
-        OVER_LIMIT_SECONDS (the cache): its next pages skip reading the limit's worth of
-        matching rows and take the planner's estimate, which is what they show anyway. Only
-        that fact is kept, never a count shown as exact."""
+        scalar subquery; a second query when the page is empty (nothing to carry it)."""
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
             rows = list(self[start:stop])
@@ -203,13 +201,14 @@ class CountingQuerySet(models.QuerySet):
         if not rows:
             return rows, *self.estimated_count()
         counted = getattr(rows[0], PAGE_COUNT)
-        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
-            cache.set(over_limit, True, OVER_LIMIT_SECONDS)
-        return rows, *self._settle_count(counted, seen=start + len(rows))
+        return rows, *self._settle_count(counted, seen=start + len(rows), over_limit=over_limit)
 
     def _over_limit_key(self) -> str | None:
-        """The cache key of this filter's "more than EXACT_COUNT_LIMIT", for the filters whose
-        count is a bounded count of matching rows (not the table's or a status's statistics)."""
+        """Where the count is a bounded count of matching rows (a filter, not the table's or a
+        status's statistics: see _count_expression), the cache key under which a count that
+        passed EXACT_COUNT_LIMIT is remembered for OVER_LIMIT_SECONDS. Its next counts skip
+        reading the limit's worth of matching rows and take the planner's estimate, which is
+        what they show anyway; only that fact is kept, never a count shown as exact."""
         if connections[self.db].vendor != "postgresql" or not self.query.where:
             return None
         if self._filtered_status() is not None:
@@ -244,9 +243,12 @@ class CountingQuerySet(models.QuerySet):
             return lookup.rhs if isinstance(lookup.rhs, str) else None
         return None
 
-    def _settle_count(self, counted: int, *, seen: int) -> tuple[int, bool]:
+    def _settle_count(self, counted: int, *, seen: int, over_limit: str | None = None) -> tuple[int, bool]:
         """(count, is_estimate) from the count expression's value, never below the rows seen. A
-        bounded count that stopped at the limit with no statistic to go by takes EXPLAIN's guess."""
+        bounded count that stopped at the limit with no statistic to go by takes EXPLAIN's guess,
+        and is remembered under `over_limit` (_over_limit_key) when it was read, not recalled."""
+        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
+            cache.set(over_limit, True, OVER_LIMIT_SECONDS)
         count = max(counted, seen)
         if connections[self.db].vendor != "postgresql" or count <= EXACT_COUNT_LIMIT:
             return count, False

@@ -90,6 +90,17 @@ def test_a_filter_found_past_the_limit_is_not_counted_again_on_its_next_page(man
     assert not [sql for sql in leads_queries(captured) if "COUNT(" in sql]
 
 
+def test_a_filter_found_past_the_limit_is_not_counted_again_by_estimated_count(many_leads):
+    Lead.objects.search("Many").page_with_count(0, 20)
+
+    with CaptureQueriesContext(connection) as captured:
+        count, is_estimate = Lead.objects.search("Many").estimated_count()
+
+    assert is_estimate
+    assert count > EXACT_COUNT_LIMIT
+    assert not [sql for sql in leads_queries(captured) if "COUNT(" in sql]
+
+
 def test_a_filter_within_the_limit_is_counted_exactly_every_time(many_leads):
     Lead.objects.search("Lead1234").page_with_count(0, 20)
 
