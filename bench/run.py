@@ -261,15 +261,18 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dic
             script.write_text(lua_script(endpoint, one_address=args.one_address))
             sampler = MemorySampler(server.pid)
             sampler.start()
+            cpu = CpuMeter(server.pid)
             figures = wrk(base + endpoint["path"], headers, script, args)
+            app_ms, db_ms = cpu.per_request_ms(figures["requests"])
             sampler.stop()
-            figures.update(probe, peak_worker_rss_mib=sampler.peak_mib())
+            figures.update(probe, peak_worker_rss_mib=sampler.peak_mib(), cpu_app_ms=app_ms, cpu_db_ms=db_ms)
             results[endpoint["key"]] = {**endpoint, **figures}
             if figures["errors"]:
                 log(f"  {endpoint['name']}: {figures['errors']} errors or non-2xx/3xx answers")
             log(
                 f"  {endpoint['name']}: {figures['rps']:.0f} rps, p50 {figures['p50_ms']:.1f} ms, "
                 f"p99 {figures['p99_ms']:.1f} ms, {figures['queries']} queries, "
+                f"CPU a request {app_ms:.2f} ms app + {db_ms:.2f} ms PostgreSQL, "
                 f"peak worker {figures['peak_worker_rss_mib']:.0f} MiB"
             )
     return results
@@ -323,7 +326,7 @@ def medians(rounds: list[dict]) -> dict:
             **first,
             **{
                 figure: statistics.median(run[figure] for run in runs)
-                for figure in ("rps", "p50_ms", "p99_ms")
+                for figure in ("rps", "p50_ms", "p99_ms", "cpu_app_ms", "cpu_db_ms")
             },
             "errors": sum(run["errors"] for run in runs),
             "rounds": [round(run["rps"], 1) for run in runs],
@@ -493,6 +496,42 @@ class MemorySampler(threading.Thread):
         return self.peak / 1024
 
 
+class CpuMeter:
+    """CPU time the gunicorn workers and PostgreSQL's processes spent while wrk ran, per
+    request: where a page's cost lies (Python or the database), which rps alone cannot tell
+    on two cores that both share. Started before wrk, read after it."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, master: int):
+        self.master = master
+        self.app, self.db = self.seconds()
+
+    def seconds(self) -> tuple[float, float]:
+        workers = set(worker_rss(self.master))
+        app = db = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                name = stat[stat.index("(") + 1 : stat.rindex(")")]
+                fields = stat[stat.rindex(")") + 2 :].split()
+            except (OSError, ValueError):
+                continue  # gone meanwhile
+            used = (int(fields[11]) + int(fields[12])) / self.TICK  # utime + stime
+            if int(entry.name) in workers:
+                app += used
+            elif name in ("postgres", "postmaster"):
+                db += used
+        return app, db
+
+    def per_request_ms(self, requests: int) -> tuple[float, float]:
+        app, db = self.seconds()
+        requests = max(requests, 1)
+        return (app - self.app) * 1000 / requests, (db - self.db) * 1000 / requests
+
+
 def worker_rss(master: int) -> dict[int, int]:
     """{worker pid: resident KiB} for the gunicorn master's children."""
     rss = {}
@@ -543,6 +582,20 @@ def report(results: dict) -> None:
         if not row.get("missing") and not last.get("missing") and len(sizes) > 1:
             growth = f"{row['rps'] / last['rps']:.2f}" if last["rps"] else "-"
         print(f"| {row['name']} | " + " | ".join(cells) + f" | {growth} |")
+    columns = " | ".join(f"{s:,} leads: CPU ms a request, app + PostgreSQL" for s in sizes)
+    print(f"\n| endpoint | {columns} |")
+    print("|---" * (len(sizes) + 1) + "|")
+    for key, row in first.items():
+        if key in ("upload_50mib", "export") or "cpu_app_ms" not in row:
+            continue
+        cells = []
+        for size in sizes:
+            figures = results["runs"][size].get(key, {})
+            if "cpu_app_ms" in figures:
+                cells.append(f"{figures['cpu_app_ms']:.2f} + {figures['cpu_db_ms']:.2f}")
+            else:
+                cells.append("-")
+        print(f"| {row['name']} | " + " | ".join(cells) + " |")
     for size in sizes:
         upload = results["runs"][size].get("upload_50mib")
         if upload is None:
