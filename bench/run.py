@@ -168,7 +168,7 @@ def bench_size(size: int, args) -> dict:
             rounds = []
             for round_number in range(1, args.rounds + 1):
                 log(f"[{size}] round {round_number} of {args.rounds}")
-                rounds.append(run_endpoints(base, state, server, args))
+                rounds.append(run_endpoints(base, state, server, name, args))
             return {**medians(rounds), **one_shots(base, state, server, args)}
         finally:
             server.send_signal(signal.SIGTERM)
@@ -244,7 +244,7 @@ def endpoints(state: dict) -> list[dict]:
     ]
 
 
-def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dict:
+def run_endpoints(base: str, state: dict, server: subprocess.Popen, database: str, args) -> dict:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         only = {key for key in args.only.split(",") if key}
@@ -261,7 +261,7 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, args) -> dic
             script.write_text(lua_script(endpoint, one_address=args.one_address))
             sampler = MemorySampler(server.pid)
             sampler.start()
-            cpu = CpuMeter(server.pid)
+            cpu = CpuMeter(server.pid, database)
             figures = wrk(base + endpoint["path"], headers, script, args)
             app_ms, db_ms = cpu.per_request_ms(figures["requests"])
             sampler.stop()
@@ -497,39 +497,47 @@ class MemorySampler(threading.Thread):
 
 
 class CpuMeter:
-    """CPU time the gunicorn workers and PostgreSQL's processes spent while wrk ran, per
-    request: where a page's cost lies (Python or the database), which rps alone cannot tell
-    on two cores that both share. Started before wrk, read after it."""
+    """CPU time the gunicorn workers and the database's client backends spent while wrk ran,
+    per request: where a page's cost lies (Python or the database), which rps alone cannot
+    tell on two cores that both share. Started before wrk, read after it. Autovacuum, which
+    the writes of an earlier page may set off during a later one, is left out; so is what a
+    backend spent before it ended during the run (bench: DB_CONN_MAX_AGE an hour, so none does)."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, master: int):
-        self.master = master
-        self.app, self.db = self.seconds()
+    def __init__(self, master: int, database: str):
+        self.master, self.database = master, database
+        self.start = self.snapshot()
 
-    def seconds(self) -> tuple[float, float]:
+    def snapshot(self) -> dict[int, tuple[str, float]]:
+        """{pid: ("app" or "db", CPU seconds)} of the workers and the database's backends."""
         workers = set(worker_rss(self.master))
-        app = db = 0.0
+        found = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
+            pid = int(entry.name)
             try:
+                if pid in workers:
+                    kind = "app"
+                elif f" {self.database} " in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    kind = "db"  # "postgres: user database host(port) state"
+                else:
+                    continue
                 stat = (entry / "stat").read_text()
-                name = stat[stat.index("(") + 1 : stat.rindex(")")]
-                fields = stat[stat.rindex(")") + 2 :].split()
-            except (OSError, ValueError):
+            except OSError:
                 continue  # gone meanwhile
-            used = (int(fields[11]) + int(fields[12])) / self.TICK  # utime + stime
-            if int(entry.name) in workers:
-                app += used
-            elif name in ("postgres", "postmaster"):
-                db += used
-        return app, db
+            fields = stat[stat.rindex(")") + 2 :].split()
+            found[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)  # utime + stime
+        return found
 
     def per_request_ms(self, requests: int) -> tuple[float, float]:
-        app, db = self.seconds()
+        used = {"app": 0.0, "db": 0.0}
+        for pid, (kind, seconds) in self.snapshot().items():
+            before = self.start.get(pid)
+            used[kind] += seconds - (before[1] if before and before[0] == kind else 0.0)
         requests = max(requests, 1)
-        return (app - self.app) * 1000 / requests, (db - self.db) * 1000 / requests
+        return used["app"] * 1000 / requests, used["db"] * 1000 / requests
 
 
 def worker_rss(master: int) -> dict[int, int]:
@@ -623,6 +631,9 @@ def base_env(database_url: str) -> dict:
         "API_ANON_RATE": "10000000/minute",
         "LOG_LEVEL": "ERROR",
         "EMAIL_URL": "consolemail://",
+        # One backend per worker for the whole run (production: 60 s), so CpuMeter sees each
+        # backend's CPU: a backend that ends during a page's run takes its figure with it.
+        "DB_CONN_MAX_AGE": "3600",
     }
 
 
