@@ -22,14 +22,19 @@ class CountOf(models.Subquery):
     """COUNT(*) of `queryset` as a scalar subquery; with `limit`, reading at most `limit` + 1 rows.
 
     Bounded, it is exact up to `limit`; past it, it is `estimate` (a scalar subquery such as
-    value_share_estimate) when that is larger, else limit + 1. Both branches share the one
-    bounded count, so it is read once.
+    value_share_estimate) when that is larger, else limit + 1. An estimate past TRUSTED times the
+    limit is taken as it is, uncounted, as the table's own reltuples is: reading limit + 1
+    index entries on every page (3-4 ms of the database's CPU for a status filter) would only
+    confirm what statistics that far past the bound already say.
     """
 
+    TRUSTED = 2
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
     estimating_template = (
-        "(SELECT CASE WHEN n > %(limit)d THEN GREATEST(n, %(estimate)s) ELSE n END"
-        " FROM (SELECT COUNT(*) AS n FROM (%(subquery)s) AS bounded) AS counted)"
+        "(SELECT CASE WHEN guess.n > %(trusted)d THEN guess.n ELSE"
+        " (SELECT CASE WHEN counted.n > %(limit)d THEN GREATEST(counted.n, guess.n) ELSE counted.n END"
+        " FROM (SELECT COUNT(*) AS n FROM (%(subquery)s) AS bounded) AS counted) END"
+        " FROM (SELECT (%(estimate)s) AS n) AS guess)"
     )
     output_field = models.BigIntegerField()
 
@@ -51,10 +56,11 @@ class CountOf(models.Subquery):
         subquery_sql, subquery_params = self.query.as_sql(compiler, connection)
         sql = self.estimating_template % {
             "limit": self.limit,
+            "trusted": self.TRUSTED * self.limit,
             "estimate": estimate_sql,
             "subquery": subquery_sql[1:-1],  # as Subquery does: without its own parentheses
         }
-        return sql, (*estimate_params, *subquery_params)
+        return sql, (*subquery_params, *estimate_params)  # in the order they appear
 
 
 def table_rows_estimate(table: str) -> RawSQL:

@@ -192,15 +192,18 @@ class CountingQuerySet(models.QuerySet):
 
     def page_with_count(self, start: int, stop: int) -> tuple[list, int, bool]:
         """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
-        scalar subquery; a second query when the page is empty (nothing to carry it)."""
+        scalar subquery. A short page is its own count (exact, whatever the statistics say); an
+        empty page past the first takes a second query (no row to carry the count)."""
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
-            rows = list(self[start:stop])
-            return rows, *self._settle_count(EXACT_COUNT_LIMIT + 1, seen=start + len(rows))
-        rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
+            rows, counted, over_limit = list(self[start:stop]), EXACT_COUNT_LIMIT + 1, None
+        else:
+            rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
+            counted = getattr(rows[0], PAGE_COUNT) if rows else 0
+        if len(rows) < stop - start and (rows or not start):
+            return rows, start + len(rows), False  # the list ends on this page
         if not rows:
             return rows, *self.estimated_count()
-        counted = getattr(rows[0], PAGE_COUNT)
         return rows, *self._settle_count(counted, seen=start + len(rows), over_limit=over_limit)
 
     def _over_limit_key(self) -> str | None:
