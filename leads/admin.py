@@ -38,7 +38,7 @@ from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, format_
 from .downloads import resume_response
 from .export import csv_response
 from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
-from .pagination import ListPaginator, OneQueryChangeList
+from .pagination import OneQueryListAdmin
 from .templatetags.lead_admin import status_css
 
 
@@ -143,7 +143,7 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     form = LeadAdminForm
     list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out"]
     list_display_links = ["name"]
@@ -168,7 +168,6 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    paginator = ListPaginator
     actions = ["mark_reached_out", "assign_to_me"]
     # What services.update_lead takes; assigned_to is the form's own field, never written by it.
     EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
@@ -381,9 +380,6 @@ class LeadAdmin(admin.ModelAdmin):
         services.delete_leads(leads=queryset)
 
     # --- the list page: counts per status above it, the date links ------------------------
-
-    def get_changelist(self, request, **kwargs):
-        return OneQueryChangeList
 
     def changelist_view(self, request, extra_context=None):
         # One query, run when the page renders (an action's redirect skips it): exact counts on

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Delivery
-from .pagination import ListPaginator, OneQueryChangeList
+from .pagination import OneQueryListAdmin
 
 
 def status_badge(delivery: Delivery) -> str:
@@ -22,7 +22,7 @@ def status_badge(delivery: Delivery) -> str:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "recipient_display", "lead_link", "status_display", "attempts",
                     "error_display", "sent_at"]  # fmt: skip
     list_filter = ["status", "channel", "kind"]
@@ -33,7 +33,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     # Deliveries grow with the leads: counted and paged as the lead list is, in one query.
-    paginator = ListPaginator
     show_facets = admin.ShowFacets.NEVER
     actions = ["retry_selected"]
     fields = ["kind", "channel", "recipient", "lead_link", "status_display", "attempts", "last_error",
@@ -71,9 +70,6 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"{done % {'n': retried}}{note}.", messages.SUCCESS if retried else messages.INFO
         )
-
-    def get_changelist(self, request, **kwargs):
-        return OneQueryChangeList
 
     def has_add_permission(self, request):
         return False  # deliveries come from the outbox, never by hand

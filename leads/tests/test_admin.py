@@ -318,3 +318,25 @@ def test_status_filtered_list_costs_the_same_queries(attorney_client, django_ass
         response = attorney_client.get(LIST_URL, {"status__exact": "PENDING"})
 
     assert len(lead_ids_in(response)) == 50
+
+
+class Quoted:
+    """Anything with a key and a text that HTML must escape."""
+
+    pk = "1&2"
+
+    def __str__(self) -> str:
+        return "O'Brien <b>& \"Co\"</b>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make", [LeadFactory, Quoted], ids=["lead", "text to escape"])
+def test_a_rows_action_checkbox_is_the_markup_djangos_own_renders(make):
+    from django.contrib import admin
+
+    from leads.admin import LeadAdmin
+
+    lead_admin = LeadAdmin(Lead, admin.site)
+    row = make()
+
+    assert lead_admin.action_checkbox(row) == admin.ModelAdmin.action_checkbox(lead_admin, row)
