@@ -326,7 +326,7 @@ class Quoted:
     pk = "1&2"
 
     def __str__(self) -> str:
-        return "O'Brien <b>& \"Co\"</b>"
+        return 'O\'Brien <b>& "Co"</b>'
 
 
 @pytest.mark.django_db
@@ -340,3 +340,14 @@ def test_a_rows_action_checkbox_is_the_markup_djangos_own_renders(make):
     row = make()
 
     assert lead_admin.action_checkbox(row) == admin.ModelAdmin.action_checkbox(lead_admin, row)
+
+
+@pytest.mark.django_db
+def test_a_rows_link_is_the_change_url_django_reverses(attorney_client):
+    from django.contrib.admin.views.main import ChangeList
+
+    lead = LeadFactory()
+    changelist = attorney_client.get("/admin/leads/lead/").context["cl"]
+
+    assert changelist.url_for_result(lead) == ChangeList.url_for_result(changelist, lead)
+    assert changelist.url_for_result(lead) == f"/admin/leads/lead/{lead.pk}/change/"
