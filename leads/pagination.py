@@ -4,6 +4,7 @@ import math
 
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import InvalidPage, Paginator
@@ -79,8 +80,16 @@ class OneQueryChangeList(ChangeList):
         self.show_admin_actions = True
         self.can_show_all, self.multi_page = False, paginator.num_pages > 1
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django adds the list's filters to each row's link (add_preserved_filters), resolving
+        # the link's URL once a row to do it; url_for_result adds them once for the page, so
+        # that per-row step is left nothing to add. Nothing else reads cl.preserved_filters.
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
     def url_for_result(self, result) -> str:
-        """Django's change URL of `result`, reversed once for the page's rows, not per row."""
+        """The row's change link as Django makes it (the list's filters preserved), reversed
+        and given the filters once for the page's rows, not once a row."""
         before, after = self._change_url_around_key
         return f"{before}{quote(getattr(result, self.pk_attname))}{after}"
 
@@ -91,7 +100,8 @@ class OneQueryChangeList(ChangeList):
             args=(KEY_MARKER,),
             current_app=self.model_admin.admin_site.name,
         )
-        before, _, after = url.partition(KEY_MARKER)
+        url = add_preserved_filters({"preserved_filters": self.row_filters, "opts": self.opts}, url)
+        before, _, after = url.partition(KEY_MARKER)  # the path's, before any query string
         return before, after
 
 

@@ -351,3 +351,14 @@ def test_a_rows_link_is_the_change_url_django_reverses(attorney_client):
 
     assert changelist.url_for_result(lead) == ChangeList.url_for_result(changelist, lead)
     assert changelist.url_for_result(lead) == f"/admin/leads/lead/{lead.pk}/change/"
+
+
+@pytest.mark.django_db
+def test_a_rows_link_keeps_the_lists_search_and_filters_once(attorney_client):
+    lead = LeadFactory(last_name="Quixote")
+
+    query = {"q": "quixote", "status__exact": "PENDING"}
+    body = attorney_client.get("/admin/leads/lead/", query).content.decode()
+
+    filters = "_changelist_filters=q%3Dquixote%26status__exact%3DPENDING"
+    assert f'href="/admin/leads/lead/{lead.pk}/change/?{filters}"' in body
