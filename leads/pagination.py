@@ -68,6 +68,13 @@ class OneQueryChangeList(ChangeList):
     and lists the whole queryset when it fits on a page; "show all" is not offered here.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django adds the list's filters to each row's link (add_preserved_filters), resolving
+        # the link's URL once a row to do it; url_for_result adds them once for the page, so
+        # that per-row step is left nothing to add. Nothing else reads cl.preserved_filters.
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
     def get_results(self, request):
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
         try:
@@ -79,13 +86,6 @@ class OneQueryChangeList(ChangeList):
         # Uncounted lists still offer the actions, as Django's do with show_full_result_count off.
         self.show_admin_actions = True
         self.can_show_all, self.multi_page = False, paginator.num_pages > 1
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Django adds the list's filters to each row's link (add_preserved_filters), resolving
-        # the link's URL once a row to do it; url_for_result adds them once for the page, so
-        # that per-row step is left nothing to add. Nothing else reads cl.preserved_filters.
-        self.row_filters, self.preserved_filters = self.preserved_filters, ""
 
     def url_for_result(self, result) -> str:
         """The row's change link as Django makes it (the list's filters preserved), reversed

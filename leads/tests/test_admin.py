@@ -5,10 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from leads.admin import LeadAdmin
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
@@ -332,10 +335,6 @@ class Quoted:
 @pytest.mark.django_db
 @pytest.mark.parametrize("make", [LeadFactory, Quoted], ids=["lead", "text to escape"])
 def test_a_rows_action_checkbox_is_the_markup_djangos_own_renders(make):
-    from django.contrib import admin
-
-    from leads.admin import LeadAdmin
-
     lead_admin = LeadAdmin(Lead, admin.site)
     row = make()
 
@@ -344,8 +343,6 @@ def test_a_rows_action_checkbox_is_the_markup_djangos_own_renders(make):
 
 @pytest.mark.django_db
 def test_a_rows_link_is_the_change_url_django_reverses(attorney_client):
-    from django.contrib.admin.views.main import ChangeList
-
     lead = LeadFactory()
     changelist = attorney_client.get("/admin/leads/lead/").context["cl"]
 
