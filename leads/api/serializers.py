@@ -17,6 +17,9 @@ from leads.validators import validate_resume
 
 # Stands for a lead's id in a URL reversed once for many leads.
 ID_MARKER = uuid.UUID(int=0)
+# The lead's times in the JSON: the format and time zone of the DateTimeField ModelSerializer
+# gives each of them (read at each call, so the settings still decide).
+MOMENT = serializers.DateTimeField(read_only=True)
 
 LEAD_FIELDS = [
     "id",
@@ -68,9 +71,10 @@ class LeadSerializer(serializers.ModelSerializer):
         """The lead's JSON straight from the row. Every field is read-only and plain, and DRF's
         generic loop (each field's get_attribute, None check and to_representation) cost ~0.4 ms
         a row, a third of a list page. The fields above still define the schema and the
-        formats (dates go through the fields' own to_representation); a test holds this equal
-        to DRF's own output."""
-        moment = self.fields["created_at"].to_representation
+        formats (dates go through a DateTimeField's to_representation, as the fields' own would,
+        without building this serializer's fields per response: ~0.9 ms of a list page); a test
+        holds this equal to DRF's own output."""
+        moment = MOMENT.to_representation
         return {
             "id": str(lead.pk),
             "first_name": lead.first_name,
