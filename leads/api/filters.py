@@ -55,7 +55,24 @@ class LeadOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*keys, *tiebreakers)
 
 
-class LeadFilter(filters.FilterSet):
+class OneFormFilterSet(filters.FilterSet):
+    """A FilterSet whose form class is built once per FilterSet class, not on every request.
+
+    django-filter makes a new form class with type() and a new form field per filter for each
+    request (~0.8 ms of a list request). The form class depends only on the filters' fields,
+    which here never depend on the request (no queryset callables), and each form instance
+    deep-copies its fields anyway, so one class serves every request.
+    """
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
+class LeadFilter(OneFormFilterSet):
     status = filters.ChoiceFilter(choices=Lead.Status.choices, help_text="Only leads in this status.")
     created_after = UTCDateTimeFilter(
         field_name="created_at",
@@ -113,7 +130,7 @@ class LeadFilter(filters.FilterSet):
         return queryset.assigned_to_user(user)
 
 
-class DeliveryFilter(filters.FilterSet):
+class DeliveryFilter(OneFormFilterSet):
     status = filters.ChoiceFilter(
         choices=Delivery.Status.choices, help_text="Only deliveries in this status."
     )

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from leads.api.filters import LeadFilter
 from leads.models import Lead
 from leads.tests.factories import LeadFactory, ResubmissionFactory
 
@@ -117,6 +118,27 @@ def test_unknown_status_is_a_400_naming_status(integration_client):
 
     assert response.status_code == 400
     assert list(response.json()) == ["status"]
+
+
+@pytest.mark.django_db
+def test_a_bad_filter_value_does_not_reach_the_next_request_through_the_shared_form_class(
+    integration_client,
+):
+    LeadFactory()
+    integration_client.get(URL, {"status": "LOST"})
+
+    response = integration_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_the_lead_filters_form_class_is_built_once_for_every_request():
+    first = LeadFilter({"status": "LOST"}, queryset=Lead.objects.none())
+    second = LeadFilter({"status": "PENDING"}, queryset=Lead.objects.none())
+
+    assert type(first.form) is type(second.form)
+    assert (first.is_valid(), second.is_valid()) == (False, True)
 
 
 @pytest.mark.django_db
