@@ -3,9 +3,9 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, Permission, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from knox.models import AuthToken, AuthTokenManager
@@ -16,25 +16,52 @@ ATTORNEYS_GROUP = "Attorneys"
 PERMISSION_SEPARATOR = ","
 
 
-def permission_names(user: str) -> dict[str, Subquery]:
-    """Two subqueries for the outer row's `user` column: its own and its groups' permissions
-    as comma-joined "app_label.codename" names (NULL for none), for User.remember_permissions."""
+class PermissionNames(models.Func):
+    """The comma-joined "app_label.codename" names of the permissions of the user whose id is
+    the argument (NULL for none): their own, or with `groups=True` their groups'. For
+    User.remember_permissions.
 
-    def joined(permissions: models.QuerySet, by: str) -> Subquery:
-        # Grouped by the one user the filter leaves, so the subquery is a single row.
-        name = Concat("content_type__app_label", Value("."), "codename", output_field=models.TextField())
-        return Subquery(
-            permissions.order_by()
-            .values(by)
-            .annotate(names=StringAgg(name, Value(PERMISSION_SEPARATOR)))
-            .values("names")
+    Plain SQL over Django's permission tables rather than a Subquery of Permission: resolving
+    and compiling the ORM's two subqueries cost ~1.5 ms of every authenticated request, the
+    token's or the session's.
+    """
+
+    output_field = models.TextField()
+
+    def __init__(self, user, *, groups: bool = False):
+        super().__init__(user)
+        self.groups = groups
+
+    def as_sql(self, compiler, connection, aggregate: str = "STRING_AGG", **extra_context):
+        def table(model) -> str:
+            return connection.ops.quote_name(model._meta.db_table)
+
+        permission = table(Permission)
+        if self.groups:
+            source = (
+                f"{table(User.groups.through)} m"
+                f" JOIN {table(Permission.group_set.through)} g ON g.group_id = m.group_id"
+                f" JOIN {permission} p ON p.id = g.permission_id"
+            )
+        else:
+            source = f"{table(User.user_permissions.through)} m JOIN {permission} p ON p.id = m.permission_id"
+        # Table names from the models, the separator a constant: nothing here comes from input.
+        template = (
+            f"(SELECT {aggregate}(ct.app_label || '.' || p.codename, '{PERMISSION_SEPARATOR}')"  # noqa: S608
+            f" FROM {source} JOIN {table(ContentType)} ct ON ct.id = p.content_type_id"
+            " WHERE m.user_id = %(expressions)s)"
         )
+        return super().as_sql(compiler, connection, template=template, **extra_context)
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, aggregate="GROUP_CONCAT", **extra_context)
+
+
+def permission_names(user: str) -> dict[str, PermissionNames]:
+    """The two PermissionNames of the outer row's `user` column, for User.remember_permissions."""
     return {
-        "own_permission_names": joined(Permission.objects.filter(user=OuterRef(user)), "user"),
-        "group_permission_names": joined(
-            Permission.objects.filter(group__user=OuterRef(user)), "group__user"
-        ),
+        "own_permission_names": PermissionNames(user),
+        "group_permission_names": PermissionNames(user, groups=True),
     }
 
 
