@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from leads import validators
+from leads.api.serializers import LeadCreateSerializer
 from leads.models import Lead
 from leads.tests import documents
 from leads.tests.factories import LeadFactory
@@ -194,3 +195,21 @@ def test_create_with_a_control_character_in_source_is_a_400_on_source(integratio
 
     assert response.status_code == 400
     assert list(response.json()) == ["source"]
+
+
+def test_each_create_serializer_gets_its_own_copy_of_the_fields_worked_out_once():
+    first, second = LeadCreateSerializer().fields, LeadCreateSerializer().fields
+
+    assert first["email"] is not second["email"]
+    assert first["email"].max_length == second["email"].max_length == Lead._meta.get_field("email").max_length
+    assert type(LeadCreateSerializer()).__dict__["_model_fields"]["email"] is not first["email"]
+
+
+@pytest.mark.django_db
+def test_a_rejected_create_leaves_no_error_on_the_next_one(integration_client, pdf):
+    integration_client.post(URL, form(pdf, email="not an address"), format="multipart")
+    pdf.seek(0)
+
+    response = integration_client.post(URL, form(pdf), format="multipart")
+
+    assert response.status_code == 201
