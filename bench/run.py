@@ -64,7 +64,8 @@ with connection.cursor() as cursor:
     cursor.execute("TRUNCATE bench_row")
     from django_tasks_db.models import DBTaskResult
     # The tasks earlier runs queued (no worker serves the bench): the floor's and the intake's.
-    DBTaskResult.objects.filter(task_path__in=["bench.views.noop", "leads.tasks.process_application"]).delete()
+    queued = ["bench.views.noop", "leads.tasks.process_application"]
+    DBTaskResult.objects.filter(task_path__in=queued).delete()
     cursor.execute("ANALYZE")
 from leads.models import Lead
 # Leads a previous run created (intake, API create) go, so the table is back to its size.
