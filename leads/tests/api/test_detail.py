@@ -75,3 +75,19 @@ def test_a_leads_json_is_what_drfs_own_serializer_makes_of_its_fields(worked, at
 
     assert fast == drf_own_representation(lead, request)
     assert list(fast) == LEAD_FIELDS
+
+
+@pytest.mark.django_db
+def test_detail_costs_three_queries_whatever_the_lead_has_been_through(
+    integration_client, attorney, django_assert_max_num_queries
+):
+    lead = LeadFactory()
+    Lead.objects.mark_reached_out(lead, by=attorney)
+    ResubmissionFactory.create_batch(3, lead=lead)
+
+    # 1 the token with its user and permission names, 2 the user throttle's upsert, 3 the lead
+    # with both users joined and its count of resubmissions as a subquery.
+    with django_assert_max_num_queries(3):
+        response = integration_client.get(f"/api/v1/leads/{lead.pk}/")
+
+    assert (response.json()["reached_out_by"], response.json()["resubmissions"]) == (attorney.username, 3)
