@@ -9,6 +9,8 @@ from django_filters.fields import IsoDateTimeField
 from accounts.models import User
 from leads.models import Delivery, Lead
 
+from .per_class import built_once_per_class
+
 
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 time, converted to UTC before it reaches the database.
@@ -65,11 +67,7 @@ class OneFormFilterSet(filters.FilterSet):
     """
 
     def get_form_class(self):
-        form_class = type(self).__dict__.get("_form_class")
-        if form_class is None:
-            form_class = super().get_form_class()
-            type(self)._form_class = form_class
-        return form_class
+        return built_once_per_class(self, "_form_class", super().get_form_class)
 
 
 class LeadFilter(OneFormFilterSet):

@@ -16,6 +16,8 @@ from leads import services
 from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
 from leads.validators import validate_resume
 
+from .per_class import built_once_per_class
+
 # Stands for a lead's id in a URL reversed once for many leads.
 ID_MARKER = uuid.UUID(int=0)
 # The lead's times in the JSON: the format and time zone of the DateTimeField ModelSerializer
@@ -49,11 +51,7 @@ class ModelSerializer(serializers.ModelSerializer):
     """
 
     def get_fields(self):
-        fields = type(self).__dict__.get("_model_fields")
-        if fields is None:
-            fields = super().get_fields()
-            type(self)._model_fields = fields
-        return copy.deepcopy(fields)
+        return copy.deepcopy(built_once_per_class(self, "_model_fields", super().get_fields))
 
 
 class LeadSerializer(ModelSerializer):
