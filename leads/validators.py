@@ -214,14 +214,21 @@ def validate_plain_text(value: str) -> None:
 # Names are repeated in emails and shown to attorneys: "Dear www.evil.example" or a name
 # holding a link would let whoever typed it speak through the firm's own mail.
 LINK_MARKERS = ("://", "www.", "@")
+# A MIME encoded-word (RFC 2047, "=?utf-8?b?...?="): mail programs decode one in a subject, so a
+# name holding one reaches attorneys' notifications as whatever it encodes, a link or an address.
+ENCODED_WORD_MARKER = "=?"
 
 
 def validate_name(value: str) -> None:
-    """A person's name: plain text (validate_plain_text) without a link or an address in it."""
+    """A person's name: plain text (validate_plain_text) without a link, an address or a MIME
+    encoded-word in it."""
     validate_plain_text(value)
     lowered = value.lower()
     if any(marker in lowered for marker in LINK_MARKERS):
         raise ValidationError("Enter a name without links or email addresses.", code="link")
+    if ENCODED_WORD_MARKER in value:
+        message = "Enter a name without “=?”: mail programs read it as encoded text."
+        raise ValidationError(message, code="encoded_word")
 
 
 def clean_source(value: str) -> str:

@@ -184,6 +184,17 @@ def test_a_name_with_a_link_is_refused_beside_its_field_and_nothing_is_saved(cli
     assert stored_files(settings) == []
 
 
+def test_a_name_with_a_mime_encoded_word_is_refused_beside_its_field(client):
+    # Base64 of "https://evil.example": a mail program would show the link in the subject.
+    response = client.post("/", form_data(last_name="=?utf-8?b?aHR0cHM6Ly9ldmlsLmV4YW1wbGU=?="))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_last_name_error">(.*?)</ul>', html, re.S)
+    assert "Enter a name without “=?”" in errors.group(1)
+    assert Lead.objects.count() == 0
+
+
 def test_first_field_in_error_is_focused_without_javascript(client):
     response = client.post("/", form_data(email="not-an-email"))
 

@@ -144,7 +144,15 @@ def test_a_name_carrying_a_link_or_an_address_is_refused(name):
     assert caught.value.code == "link"
 
 
-@pytest.mark.parametrize("name", ["José", "O'Brien", "Anne-Marie", "Dr. Smith", "St. John"])
+@pytest.mark.parametrize("name", ["=?utf-8?b?aHR0cHM6Ly9ldmlsLmV4YW1wbGU=?=", "Eve =?UTF-8?Q?x?=", "a=?b"])
+def test_a_name_carrying_a_mime_encoded_word_is_refused(name):
+    with pytest.raises(ValidationError) as caught:
+        validate_name(name)
+
+    assert caught.value.code == "encoded_word"
+
+
+@pytest.mark.parametrize("name", ["José", "O'Brien", "Anne-Marie", "Dr. Smith", "St. John", "A=B", "Why?"])
 def test_real_names_pass_the_name_rule(name):
     validate_name(name)
 

@@ -190,6 +190,17 @@ def test_create_with_a_link_in_a_name_is_a_400_on_that_name(integration_client, 
 
 
 @pytest.mark.django_db
+def test_create_with_a_mime_encoded_word_in_a_name_is_a_400_on_that_name(integration_client, pdf):
+    data = form(pdf, first_name="=?utf-8?q?ada=40evil.example?=")
+    response = integration_client.post(URL, data, format="multipart")
+
+    assert response.status_code == 400
+    message = "Enter a name without “=?”: mail programs read it as encoded text."
+    assert response.json() == {"first_name": [message]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
 def test_create_with_a_control_character_in_source_is_a_400_on_source(integration_client, pdf):
     response = integration_client.post(URL, form(pdf, source="ads\x00"), format="multipart")
 
