@@ -19,7 +19,13 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
-from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
+from .validators import (
+    REFERRER_MAX_CHARS,
+    SOURCE_MAX_CHARS,
+    validate_email_address,
+    validate_name,
+    validate_plain_text,
+)
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 # Every upload (a lead's, a resubmission's, a trapped submission's) is stored in this folder
@@ -751,7 +757,9 @@ class Lead(models.Model):
     # and validators from these two fields.
     first_name = models.CharField(max_length=100, validators=[validate_name])
     last_name = models.CharField(max_length=100, validators=[validate_name])
-    email = models.EmailField(max_length=255)
+    # The one rule for addresses too (beside Django's EmailValidator): no control or invisible
+    # character, and a domain that sending can encode.
+    email = models.EmailField(max_length=255, validators=[validate_email_address])
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

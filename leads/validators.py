@@ -1,6 +1,7 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
 then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
-are plain text, and names carry no link or address."""
+are plain text, and names carry no link or address; an email address holds no character
+that hides what it is."""
 
 import struct
 import unicodedata
@@ -9,8 +10,9 @@ import zipfile
 import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.template.defaultfilters import filesizeformat
+from django.utils.encoding import punycode
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -229,6 +231,31 @@ def validate_name(value: str) -> None:
     if ENCODED_WORD_MARKER in value:
         message = "Enter a name without “=?”: mail programs read it as encoded text."
         raise ValidationError(message, code="encoded_word")
+
+
+# Control (Cc) and invisible format (Cf) characters: a soft hyphen, a zero-width space or a word
+# joiner make an address look new while sending drops them (IDNA maps them to nothing), and a
+# control character in a quoted local part reaches the headers of the mail about the lead.
+HIDDEN_CATEGORIES = {"Cc", "Cf"}
+
+
+def validate_email_address(value: str) -> None:
+    """What Django's EmailValidator lets through and an address must not hold: a control or
+    invisible format character anywhere (a quoted local part included), or a domain that the
+    IDNA encoding of sending refuses (a label too long once encoded, a character nameprep
+    prohibits); the latter only once Django's own validator has passed the address."""
+    if any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value):
+        raise ValidationError(
+            "Enter the email address without control or invisible characters.", code="hidden_characters"
+        )
+    try:
+        validate_email(value)
+    except ValidationError:
+        return  # Django's validator, which runs beside this one, says so once
+    try:
+        punycode(value.rpartition("@")[2])
+    except UnicodeError:
+        raise ValidationError("Enter a valid email address.", code="invalid") from None
 
 
 def clean_source(value: str) -> str:

@@ -195,6 +195,28 @@ def test_a_name_with_a_mime_encoded_word_is_refused_beside_its_field(client):
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "email", ["victim@exa\u00admple.org", '"a\x01b"@example.com'], ids=["soft hyphen", "control character"]
+)
+def test_an_email_with_a_hidden_character_is_refused_beside_its_field(client, settings, email):
+    response = client.post("/", form_data(email=email))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_email_error">(.*?)</ul>', html, re.S)
+    assert "Enter the email address without control or invisible characters." in errors.group(1)
+    assert Lead.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_an_email_whose_domain_sending_cannot_encode_is_refused_not_a_server_error(client):
+    response = client.post("/", form_data(email="jane@\ue000xample.org"))
+
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
 def test_first_field_in_error_is_focused_without_javascript(client):
     response = client.post("/", form_data(email="not-an-email"))
 

@@ -1,13 +1,16 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
 
+from leads.models import Lead
 from leads.tests import documents
 from leads.tests.documents import MINIMAL_PDF
 from leads.validators import (
     clean_referrer,
     clean_source,
     detect_resume_kind,
+    validate_email_address,
     validate_name,
     validate_plain_text,
     validate_resume,
@@ -160,6 +163,53 @@ def test_real_names_pass_the_name_rule(name):
 def test_a_name_with_a_line_break_fails_the_name_rule_too():
     with pytest.raises(ValidationError):
         validate_name("Eve\nBcc: x")
+
+
+# The spellings of issue 23: each looked new to the one-lead rule and reached one mailbox.
+HIDDEN = {
+    "soft hyphen": "victim@exa\u00admple.org",
+    "zero-width space": "victim@example\u200b.org",
+    "word joiner": "victim@e\u2060xample.org",
+    "control character in a quoted local part": '"a\x01b"@example.com',
+    "byte order mark": "\ufeffvictim@example.org",
+}
+
+
+@pytest.mark.parametrize("address", HIDDEN.values(), ids=HIDDEN.keys())
+def test_an_email_with_a_control_or_invisible_character_is_refused(address):
+    with pytest.raises(ValidationError) as caught:
+        validate_email_address(address)
+
+    assert caught.value.code == "hidden_characters"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["x@\ue000xample.org", f"x@{'é' * 60}.org"],
+    ids=["character nameprep prohibits", "label too long once encoded"],
+)
+def test_an_email_whose_domain_sending_cannot_encode_is_invalid(address):
+    validate_email(address)  # Django's own validator lets it through
+
+    with pytest.raises(ValidationError) as caught:
+        validate_email_address(address)
+
+    assert caught.value.code == "invalid"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["jane@example.com", "Jane.O'Brien+cases@Example.COM", "jane@éxample.com", "jane@\uff45xample.org"],
+)
+def test_real_addresses_pass_the_email_rule(address):
+    validate_email_address(address)
+
+
+def test_an_address_django_refuses_gets_one_message_from_the_model_field():
+    with pytest.raises(ValidationError) as caught:
+        Lead._meta.get_field("email").clean("jane@..example.com", None)
+
+    assert caught.value.messages == ["Enter a valid email address."]
 
 
 def test_source_of_plain_text_is_kept_stripped():

@@ -146,6 +146,28 @@ def test_create_with_a_bad_email_is_a_400_on_email(integration_client, pdf):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "email",
+    ["victim@example\u200b.org", '"a\x01b"@example.com'],
+    ids=["zero-width space", "control character"],
+)
+def test_create_with_a_hidden_character_in_the_email_is_a_400_on_email(integration_client, pdf, email):
+    response = integration_client.post(URL, form(pdf, email=email), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter the email address without control or invisible characters."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_a_domain_sending_cannot_encode_is_a_400_on_email(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf, email=f"ada@{'é' * 60}.org"), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter a valid email address."]}
+
+
+@pytest.mark.django_db
 def test_create_as_json_without_a_file_is_a_400_on_resume(integration_client):
     response = integration_client.post(URL, form("not a file"), format="json")
 

@@ -81,6 +81,18 @@ def test_patch_may_change_the_letter_case_of_its_own_email(attorney_api_client):
 
 
 @pytest.mark.django_db
+def test_patch_to_an_email_with_an_invisible_character_is_a_400_on_email(attorney_api_client):
+    lead = LeadFactory(email="mine@example.com")
+
+    response = attorney_api_client.patch(url(lead), {"email": "mine@e\u2060xample.com"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter the email address without control or invisible characters."]}
+    lead.refresh_from_db()
+    assert lead.email == "mine@example.com"
+
+
+@pytest.mark.django_db
 def test_patch_with_an_unknown_status_is_a_400_on_status(attorney_api_client):
     lead = LeadFactory()
 
