@@ -1,11 +1,12 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
 then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
 are plain text, and names carry no link or address; an email address holds no character
-that hides what it is."""
+that hides what it is, and is compared in its normalised form (email_key)."""
 
 import struct
 import unicodedata
 import zipfile
+from contextlib import suppress
 
 import olefile
 from django.conf import settings
@@ -237,6 +238,22 @@ def validate_name(value: str) -> None:
 # joiner make an address look new while sending drops them (IDNA maps them to nothing), and a
 # control character in a quoted local part reaches the headers of the mail about the lead.
 HIDDEN_CATEGORIES = {"Cc", "Cf"}
+
+
+def email_key(address: str) -> str:
+    """`address` as it is compared: Unicode NFC, the local part lower-cased, the domain IDNA-encoded
+    as Django's mail sends it (django.utils.encoding.punycode: Python's IDNA 2003 codec, whose
+    nameprep drops invisible characters and folds compatibility forms: a fullwidth e, U+FF45, is
+    an "e") and lower-cased; so every spelling that reaches one mailbox has one key. Never raises:
+    a domain the codec refuses is kept as typed, lower-cased (validate_email_address refuses it
+    in new input; old rows and trapped submissions may hold one)."""
+    address = unicodedata.normalize("NFC", address.strip())
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address.lower()
+    with suppress(UnicodeError):
+        domain = punycode(domain)
+    return f"{unicodedata.normalize('NFC', local.lower())}@{domain.lower()}"
 
 
 def validate_email_address(value: str) -> None:

@@ -16,6 +16,18 @@ def test_by_email_ignores_letter_case_and_spaces():
     assert Lead.objects.by_email(" jane.doe@EXAMPLE.COM ") == lead
 
 
+def test_by_email_finds_the_lead_under_a_fullwidth_spelling_of_its_domain():
+    lead = LeadFactory(email="jane.doe@example.com")
+
+    assert Lead.objects.by_email("Jane.Doe@\uff45xample.com") == lead
+
+
+def test_by_email_finds_a_non_ascii_domain_by_its_idna_spelling():
+    lead = LeadFactory(email="jane@éxample.com")
+
+    assert Lead.objects.by_email("JANE@xn--xample-9ua.com") == lead
+
+
 def test_by_email_returns_none_for_unknown_email():
     LeadFactory()
 

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 
 from leads.models import Lead
@@ -10,6 +11,7 @@ from leads.validators import (
     clean_referrer,
     clean_source,
     detect_resume_kind,
+    email_key,
     validate_email_address,
     validate_name,
     validate_plain_text,
@@ -210,6 +212,45 @@ def test_an_address_django_refuses_gets_one_message_from_the_model_field():
         Lead._meta.get_field("email").clean("jane@..example.com", None)
 
     assert caught.value.messages == ["Enter a valid email address."]
+
+
+# Issue 23's spellings of victim@example.org, each of which made a lead of its own.
+SPELLINGS = {
+    "soft hyphen": "victim@exa\u00admple.org",
+    "zero-width space": "victim@example\u200b.org",
+    "word joiner": "victim@e\u2060xample.org",
+    "fullwidth e": "victim@\uff45xample.org",
+    "letter case and spaces": " Victim@EXAMPLE.org ",
+}
+
+
+@pytest.mark.parametrize("address", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_every_spelling_of_one_mailbox_has_one_key(address):
+    assert email_key(address) == "victim@example.org"
+
+
+def test_a_non_ascii_domain_is_keyed_by_its_idna_form():
+    assert email_key("jane@Éxample.com") == email_key("JANE@xn--xample-9ua.com") == "jane@xn--xample-9ua.com"
+
+
+def test_a_local_part_is_keyed_in_nfc():
+    assert (
+        email_key("jose\u0301@example.com") == email_key("jos\u00e9@example.com") == "jos\u00e9@example.com"
+    )
+
+
+@pytest.mark.parametrize("address", ["x@\ue000xample.org", "no at sign", "", "a@"])
+def test_the_key_of_anything_typed_is_found_without_an_error(address):
+    assert email_key(address) == address.strip().lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_the_key_is_the_mailbox_sending_reaches(smtp, address):
+    send_mail("Hello", "Hello", "firm@example.com", [address])
+
+    [(recipients, _)] = smtp.messages
+    assert [email_key(address)] == [recipient.lower() for recipient in recipients]
 
 
 def test_source_of_plain_text_is_kept_stripped():

@@ -83,7 +83,19 @@ def test_create_with_an_email_on_file_in_another_case_is_a_400_on_email(integrat
     response = integration_client.post(URL, form(pdf, email="ADA@Example.com"), format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["A lead with this email address already exists."]}
+    assert response.json() == {"email": ["A lead with this email already exists."]}
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["ada@\uff45xample.com", "ADA@EXAMPLE.COM", "ada@example.com "])
+def test_create_with_another_spelling_of_an_address_on_file_is_a_400_on_email(integration_client, pdf, email):
+    LeadFactory(email="ada@example.com")
+
+    response = integration_client.post(URL, form(pdf, email=email), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["A lead with this email already exists."]}
     assert Lead.objects.count() == 1
 
 

@@ -65,7 +65,7 @@ def test_patch_to_an_email_another_lead_has_in_any_case_is_a_400_on_email(attorn
     response = attorney_api_client.patch(url(lead), {"email": "TAKEN@example.com"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["Another lead already has this email address."]}
+    assert response.json() == {"email": ["A lead with this email already exists."]}
     lead.refresh_from_db()
     assert lead.email == "mine@example.com"
 
@@ -153,15 +153,15 @@ def test_patch_without_change_lead_is_a_403(no_perms_client):
 
 @pytest.mark.django_db
 def test_update_service_turns_the_unique_index_into_a_400_shaped_error(attorney):
-    # What a concurrent PATCH meets when the serializer's early check passed for both:
-    # the index lead_email_ci_unique refuses, and the service says so on `email`.
+    # The index lead_email_key_unique refuses (a concurrent PATCH included), and the service
+    # says so on `email` with the constraint's own message.
     LeadFactory(email="taken@example.com")
     lead = LeadFactory(email="mine@example.com")
 
     with pytest.raises(ValidationError) as caught:
         services.update_lead(lead=lead, by=attorney, email="Taken@Example.com")
 
-    assert caught.value.message_dict == {"email": ["Another lead already has this email address."]}
+    assert caught.value.message_dict == {"email": ["A lead with this email already exists."]}
     assert Lead.objects.get(pk=lead.pk).email == "mine@example.com"
 
 
