@@ -793,6 +793,10 @@ class Lead(models.Model):
     # `email` as it is compared (validators.email_key), written with it by every path that writes
     # one: lead_email_key_unique makes one mailbox one lead, however its address is spelt.
     email_key = models.TextField(editable=False)
+    # Every address the lead had before an attorney corrected it (services.update_lead), oldest
+    # first: erasure and deletion clear the queued work that mentions any of them. Kept on the
+    # row, so it goes with the lead; a database default too, for bulk loads (COPY).
+    former_emails = models.JSONField(default=list, db_default=[], blank=True, editable=False)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

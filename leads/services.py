@@ -190,15 +190,16 @@ def update_lead(
     assigned_to: User | object | None = UNCHANGED,
 ) -> Lead:
     """Change a lead's names or email, move its status through `change_status` and its
-    assignee through `assign_leads`, all in one transaction.
+    assignee through `assign_leads`, all in one transaction. An email replaced is kept in
+    `former_emails`, so erasure still finds the work queued under it.
 
     Raises Lead.email_taken() when another lead has the email in any spelling.
     """
     contact = {"first_name": first_name, "last_name": last_name, "email": email}
     contact = {field: value.strip() for field, value in contact.items() if value is not None}
-    if "email" in contact:
-        contact["email_key"] = email_key(contact["email"])
     with transaction.atomic():
+        if "email" in contact:
+            contact |= _address_change(lead, contact["email"])
         if contact:
             for field, value in contact.items():
                 setattr(lead, field, value)
@@ -214,6 +215,18 @@ def update_lead(
             assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
             lead.refresh_from_db(fields=["assigned_to", "updated_at"])
     return lead
+
+
+def _address_change(lead: Lead, email: str) -> dict:
+    """The columns that follow a lead's new `email`: its key, and the address it had until now
+    joining former_emails. Read under the row's lock from the row itself: the admin's form has
+    already put the new address on `lead`, and of two concurrent changes neither is lost."""
+    had, former = (
+        Lead.objects.select_for_update().filter(pk=lead.pk).values_list("email", "former_emails").get()
+    )
+    if email != had:
+        former = [*(address for address in former if address not in (had, email)), had]
+    return {"email_key": email_key(email), "former_emails": former}
 
 
 def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> int:
@@ -260,7 +273,8 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
     them when a subscription wants it; returns how many went.
 
     In the one transaction: their rows (history, notes, resubmissions, deliveries and
-    downloads go with them), the queued work that mentions them, the name and id in the
+    downloads go with them), the queued work that mentions them or any address they have
+    had (Lead.former_emails included), the name and id in the
     admin log's entries about them, and ONE task that removes every file of theirs (the
     resubmissions' included) once the delete has committed, retried until it succeeds.
     """
@@ -268,13 +282,14 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         # Locked first: a worker recording a resubmission holds the same row lock, so no
         # resubmission (and no file) can appear between reading the names and the delete.
         locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", "email"))
+        rows = list(locked.values_list("pk", "email", "former_emails"))
         if not rows:
             return 0
-        ids = [pk for pk, _ in rows]
+        ids = [pk for pk, _, _ in rows]
         names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
         names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[email for _, email in rows])
+        addresses = [address for _, email, former in rows for address in (email, *former)]
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)
         names |= outbox.waiting_application_files(queued)
         queued.delete()
         _scrub_admin_log(ids)
@@ -294,16 +309,16 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
 
     The lead (and any set aside under the address by migration 0022) with its history, notes,
     assignment changes, deliveries, resume downloads and resubmissions; trapped submissions
-    typed with the address; admin log entries and task rows (queued or finished) that mention
-    the address or the lead; and every file of theirs, removed by the worker after the
-    commit. Run again, it finds nothing.
+    typed with the address or one the lead had before; admin log entries and task rows (queued
+    or finished) that mention any of those addresses or the lead; and every file of theirs,
+    removed by the worker after the commit. Run again, it finds nothing.
     """
     email = email.strip()
     with transaction.atomic():
         leads = [lead] if (lead := Lead.objects.select_for_update().by_email(email)) else []
         leads += Lead.objects.select_for_update().set_aside_under(email)
         ids = [lead.pk for lead in leads]
-        addresses = [email, *(lead.email for lead in leads)]
+        addresses = [email, *(address for lead in leads for address in (lead.email, *lead.former_emails))]
         needles = [*addresses, *map(str, ids)]
         trapped = TrappedSubmission.objects.with_address(*addresses)
         queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)

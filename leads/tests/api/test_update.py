@@ -71,6 +71,18 @@ def test_patch_to_an_email_another_lead_has_in_any_case_is_a_400_on_email(attorn
 
 
 @pytest.mark.django_db
+def test_patch_to_a_new_email_keeps_the_addresses_the_lead_had(attorney_api_client):
+    lead = LeadFactory(email="first@example.com")
+
+    attorney_api_client.patch(url(lead), {"email": "second@example.com"}, format="json")
+    attorney_api_client.patch(url(lead), {"email": "third@example.com"}, format="json")
+
+    lead.refresh_from_db()
+    assert (lead.email, lead.email_key) == ("third@example.com", "third@example.com")
+    assert lead.former_emails == ["first@example.com", "second@example.com"]
+
+
+@pytest.mark.django_db
 def test_patch_may_change_the_letter_case_of_its_own_email(attorney_api_client):
     lead = LeadFactory(email="mine@example.com")
 
