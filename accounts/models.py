@@ -5,6 +5,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -87,8 +88,14 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
         return self.filter(username=username).first()
 
     def get_by_email(self, email: str) -> "User | None":
-        """The user with this email in any letter case, or None."""
-        return self.filter(email__iexact=email.strip()).first()
+        """The user with this email in any letter case, or None; one probe of user_email_ci_unique.
+
+        Compared as that index is built, lower(email) = lower(%s): email__iexact compiles to
+        UPPER() on PostgreSQL, which no index serves. (Leads compare a normalised form kept in
+        a column of its own, leads.models.AddressQuerySet; staff addresses have none.)
+        """
+        typed = Value(email.strip(), output_field=models.CharField())
+        return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(typed)).first()
 
     def get_with_permissions(self, pk) -> "User | None":
         """The user with this id and their permission names (permission_names), or None."""

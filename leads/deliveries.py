@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import tasks
 from .models import Delivery, Lead, WebhookEndpoint
+from .validators import email_key
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def queue(
 def queue_many(deliveries: list[Delivery]) -> list[Delivery]:
     """Record unsaved deliveries in one INSERT per batch and queue each one's first attempt,
     in the caller's transaction (a bulk action's fan-out)."""
+    for delivery in deliveries:
+        delivery.recipient_key = recipient_key(delivery.channel, delivery.recipient)
     created = Delivery.objects.bulk_create(deliveries, batch_size=500)
     for delivery in created:
         tasks.send_delivery.enqueue(str(delivery.pk))
@@ -105,16 +108,23 @@ def refuse(*, kind: str, channel: str, recipient: str, lead: Lead | None, reason
         kind=kind,
         channel=channel,
         recipient=recipient,
+        recipient_key=recipient_key(channel, recipient),
         lead=lead,
         status=Delivery.Status.FAILED,
         last_error=reason,
     )
 
 
+def recipient_key(channel: str, recipient: str) -> str:
+    """What a delivery keeps as its recipient_key: an email's address normalised, else nothing."""
+    return email_key(recipient) if channel == Delivery.Channel.EMAIL else ""
+
+
 def queue_prospect_email(*, lead: Lead, kind: str, payload: dict | None = None) -> Delivery:
-    """An email to the lead's address on file, unless PROSPECT_EMAILS_PER_DAY went there in
-    the last 24 hours (then a failed delivery saying so). The caller holds the lead's row lock,
-    so two fan-outs for one lead cannot both pass the count."""
+    """An email to the lead's address on file, unless PROSPECT_EMAILS_PER_DAY went to that
+    mailbox (its address in any spelling) in the last 24 hours; then a failed delivery saying
+    so. The caller holds the lead's row lock, so two fan-outs for one lead cannot both pass the
+    count."""
     limit = settings.PROSPECT_EMAILS_PER_DAY
     since = timezone.now() - timedelta(days=1)
     sent = Delivery.objects.emails_to(lead.email, since=since).filter(kind__in=PROSPECT_KINDS).count()

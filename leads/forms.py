@@ -108,6 +108,6 @@ class IntakeForm(forms.ModelForm):
         return cleaned
 
     def validate_constraints(self) -> None:
-        # Never: lead_email_ci_unique would tell whoever submits whether an address applied.
+        # Never: lead_email_key_unique would tell whoever submits whether an address applied.
         # A known address becomes a resubmission (services.submit_lead).
         return

@@ -6,20 +6,28 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Extract, Lower, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Extract, TruncWeek
 from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
-from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
+from .validators import (
+    REFERRER_MAX_CHARS,
+    SOURCE_MAX_CHARS,
+    email_key,
+    validate_email_address,
+    validate_name,
+    validate_plain_text,
+)
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 # Every upload (a lead's, a resubmission's, a trapped submission's) is stored in this folder
@@ -127,6 +135,11 @@ def resume_query(query: str) -> SearchQuery:
     """`query` as PostgreSQL's websearch_to_tsquery in SEARCH_CONFIG."""
     return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
 
+
+# Between an address's key and a lead's id in the key of a lead set aside by migration 0022
+# (Lead.email_key): no normalised address holds one after its @, so no address matches it.
+SET_ASIDE_MARK = "#"
+EMAIL_KEY_UNIQUE = "lead_email_key_unique"
 
 # The lead page shows this many of the newest events of a lead's timeline ("show all" for more).
 TIMELINE_LIMIT = 200
@@ -261,21 +274,44 @@ class CountingQuerySet(models.QuerySet):
         return count, True
 
 
-class LeadQuerySet(CountingQuerySet):
+class AddressQuerySet(models.QuerySet):
+    """Rows by email address, however it is spelt: each row keeps its address's normalised form
+    (validators.email_key) in the indexed column ADDRESS_KEY, beside the address as typed.
+
+    The one way a lead, a trapped submission or an email delivery is found by its address.
+    Normalising takes Python (IDNA), so the key is a column of its own, written with the
+    address by every path that writes one; a match is then one probe of the key's index.
+    """
+
+    ADDRESS_KEY = "email_key"
+
+    def with_address(self, *addresses: str) -> Self:
+        """Rows with any of these addresses, in any spelling that reaches the same mailbox
+        (letter case, Unicode forms, IDNA); none for no address or an empty one."""
+        return self.filter(self.address_match(*addresses))
+
+    @classmethod
+    def address_match(cls, *addresses: str) -> Q:
+        """with_address()'s condition, to combine with others in one filter."""
+        keys = sorted({key for key in map(email_key, addresses) if key})
+        return Q(**{f"{cls.ADDRESS_KEY}__in": keys})
+
+
+class LeadQuerySet(AddressQuerySet, CountingQuerySet):
     """The lead repository: every named read and every status and assignment transition."""
 
     def by_email(self, email: str) -> "Lead | None":
-        """The lead with this email in any letter case, or None."""
-        # lower(email) = lower(%s) is served by the unique index lead_email_ci_unique;
-        # email__iexact would compile to UPPER(…) and scan the table on PostgreSQL. Both
-        # sides are lowered by the database, as the index is: Python's str.lower() differs
-        # from SQLite's ASCII-only lower() for "jane@Éxample.com", and a duplicate that
-        # this check misses would reach the constraint as an unexplained IntegrityError.
-        return (
-            self.alias(email_lower=Lower("email"))
-            .filter(email_lower=Lower(Value(email.strip(), output_field=models.CharField())))
-            .first()
-        )
+        """The lead with this email however it is spelt (with_address), or None; one probe of
+        the unique index lead_email_key_unique."""
+        return self.with_address(email).first()
+
+    def set_aside_under(self, email: str) -> "LeadQuerySet":
+        """Leads that migration 0022 found under this address beside an older lead: kept whole,
+        with the key set aside as "<key>#<their id>" (SET_ASIDE_MARK). A scan, not a probe:
+        only erasure asks, since no submission can reach them."""
+        if not (key := email_key(email)):
+            return self.none()
+        return self.filter(email_key__startswith=f"{key}{SET_ASIDE_MARK}")
 
     def with_status(self, status: str) -> "LeadQuerySet":
         """Leads in this status."""
@@ -751,7 +787,16 @@ class Lead(models.Model):
     # and validators from these two fields.
     first_name = models.CharField(max_length=100, validators=[validate_name])
     last_name = models.CharField(max_length=100, validators=[validate_name])
-    email = models.EmailField(max_length=255)
+    # The one rule for addresses too (beside Django's EmailValidator): no control or invisible
+    # character, and a domain that sending can encode.
+    email = models.EmailField(max_length=255, validators=[validate_email_address])
+    # `email` as it is compared (validators.email_key), written with it by every path that writes
+    # one: lead_email_key_unique makes one mailbox one lead, however its address is spelt.
+    email_key = models.TextField(editable=False)
+    # Every address the lead had before an attorney corrected it (services.update_lead), oldest
+    # first: erasure and deletion clear the queued work that mentions any of them. Kept on the
+    # row, so it goes with the lead; a database default too, for bulk loads (COPY).
+    former_emails = models.JSONField(default=list, db_default=[], blank=True, editable=False)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -800,10 +845,12 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # What every interface says of a duplicate is this message (Lead.email_taken()).
             models.UniqueConstraint(
-                Lower("email"),
-                name="lead_email_ci_unique",
+                fields=["email_key"],
+                name=EMAIL_KEY_UNIQUE,
                 violation_error_message="A lead with this email already exists.",
+                violation_error_code="duplicate",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["PENDING", "REACHED_OUT"]), name="lead_status_valid"
@@ -840,6 +887,21 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @classmethod
+    def email_taken(cls) -> ValidationError:
+        """The error on `email` for an address another lead has: lead_email_key_unique's message."""
+        constraint = next(c for c in cls._meta.constraints if c.name == EMAIL_KEY_UNIQUE)
+        message, code = constraint.get_violation_error_message(), constraint.violation_error_code
+        return ValidationError({"email": [ValidationError(message, code=code)]})
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Django's checks, with lead_email_key_unique checked for `email`: a form has `email`,
+        never `email_key` (which Django would skip), and the key may not follow the address yet."""
+        exclude = {*(exclude or ()), "email_key"}
+        super().validate_constraints(exclude=exclude)
+        if "email" not in exclude and Lead.objects.with_address(self.email).exclude(pk=self.pk).exists():
+            raise self.email_taken()
 
     @property
     def is_reached_out(self) -> bool:
@@ -921,14 +983,8 @@ class ResumeDownload(models.Model):
 TRAPPED_KEEP_DAYS = 7
 
 
-class TrappedSubmissionQuerySet(models.QuerySet):
-    """The honeypot's catch: by address (erasure), by age (the 7-day retention)."""
-
-    def with_email(self, email: str) -> "TrappedSubmissionQuerySet":
-        """Trapped submissions typed with this email address, in any letter case."""
-        return self.alias(email_lower=Lower("email")).filter(
-            email_lower=Lower(Value(email.strip(), output_field=models.CharField()))
-        )
+class TrappedSubmissionQuerySet(AddressQuerySet):
+    """The honeypot's catch: by address (with_address: erasure), by age (the 7-day retention)."""
 
     def created_before(self, moment) -> "TrappedSubmissionQuerySet":
         """Trapped submissions older than `moment` (index trapped_created_idx)."""
@@ -948,6 +1004,8 @@ class TrappedSubmission(models.Model):
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
     email = models.CharField(max_length=255, blank=True, default="")
+    # `email` as it is compared (validators.email_key), whatever was typed.
+    email_key = models.TextField(blank=True, default="", editable=False)
     resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
@@ -956,7 +1014,11 @@ class TrappedSubmission(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["created_at"], name="trapped_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], name="trapped_created_idx"),
+            # Erasure's look-up by address (with_address).
+            models.Index(fields=["email_key"], name="trapped_email_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"trapped submission at {self.created_at:%Y-%m-%d %H:%M}"
@@ -1051,8 +1113,11 @@ class WebhookEndpoint(models.Model):
         return self.url
 
 
-class DeliveryQuerySet(CountingQuerySet):
-    """The delivery repository: what is waiting, what failed, what one lead was sent."""
+class DeliveryQuerySet(AddressQuerySet, CountingQuerySet):
+    """The delivery repository: what is waiting, what failed, what one lead was sent, and what
+    went to one address (with_address, on recipient_key)."""
+
+    ADDRESS_KEY = "recipient_key"
 
     def with_status(self, status: str) -> "DeliveryQuerySet":
         """Deliveries in this status."""
@@ -1067,26 +1132,21 @@ class DeliveryQuerySet(CountingQuerySet):
         return self.with_status(Delivery.Status.QUEUED).order_by("created_at", "id").first()
 
     def emails_to(self, address: str, *, since) -> "DeliveryQuerySet":
-        """Emails queued or sent to `address` (any letter case) since `moment`
-        (index delivery_email_recipient_idx)."""
+        """Emails queued or sent to `address`, however it is spelt, since `since`
+        (index delivery_recipient_key_idx)."""
         return (
-            self.filter(channel=Delivery.Channel.EMAIL, created_at__gte=since)
+            self.with_address(address)
+            .filter(channel=Delivery.Channel.EMAIL, created_at__gte=since)
             .exclude(status=Delivery.Status.FAILED)
-            .alias(recipient_lower=Lower("recipient"))
-            .filter(recipient_lower=Lower(Value(address, output_field=models.CharField())))
         )
 
-    def about_prospect(self, *, email: str, lead_ids: list) -> "DeliveryQuerySet":
-        """Deliveries to this address (any letter case) or about these leads, those whose
+    def about_prospect(self, *, emails: list[str], lead_ids: list) -> "DeliveryQuerySet":
+        """Deliveries to these addresses (however spelt) or about these leads, those whose
         payload names a lead's id included (a lead.deleted call outlives its lead)."""
-        about = Q(lead_id__in=lead_ids) | Q(
-            recipient_lower=Lower(Value(email, output_field=models.CharField()))
-        )
+        about = Q(lead_id__in=lead_ids) | self.address_match(*emails)
         for pk in lead_ids:
             about |= Q(payload_text__contains=str(pk))
-        return self.alias(
-            recipient_lower=Lower("recipient"), payload_text=Cast("payload", models.TextField())
-        ).filter(about)
+        return self.alias(payload_text=Cast("payload", models.TextField())).filter(about)
 
     def claim(self, pk, *, stale_after: timedelta) -> "Delivery | None":
         """Take the queued delivery `pk` for one attempt, or None when another worker holds
@@ -1132,6 +1192,9 @@ class Delivery(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     # An email address or a webhook URL; empty when there was nobody to send to.
     recipient = models.CharField(max_length=2000, blank=True, default="")
+    # An email's recipient as it is compared (validators.email_key): PROSPECT_EMAILS_PER_DAY
+    # counts one mailbox however its address is spelt. Empty for webhook calls.
+    recipient_key = models.TextField(blank=True, default="", editable=False)
     # Deliveries go with their lead (a prospect's erasure leaves none behind), except
     # lead.deleted webhook calls, which outlive it and carry only its id.
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
@@ -1167,9 +1230,8 @@ class Delivery(models.Model):
             models.Index(fields=["lead", "created_at"], name="delivery_lead_idx"),
             # PROSPECT_EMAILS_PER_DAY: emails to one address in the last day.
             models.Index(
-                Lower("recipient"),
-                "created_at",
-                name="delivery_email_recipient_idx",
+                fields=["recipient_key", "created_at"],
+                name="delivery_recipient_key_idx",
                 condition=Q(channel="email"),
             ),
         ]

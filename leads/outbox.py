@@ -17,8 +17,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet, TextField
+from django.db import transaction
+from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
@@ -30,6 +30,7 @@ from accounts.models import User
 from . import deliveries, emails, services, tasks, webhooks
 from .deliveries import RetryPolicy
 from .models import SHARED_RESUME_PREFIX, Delivery, Lead, Resubmission
+from .validators import email_key
 
 logger = logging.getLogger(__name__)
 
@@ -228,21 +229,25 @@ def mentioning(needles: Collection[str]) -> str:
 def task_rows_mentioning(*, lead_ids: Collection, emails: Collection[str]) -> QuerySet[DBTaskResult]:
     """Task rows, queued or finished, that name one of these leads or addresses.
 
-    A submission (process_application) is matched by its lead id or its address, whole and
-    in any letter case (`emails` lowered by the database, as Lower() does), in SQL. Tasks
-    that carry only our own row ids or random file names (send_delivery, remove_files: most
-    of the table) are not searched; any other task, and every failure's error text, is read
-    word by word here, so the cost follows those rows, not how many leads are looked for.
+    A submission (process_application) is matched by its lead id or its address, in SQL: by
+    the address's normalised form (validators.email_key), which submissions carry, and, for
+    rows queued before they did, by the address as typed in any letter case (both sides
+    lowered by the database). Tasks that carry only our own row ids or random file names
+    (send_delivery, remove_files: most of the table) are not searched; any other task, and
+    every failure's error text, is read word by word here, so the cost follows those rows,
+    not how many leads are looked for.
     """
     ids = [str(pk) for pk in lead_ids]
+    keys = {email_key(email) for email in emails} - {""}
+    typed = [Lower(Value(email, output_field=TextField())) for email in emails if email]
     submissions = Q(task_path=tasks.process_application.module_path) & (
-        Q(submitted_lead__in=ids) | Q(submitted_email__in=emails)
+        Q(submitted_lead__in=ids) | Q(submitted_email__in=[*sorted(keys), *typed])
     )
     anonymous = [tasks.process_application, tasks.send_delivery, tasks.remove_files]
     others = DBTaskResult.objects.filter(
         ~Q(task_path__in=[task.module_path for task in anonymous]) | Q(status=TaskResultStatus.FAILED)
     )
-    needles = {needle.lower() for needle in [*ids, *emails]}
+    needles = {needle.lower() for needle in [*ids, *emails, *keys]}
     named = [
         pk
         for pk, args, result, error in others.values_list("pk", "args_kwargs", "return_value", "traceback")
@@ -258,13 +263,6 @@ def task_rows_mentioning(*, lead_ids: Collection, emails: Collection[str]) -> Qu
 def words(text: str) -> set[str]:
     """The words of `text`, lowered, an address or an id each one word."""
     return {word.lower() for word in WORD.findall(text)}
-
-
-def db_lower(value: str) -> str:
-    """`value` lowered as the database's LOWER() does it (SQLite: ASCII letters only)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT LOWER(%s)", [value])
-        return cursor.fetchone()[0]
 
 
 def waiting_application_files(rows: QuerySet[DBTaskResult]) -> set[str]:

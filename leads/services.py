@@ -17,7 +17,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -39,12 +38,10 @@ from .models import (
     TrappedSubmission,
     WebhookEndpoint,
 )
-from .validators import validate_plain_text, validate_resume
+from .validators import email_key, validate_plain_text, validate_resume
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
-EMAIL_TAKEN_MESSAGE = "Another lead already has this email address."
 NOT_AN_ATTORNEY_MESSAGE = "Leads can be assigned only to an active attorney (or to nobody)."
 # update_lead's default for `assigned_to`: leave the assignment as it is (None unassigns).
 UNCHANGED = object()
@@ -65,8 +62,9 @@ def submit_lead(
     """Store the resume and save the lead as PENDING, with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
 
-    An email already on file (any letter case, concurrent submissions included) raises
-    ValidationError on `email` and stores nothing — unless `resubmit_duplicates` (the
+    An email already on file in any spelling that reaches the same mailbox (letter case,
+    Unicode forms, IDNA; concurrent submissions included) raises Lead.email_taken() on
+    `email` and stores nothing — unless `resubmit_duplicates` (the
     public form): then the submission is recorded on the existing lead as a resubmission
     by the worker, and the caller cannot tell the two cases apart. Both cases run the same
     two statements, so neither the answer nor its timing says whether an address applied.
@@ -76,6 +74,7 @@ def submit_lead(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email.strip(),
+        email_key=email_key(email),
         status=Lead.Status.PENDING,
         source=source,
         referrer=referrer,
@@ -83,7 +82,9 @@ def submit_lead(
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
         "lead_id": str(lead.pk),
-        "email": lead.email,
+        # The normalised address: what the worker finds a resubmission's lead by, and what
+        # erasure matches (outbox.task_rows_mentioning). Older rows hold the address as typed.
+        "email": lead.email_key,
         "resume": lead.resume.name,
         "source": source,
         "referrer": referrer,
@@ -105,7 +106,7 @@ def submit_lead(
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(lead.email) is not None:
-            raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]}, code="duplicate") from exc
+            raise Lead.email_taken() from exc
         raise
     except BaseException:
         lead.resume.delete(save=False)
@@ -129,6 +130,7 @@ def trap_submission(
     trapped = TrappedSubmission(client_address=client_address, source=source, referrer=referrer)
     for field, value in {"first_name": first_name, "last_name": last_name, "email": email}.items():
         setattr(trapped, field, value.strip()[: TrappedSubmission._meta.get_field(field).max_length])
+    trapped.email_key = email_key(trapped.email)
     if resume is not None:
         # Not a resume (or too large, or empty): nothing of the file is stored.
         with suppress(ValidationError):
@@ -188,13 +190,16 @@ def update_lead(
     assigned_to: User | object | None = UNCHANGED,
 ) -> Lead:
     """Change a lead's names or email, move its status through `change_status` and its
-    assignee through `assign_leads`, all in one transaction.
+    assignee through `assign_leads`, all in one transaction. An email replaced is kept in
+    `former_emails`, so erasure still finds the work queued under it.
 
-    Raises ValidationError({"email": [...]}) when another lead has the email in any case.
+    Raises Lead.email_taken() when another lead has the email in any spelling.
     """
     contact = {"first_name": first_name, "last_name": last_name, "email": email}
     contact = {field: value.strip() for field, value in contact.items() if value is not None}
     with transaction.atomic():
+        if "email" in contact:
+            contact |= _address_change(lead, contact["email"])
         if contact:
             for field, value in contact.items():
                 setattr(lead, field, value)
@@ -202,7 +207,7 @@ def update_lead(
                 with transaction.atomic():
                     lead.save(update_fields=[*contact, "updated_at"])
             except IntegrityError as exc:
-                raise ValidationError({"email": [EMAIL_TAKEN_MESSAGE]}, code="duplicate") from exc
+                raise Lead.email_taken() from exc
         if status is not None:
             change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
             lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
@@ -210,6 +215,18 @@ def update_lead(
             assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
             lead.refresh_from_db(fields=["assigned_to", "updated_at"])
     return lead
+
+
+def _address_change(lead: Lead, email: str) -> dict:
+    """The columns that follow a lead's new `email`: its key, and the address it had until now
+    joining former_emails. Read under the row's lock from the row itself: the admin's form has
+    already put the new address on `lead`, and of two concurrent changes neither is lost."""
+    had, former = (
+        Lead.objects.select_for_update().filter(pk=lead.pk).values_list("email", "former_emails").get()
+    )
+    if email != had:
+        former = [*(address for address in former if address not in (had, email)), had]
+    return {"email_key": email_key(email), "former_emails": former}
 
 
 def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> int:
@@ -256,7 +273,8 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
     them when a subscription wants it; returns how many went.
 
     In the one transaction: their rows (history, notes, resubmissions, deliveries and
-    downloads go with them), the queued work that mentions them, the name and id in the
+    downloads go with them), the queued work that mentions them or any address they have
+    had (Lead.former_emails included), the name and id in the
     admin log's entries about them, and ONE task that removes every file of theirs (the
     resubmissions' included) once the delete has committed, retried until it succeeds.
     """
@@ -264,13 +282,14 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         # Locked first: a worker recording a resubmission holds the same row lock, so no
         # resubmission (and no file) can appear between reading the names and the delete.
         locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", Lower("email")))
+        rows = list(locked.values_list("pk", "email", "former_emails"))
         if not rows:
             return 0
-        ids = [pk for pk, _ in rows]
+        ids = [pk for pk, _, _ in rows]
         names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
         names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[email for _, email in rows])
+        addresses = [address for _, email, former in rows for address in (email, *former)]
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)
         names |= outbox.waiting_application_files(queued)
         queued.delete()
         _scrub_admin_log(ids)
@@ -284,24 +303,28 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
 
 
 def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
-    """Erase every trace of the prospect at `email` (any letter case), for a data-subject
-    request; returns how many of each kind went (with `dry_run`: would go, nothing does).
+    """Erase every trace of the prospect at `email` (in any spelling that reaches the same
+    mailbox), for a data-subject request; returns how many of each kind went (with `dry_run`:
+    would go, nothing does).
 
-    The lead with its history, notes, assignment changes, deliveries, resume downloads and
-    resubmissions; trapped submissions typed with the address; admin log entries and task
-    rows (queued or finished) that mention the address or the lead; and every file of theirs,
+    The lead (and any set aside under the address by migration 0022) with its history, notes,
+    assignment changes, deliveries, resume downloads and resubmissions; trapped submissions
+    typed with the address or one the lead had before; admin log entries and task rows (queued
+    or finished) that mention any of those addresses or the lead; and every file of theirs,
     removed by the worker after the commit. Run again, it finds nothing.
     """
     email = email.strip()
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().by_email(email)
-        ids = [lead.pk] if lead else []
-        needles = [email, *map(str, ids)]
-        trapped = TrappedSubmission.objects.with_email(email)
-        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=[outbox.db_lower(email)])
-        deliveries = Delivery.objects.about_prospect(email=email, lead_ids=ids)
+        leads = [lead] if (lead := Lead.objects.select_for_update().by_email(email)) else []
+        leads += Lead.objects.select_for_update().set_aside_under(email)
+        ids = [lead.pk for lead in leads]
+        addresses = [email, *(address for lead in leads for address in (lead.email, *lead.former_emails))]
+        needles = [*addresses, *map(str, ids)]
+        trapped = TrappedSubmission.objects.with_address(*addresses)
+        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)
+        deliveries = Delivery.objects.about_prospect(emails=addresses, lead_ids=ids)
         log = _admin_log_about(ids, needles)
-        files = {lead.resume.name} if lead else set()
+        files = {lead.resume.name for lead in leads}
         files |= set(Resubmission.objects.filter(lead__in=ids).values_list("resume", flat=True))
         files |= set(trapped.values_list("resume", flat=True)) | outbox.waiting_application_files(queued)
         counts = {

@@ -1,16 +1,19 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
 then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
-are plain text, and names carry no link or address."""
+are plain text, and names carry no link or address; an email address holds no character
+that hides what it is, and is compared in its normalised form (email_key)."""
 
 import struct
 import unicodedata
 import zipfile
+from contextlib import suppress
 
 import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.template.defaultfilters import filesizeformat
+from django.utils.encoding import punycode
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -214,14 +217,62 @@ def validate_plain_text(value: str) -> None:
 # Names are repeated in emails and shown to attorneys: "Dear www.evil.example" or a name
 # holding a link would let whoever typed it speak through the firm's own mail.
 LINK_MARKERS = ("://", "www.", "@")
+# A MIME encoded-word (RFC 2047, "=?utf-8?b?...?="): mail programs decode one in a subject, so a
+# name holding one reaches attorneys' notifications as whatever it encodes, a link or an address.
+ENCODED_WORD_MARKER = "=?"
 
 
 def validate_name(value: str) -> None:
-    """A person's name: plain text (validate_plain_text) without a link or an address in it."""
+    """A person's name: plain text (validate_plain_text) without a link, an address or a MIME
+    encoded-word in it."""
     validate_plain_text(value)
     lowered = value.lower()
     if any(marker in lowered for marker in LINK_MARKERS):
         raise ValidationError("Enter a name without links or email addresses.", code="link")
+    if ENCODED_WORD_MARKER in value:
+        message = "Enter a name without “=?”: mail programs read it as encoded text."
+        raise ValidationError(message, code="encoded_word")
+
+
+# Control (Cc) and invisible format (Cf) characters: a soft hyphen, a zero-width space or a word
+# joiner make an address look new while sending drops them (IDNA maps them to nothing), and a
+# control character in a quoted local part reaches the headers of the mail about the lead.
+HIDDEN_CATEGORIES = {"Cc", "Cf"}
+
+
+def email_key(address: str) -> str:
+    """`address` as it is compared: Unicode NFC, the local part lower-cased, the domain IDNA-encoded
+    as Django's mail sends it (django.utils.encoding.punycode: Python's IDNA 2003 codec, whose
+    nameprep drops invisible characters and folds compatibility forms: a fullwidth e, U+FF45, is
+    an "e") and lower-cased; so every spelling that reaches one mailbox has one key. Never raises:
+    a domain the codec refuses is kept as typed, lower-cased (validate_email_address refuses it
+    in new input; old rows and trapped submissions may hold one)."""
+    address = unicodedata.normalize("NFC", address.strip())
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address.lower()
+    with suppress(UnicodeError):
+        domain = punycode(domain)
+    return f"{unicodedata.normalize('NFC', local.lower())}@{domain.lower()}"
+
+
+def validate_email_address(value: str) -> None:
+    """What Django's EmailValidator lets through and an address must not hold: a control or
+    invisible format character anywhere (a quoted local part included), or a domain that the
+    IDNA encoding of sending refuses (a label too long once encoded, a character nameprep
+    prohibits); the latter only once Django's own validator has passed the address."""
+    if any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value):
+        raise ValidationError(
+            "Enter the email address without control or invisible characters.", code="hidden_characters"
+        )
+    try:
+        validate_email(value)
+    except ValidationError:
+        return  # Django's validator, which runs beside this one, says so once
+    try:
+        punycode(value.rpartition("@")[2])
+    except UnicodeError:
+        raise ValidationError("Enter a valid email address.", code="invalid") from None
 
 
 def clean_source(value: str) -> str:

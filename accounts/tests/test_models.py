@@ -2,10 +2,11 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from accounts.models import User
 from accounts.tests.factories import AttorneyFactory, UserFactory
+from leads.tests.queries import plan_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,14 @@ def test_get_by_email_ignores_letter_case_and_spaces():
     user = UserFactory(email="Ann.Lee@Firm.example")
 
     assert User.objects.get_by_email("  ann.lee@FIRM.EXAMPLE ") == user
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_get_by_email_is_one_probe_of_the_unique_index():
+    UserFactory(email="ann.lee@firm.example")
+
+    assert "user_email_ci_unique" in plan_of(lambda: User.objects.get_by_email("Ann.Lee@firm.example"))
 
 
 def test_get_by_email_returns_none_for_unknown_email():

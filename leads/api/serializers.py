@@ -12,7 +12,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from leads import services
 from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
 from leads.validators import validate_resume
 
@@ -180,12 +179,6 @@ class LeadUpdateSerializer(ModelSerializer):
     class Meta:
         model = Lead
         fields = ["first_name", "last_name", "email", "status", "assigned_to"]
-
-    def validate_email(self, value: str) -> str:
-        other = Lead.objects.by_email(value)
-        if other is not None and other.pk != self.instance.pk:
-            raise serializers.ValidationError(services.EMAIL_TAKEN_MESSAGE)
-        return value
 
 
 class LeadStatsSerializer(serializers.Serializer):

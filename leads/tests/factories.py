@@ -3,6 +3,7 @@ from django.core.files.base import ContentFile
 
 from leads.models import Delivery, Lead, Resubmission, TrappedSubmission
 from leads.tests.documents import MINIMAL_PDF
+from leads.validators import email_key as normalised
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -12,6 +13,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"prospect{n}@example.com")
+    email_key = factory.LazyAttribute(lambda lead: normalised(lead.email))
     resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))
 
 
@@ -25,6 +27,7 @@ class FailedEmailFactory(factory.django.DjangoModelFactory):
     kind = Delivery.Kind.NOTIFICATION
     channel = Delivery.Channel.EMAIL
     recipient = "desk@firm.example"
+    recipient_key = "desk@firm.example"
     status = Delivery.Status.FAILED
     attempts = 1
     last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"
@@ -47,4 +50,5 @@ class TrappedSubmissionFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"trapped{n}@example.com")
+    email_key = factory.LazyAttribute(lambda trapped: normalised(trapped.email))
     resume = factory.LazyFunction(lambda: ContentFile(MINIMAL_PDF, name="resume.pdf"))

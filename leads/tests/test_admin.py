@@ -250,6 +250,36 @@ def test_an_email_already_on_another_lead_is_refused_on_the_lead_page(attorney_c
     assert "A lead with this email already exists." in response.content.decode()
 
 
+def test_another_spelling_of_an_email_on_another_lead_is_refused_on_the_lead_page(attorney_client):
+    LeadFactory(email="taken@example.com")
+    lead = LeadFactory(email="mine@example.com")
+
+    response = attorney_client.post(
+        f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, email="taken@\uff45xample.com")
+    )
+
+    assert response.status_code == 200
+    errors = re.search(
+        r'<ul class="errorlist"[^>]*id="id_email_error">(.*?)</ul>', response.content.decode(), re.S
+    )
+    assert "A lead with this email already exists." in errors.group(1)
+    lead.refresh_from_db()
+    assert lead.email == "mine@example.com"
+
+
+def test_an_email_with_an_invisible_character_is_refused_on_the_lead_page(attorney_client):
+    lead = LeadFactory(email="ada@example.com")
+
+    response = attorney_client.post(
+        f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, email="ada@exa\u00admple.com")
+    )
+
+    assert response.status_code == 200
+    assert "Enter the email address without control or invisible characters." in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.email == "ada@example.com"
+
+
 def test_lead_page_shows_history_read_only_and_a_resume_link(attorney_client, attorney):
     lead = Lead.objects.mark_reached_out(LeadFactory(source="newsletter"), by=attorney)
 

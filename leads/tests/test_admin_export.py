@@ -50,7 +50,13 @@ def test_export_has_every_lead_with_its_reach_out(attorney_client, attorney):
 def test_export_of_many_leads_has_every_one_of_them_once(attorney_client):
     count = 2_500  # more than one chunk of the Python path, more than one block of COPY's output
     Lead.objects.bulk_create(
-        Lead(first_name="Bulk", last_name=f"Lead{n}", email=f"bulk{n}@example.com", resume="resumes/x.pdf")
+        Lead(
+            first_name="Bulk",
+            last_name=f"Lead{n}",
+            email=f"bulk{n}@example.com",
+            email_key=f"bulk{n}@example.com",
+            resume="resumes/x.pdf",
+        )
         for n in range(count)
     )
 

@@ -127,3 +127,19 @@ def test_a_resubmission_still_waiting_for_the_worker_goes_with_its_lead(client, 
 
     assert stored_files(settings.MEDIA_ROOT) == []
     assert rows_mentioning(*needles_for(lead)) == {}
+
+
+def test_a_resubmission_waiting_under_the_address_a_lead_had_goes_with_it(
+    client, integration_client, settings
+):
+    apply(client, email="ada.old@example.com")
+    run_worker()
+    lead = Lead.objects.get()
+    apply(client, email="ada.old@example.com")  # stored, queued, not yet processed
+    integration_client.patch(f"/api/v1/leads/{lead.pk}/", {"email": EMAIL}, format="json")
+
+    integration_client.delete(f"/api/v1/leads/{lead.pk}/")
+    run_worker()
+
+    assert stored_files(settings.MEDIA_ROOT) == []
+    assert rows_mentioning("ada.old@example.com", str(lead.pk)) == {}

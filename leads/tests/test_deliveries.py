@@ -251,6 +251,23 @@ def test_a_prospect_gets_at_most_prospect_emails_per_day(smtp, desk, settings):
     assert len(smtp.to(DESK)) == 3  # the attorneys still hear of every submission
 
 
+def test_the_daily_cap_counts_one_mailbox_however_its_address_was_spelt(smtp, desk, settings, attorney):
+    settings.PROSPECT_EMAILS_PER_DAY = 2
+    lead = submit(email="jane@\uff45xample.com")  # a fullwidth e: mailed to jane@example.com
+    run_worker()
+    services.update_lead(lead=lead, by=attorney, email="jane@example.com")  # corrected by hand
+
+    for _ in range(2):
+        submit(email="jane@example.com", resubmit_duplicates=True)
+        run_worker()
+
+    statuses = list(
+        lead.deliveries.filter(recipient_key=PROSPECT).order_by("created_at").values_list("status", flat=True)
+    )
+    assert statuses == [Delivery.Status.SENT, Delivery.Status.SENT, Delivery.Status.FAILED]
+    assert len(smtp.to(PROSPECT)) == 2
+
+
 def test_a_lead_deleted_before_the_worker_ran_gets_no_email(smtp, desk):
     lead = submit()
     services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))

@@ -155,6 +155,39 @@ def test_erasure_leaves_an_address_that_merely_contains_the_erased_one(client, s
     ]
 
 
+def test_erasure_finds_what_was_typed_in_another_spelling_of_the_mailbox(client, settings):
+    apply(client, email="ada@example.com")
+    run_worker()
+    apply(client, email="ADA@\uff45xample.com")  # a resubmission, waiting for the worker
+    apply(client, email="ada@exa\u00admple.com", **{HONEYPOT_FIELD: "autofilled"})  # kept as typed
+
+    output = erase("Ada@Example.com")
+    run_worker()
+
+    assert "trapped submissions  1" in output
+    assert Lead.objects.count() == 0
+    assert stored_files(settings.MEDIA_ROOT) == []
+    assert rows_mentioning("ada@", "ada\u00ad", "@\uff45xample") == {}
+
+
+def test_erasure_after_an_email_correction_removes_the_work_queued_under_the_old_address(
+    client, attorney_client, settings
+):
+    apply(client, email="ada.old@example.com")
+    run_worker()
+    lead = Lead.objects.get()
+    apply(client, email="ada.old@example.com", source="newsletter")  # queued, not yet processed
+    corrected = {"first_name": "Ada", "last_name": "Lovelace", "email": EMAIL, "status": "PENDING"}
+    attorney_client.post(f"/admin/leads/lead/{lead.pk}/change/", corrected)
+
+    output = erase(EMAIL)
+    run_worker()
+
+    assert "task rows" in output
+    assert stored_files(settings.MEDIA_ROOT) == []
+    assert rows_mentioning("ada.old@example.com", "newsletter", str(lead.pk)) == {}
+
+
 def test_erasure_removes_failed_tasks_whose_error_names_the_address_and_only_those(db):
     def failed(traceback: str) -> DBTaskResult:
         return DBTaskResult.objects.create(

@@ -32,6 +32,7 @@ def many_leads(django_db_setup, django_db_blocker):
                 first_name="Many",
                 last_name=f"Lead{n}",
                 email=f"many{n}@example.com",
+                email_key=f"many{n}@example.com",
                 resume="resumes/none.pdf",
                 status=Lead.Status.REACHED_OUT if n % 5 == 0 else Lead.Status.PENDING,
             )

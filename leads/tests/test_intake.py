@@ -184,6 +184,49 @@ def test_a_name_with_a_link_is_refused_beside_its_field_and_nothing_is_saved(cli
     assert stored_files(settings) == []
 
 
+def test_a_name_with_a_mime_encoded_word_is_refused_beside_its_field(client):
+    # Base64 of "https://evil.example": a mail program would show the link in the subject.
+    response = client.post("/", form_data(last_name="=?utf-8?b?aHR0cHM6Ly9ldmlsLmV4YW1wbGU=?="))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_last_name_error">(.*?)</ul>', html, re.S)
+    assert "Enter a name without “=?”" in errors.group(1)
+    assert Lead.objects.count() == 0
+
+
+# Issue 23: each made a lead of its own, all mailed to victim@example.org.
+HIDDEN_SPELLINGS = {
+    "soft hyphen": "victim@exa\u00admple.org",
+    "zero-width space": "victim@example\u200b.org",
+    "word joiner": "victim@e\u2060xample.org",
+    "control character": '"a\x01b"@example.com',
+}
+
+
+@pytest.mark.parametrize("email", HIDDEN_SPELLINGS.values(), ids=HIDDEN_SPELLINGS.keys())
+def test_an_email_with_a_hidden_character_is_refused_beside_its_field(client, settings, email):
+    client.post("/", form_data(email="victim@example.org"))
+    known = set(stored_files(settings))
+
+    response = client.post("/", form_data(email=email))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="field__errors" id="id_email_error">(.*?)</ul>', html, re.S)
+    assert "Enter the email address without control or invisible characters." in errors.group(1)
+    assert Lead.objects.count() == 1
+    assert set(stored_files(settings)) == known
+
+
+def test_an_email_whose_domain_sending_cannot_encode_is_refused_not_a_server_error(client):
+    response = client.post("/", form_data(email="jane@\ue000xample.org"))
+
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
 def test_first_field_in_error_is_focused_without_javascript(client):
     response = client.post("/", form_data(email="not-an-email"))
 
@@ -323,6 +366,21 @@ def test_a_known_address_gets_byte_identical_answers_and_becomes_a_resubmission(
         "Client intake: we received your application",
         "Client intake: we received your application again",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("email", ["victim@\uff45xample.org", "VICTIM@Example.ORG", "victim@example.org"])
+def test_another_spelling_of_a_known_mailbox_is_a_resubmission_of_its_lead(smtp, client, email):
+    client.post("/", form_data(email="victim@example.org"))
+    run_worker()
+
+    response = client.post("/", form_data(email=email))
+    run_worker()
+
+    assert response.status_code == 303
+    lead = Lead.objects.get()
+    assert lead.resubmissions.count() == 1
+    assert [recipients for recipients, _ in smtp.messages] == [["victim@example.org"]] * 2
 
 
 # --- Honeypot -------------------------------------------------------------------------

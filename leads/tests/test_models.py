@@ -62,7 +62,7 @@ def test_resume_is_stored_under_a_random_name_not_the_clients():
         ("lead_status_idx", ["status"], False),
         ("lead_created_idx", ["created_at", "id"], False),
         ("lead_status_created_idx", ["status", "created_at", "id"], False),
-        ("lead_email_ci_unique", None, True),
+        ("lead_email_key_unique", ["email_key"], True),
     ],
 )
 def test_lead_table_has_the_index(name, columns, unique):

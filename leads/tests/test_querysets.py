@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Delivery, Lead
 from leads.tests.factories import LeadFactory
+from leads.tests.queries import plan_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +15,36 @@ def test_by_email_ignores_letter_case_and_spaces():
     lead = LeadFactory(email="Jane.Doe@Example.com")
 
     assert Lead.objects.by_email(" jane.doe@EXAMPLE.COM ") == lead
+
+
+def test_by_email_finds_the_lead_under_a_fullwidth_spelling_of_its_domain():
+    lead = LeadFactory(email="jane.doe@example.com")
+
+    assert Lead.objects.by_email("Jane.Doe@\uff45xample.com") == lead
+
+
+def test_by_email_finds_a_non_ascii_domain_by_its_idna_spelling():
+    lead = LeadFactory(email="jane@éxample.com")
+
+    assert Lead.objects.by_email("JANE@xn--xample-9ua.com") == lead
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_by_email_is_one_probe_of_the_unique_key_index():
+    LeadFactory(email="jane@example.com")
+
+    assert "lead_email_key_unique" in plan_of(lambda: Lead.objects.by_email("Jane@Example.com"))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_daily_email_count_is_served_by_the_recipient_key_index():
+    since = timezone.now() - timedelta(days=1)
+
+    plan = plan_of(lambda: Delivery.objects.emails_to("Jane@Example.com", since=since).count())
+
+    assert "delivery_recipient_key_idx" in plan
 
 
 def test_by_email_returns_none_for_unknown_email():

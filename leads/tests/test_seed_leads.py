@@ -13,6 +13,7 @@ from leads import services
 from leads.management.commands.seed_leads import SEED_RESUME_NAME
 from leads.models import Lead, StatusChange
 from leads.tests.mail import run_worker
+from leads.validators import email_key
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,12 @@ def test_seeded_emails_are_unique_even_across_two_runs():
     duplicates = Lead.objects.values(e=Lower("email")).annotate(n=Count("pk")).filter(n__gt=1)
     assert Lead.objects.count() == 400
     assert not duplicates.exists()
+
+
+def test_seeded_leads_carry_their_normalised_address():
+    seed(50)
+
+    assert all(key == email_key(email) for email, key in Lead.objects.values_list("email", "email_key"))
 
 
 def test_seeded_leads_are_mostly_pending():

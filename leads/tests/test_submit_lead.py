@@ -60,7 +60,7 @@ def test_duplicate_email_in_another_case_is_refused_on_the_email_field(settings)
     with pytest.raises(ValidationError) as caught:
         submit(email="JANE@EXAMPLE.COM")
 
-    assert caught.value.message_dict == {"email": [services.DUPLICATE_EMAIL_MESSAGE]}
+    assert caught.value.message_dict == {"email": ["A lead with this email already exists."]}
     assert Lead.objects.count() == 1
     assert len(stored_files(settings)) == 1
 
@@ -120,6 +120,6 @@ def test_insert_losing_a_race_removes_its_stored_file_and_says_duplicate(setting
     thread.join()
 
     assert outcome["files_before_commit"] == 2  # the race happened: both files were stored
-    assert caught.value.message_dict == {"email": [services.DUPLICATE_EMAIL_MESSAGE]}
+    assert caught.value.message_dict == {"email": ["A lead with this email already exists."]}
     assert list(Lead.objects.values_list("pk", flat=True)) == [outcome["rival"].pk]
     assert [p.name for p in stored_files(settings)] == [Path(outcome["rival"].resume.name).name]

@@ -1,13 +1,18 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 
+from leads.models import Lead
 from leads.tests import documents
 from leads.tests.documents import MINIMAL_PDF
 from leads.validators import (
     clean_referrer,
     clean_source,
     detect_resume_kind,
+    email_key,
+    validate_email_address,
     validate_name,
     validate_plain_text,
     validate_resume,
@@ -144,7 +149,15 @@ def test_a_name_carrying_a_link_or_an_address_is_refused(name):
     assert caught.value.code == "link"
 
 
-@pytest.mark.parametrize("name", ["José", "O'Brien", "Anne-Marie", "Dr. Smith", "St. John"])
+@pytest.mark.parametrize("name", ["=?utf-8?b?aHR0cHM6Ly9ldmlsLmV4YW1wbGU=?=", "Eve =?UTF-8?Q?x?=", "a=?b"])
+def test_a_name_carrying_a_mime_encoded_word_is_refused(name):
+    with pytest.raises(ValidationError) as caught:
+        validate_name(name)
+
+    assert caught.value.code == "encoded_word"
+
+
+@pytest.mark.parametrize("name", ["José", "O'Brien", "Anne-Marie", "Dr. Smith", "St. John", "A=B", "Why?"])
 def test_real_names_pass_the_name_rule(name):
     validate_name(name)
 
@@ -152,6 +165,92 @@ def test_real_names_pass_the_name_rule(name):
 def test_a_name_with_a_line_break_fails_the_name_rule_too():
     with pytest.raises(ValidationError):
         validate_name("Eve\nBcc: x")
+
+
+# The spellings of issue 23: each looked new to the one-lead rule and reached one mailbox.
+HIDDEN = {
+    "soft hyphen": "victim@exa\u00admple.org",
+    "zero-width space": "victim@example\u200b.org",
+    "word joiner": "victim@e\u2060xample.org",
+    "control character in a quoted local part": '"a\x01b"@example.com',
+    "byte order mark": "\ufeffvictim@example.org",
+}
+
+
+@pytest.mark.parametrize("address", HIDDEN.values(), ids=HIDDEN.keys())
+def test_an_email_with_a_control_or_invisible_character_is_refused(address):
+    with pytest.raises(ValidationError) as caught:
+        validate_email_address(address)
+
+    assert caught.value.code == "hidden_characters"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["x@\ue000xample.org", f"x@{'é' * 60}.org"],
+    ids=["character nameprep prohibits", "label too long once encoded"],
+)
+def test_an_email_whose_domain_sending_cannot_encode_is_invalid(address):
+    validate_email(address)  # Django's own validator lets it through
+
+    with pytest.raises(ValidationError) as caught:
+        validate_email_address(address)
+
+    assert caught.value.code == "invalid"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["jane@example.com", "Jane.O'Brien+cases@Example.COM", "jane@éxample.com", "jane@\uff45xample.org"],
+)
+def test_real_addresses_pass_the_email_rule(address):
+    validate_email_address(address)
+
+
+def test_an_address_django_refuses_gets_one_message_from_the_model_field():
+    with pytest.raises(ValidationError) as caught:
+        Lead._meta.get_field("email").clean("jane@..example.com", None)
+
+    assert caught.value.messages == ["Enter a valid email address."]
+
+
+# Issue 23's spellings of victim@example.org, each of which made a lead of its own.
+SPELLINGS = {
+    "soft hyphen": "victim@exa\u00admple.org",
+    "zero-width space": "victim@example\u200b.org",
+    "word joiner": "victim@e\u2060xample.org",
+    "fullwidth e": "victim@\uff45xample.org",
+    "letter case and spaces": " Victim@EXAMPLE.org ",
+}
+
+
+@pytest.mark.parametrize("address", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_every_spelling_of_one_mailbox_has_one_key(address):
+    assert email_key(address) == "victim@example.org"
+
+
+def test_a_non_ascii_domain_is_keyed_by_its_idna_form():
+    assert email_key("jane@Éxample.com") == email_key("JANE@xn--xample-9ua.com") == "jane@xn--xample-9ua.com"
+
+
+def test_a_local_part_is_keyed_in_nfc():
+    assert (
+        email_key("jose\u0301@example.com") == email_key("jos\u00e9@example.com") == "jos\u00e9@example.com"
+    )
+
+
+@pytest.mark.parametrize("address", ["x@\ue000xample.org", "no at sign", "", "a@"])
+def test_the_key_of_anything_typed_is_found_without_an_error(address):
+    assert email_key(address) == address.strip().lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_the_key_is_the_mailbox_sending_reaches(smtp, address):
+    send_mail("Hello", "Hello", "firm@example.com", [address])
+
+    [(recipients, _)] = smtp.messages
+    assert [email_key(address)] == [recipient.lower() for recipient in recipients]
 
 
 def test_source_of_plain_text_is_kept_stripped():

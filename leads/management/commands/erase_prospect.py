@@ -7,10 +7,11 @@ from leads import services
 
 class Command(BaseCommand):
     help = (
-        "Erase every trace of the prospect with this email address (any letter case): the lead, "
-        "its history, notes, deliveries, resume downloads, resubmissions and their files, trapped "
-        "submissions, admin log entries and task rows that mention it. Says what it removed; "
-        "safe to run again. The files go once the worker has run."
+        "Erase every trace of the prospect with this email address (in any spelling that reaches "
+        "the same mailbox): the lead, its history, notes, deliveries, resume downloads, "
+        "resubmissions and their files, trapped submissions, admin log entries and task rows that "
+        "mention it or an address the lead had before. Says what it removed; safe to run again. "
+        "The files go once the worker has run."
     )
 
     def add_arguments(self, parser):

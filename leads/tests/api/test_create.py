@@ -83,7 +83,19 @@ def test_create_with_an_email_on_file_in_another_case_is_a_400_on_email(integrat
     response = integration_client.post(URL, form(pdf, email="ADA@Example.com"), format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["A lead with this email address already exists."]}
+    assert response.json() == {"email": ["A lead with this email already exists."]}
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["ada@\uff45xample.com", "ADA@EXAMPLE.COM", "ada@example.com "])
+def test_create_with_another_spelling_of_an_address_on_file_is_a_400_on_email(integration_client, pdf, email):
+    LeadFactory(email="ada@example.com")
+
+    response = integration_client.post(URL, form(pdf, email=email), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["A lead with this email already exists."]}
     assert Lead.objects.count() == 1
 
 
@@ -146,6 +158,28 @@ def test_create_with_a_bad_email_is_a_400_on_email(integration_client, pdf):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "email",
+    ["victim@example\u200b.org", '"a\x01b"@example.com'],
+    ids=["zero-width space", "control character"],
+)
+def test_create_with_a_hidden_character_in_the_email_is_a_400_on_email(integration_client, pdf, email):
+    response = integration_client.post(URL, form(pdf, email=email), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter the email address without control or invisible characters."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_a_domain_sending_cannot_encode_is_a_400_on_email(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf, email=f"ada@{'é' * 60}.org"), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter a valid email address."]}
+
+
+@pytest.mark.django_db
 def test_create_as_json_without_a_file_is_a_400_on_resume(integration_client):
     response = integration_client.post(URL, form("not a file"), format="json")
 
@@ -186,6 +220,17 @@ def test_create_with_a_link_in_a_name_is_a_400_on_that_name(integration_client, 
 
     assert response.status_code == 400
     assert response.json() == {"last_name": ["Enter a name without links or email addresses."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_a_mime_encoded_word_in_a_name_is_a_400_on_that_name(integration_client, pdf):
+    data = form(pdf, first_name="=?utf-8?q?ada=40evil.example?=")
+    response = integration_client.post(URL, data, format="multipart")
+
+    assert response.status_code == 400
+    message = "Enter a name without “=?”: mail programs read it as encoded text."
+    assert response.json() == {"first_name": [message]}
     assert not Lead.objects.exists()
 
 

@@ -65,9 +65,21 @@ def test_patch_to_an_email_another_lead_has_in_any_case_is_a_400_on_email(attorn
     response = attorney_api_client.patch(url(lead), {"email": "TAKEN@example.com"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["Another lead already has this email address."]}
+    assert response.json() == {"email": ["A lead with this email already exists."]}
     lead.refresh_from_db()
     assert lead.email == "mine@example.com"
+
+
+@pytest.mark.django_db
+def test_patch_to_a_new_email_keeps_the_addresses_the_lead_had(attorney_api_client):
+    lead = LeadFactory(email="first@example.com")
+
+    attorney_api_client.patch(url(lead), {"email": "second@example.com"}, format="json")
+    attorney_api_client.patch(url(lead), {"email": "third@example.com"}, format="json")
+
+    lead.refresh_from_db()
+    assert (lead.email, lead.email_key) == ("third@example.com", "third@example.com")
+    assert lead.former_emails == ["first@example.com", "second@example.com"]
 
 
 @pytest.mark.django_db
@@ -78,6 +90,18 @@ def test_patch_may_change_the_letter_case_of_its_own_email(attorney_api_client):
 
     assert response.status_code == 200
     assert response.json()["email"] == "Mine@Example.com"
+
+
+@pytest.mark.django_db
+def test_patch_to_an_email_with_an_invisible_character_is_a_400_on_email(attorney_api_client):
+    lead = LeadFactory(email="mine@example.com")
+
+    response = attorney_api_client.patch(url(lead), {"email": "mine@e\u2060xample.com"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter the email address without control or invisible characters."]}
+    lead.refresh_from_db()
+    assert lead.email == "mine@example.com"
 
 
 @pytest.mark.django_db
@@ -141,15 +165,15 @@ def test_patch_without_change_lead_is_a_403(no_perms_client):
 
 @pytest.mark.django_db
 def test_update_service_turns_the_unique_index_into_a_400_shaped_error(attorney):
-    # What a concurrent PATCH meets when the serializer's early check passed for both:
-    # the index lead_email_ci_unique refuses, and the service says so on `email`.
+    # The index lead_email_key_unique refuses (a concurrent PATCH included), and the service
+    # says so on `email` with the constraint's own message.
     LeadFactory(email="taken@example.com")
     lead = LeadFactory(email="mine@example.com")
 
     with pytest.raises(ValidationError) as caught:
         services.update_lead(lead=lead, by=attorney, email="Taken@Example.com")
 
-    assert caught.value.message_dict == {"email": ["Another lead already has this email address."]}
+    assert caught.value.message_dict == {"email": ["A lead with this email already exists."]}
     assert Lead.objects.get(pk=lead.pk).email == "mine@example.com"
 
 
