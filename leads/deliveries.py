@@ -10,6 +10,7 @@ the error is kept on the row.
 """
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -152,9 +153,16 @@ def attempt(delivery_id: str) -> str:
     except DeliveryFailed as failure:
         return _record_failure(delivery, failure)
     except Exception as exc:
-        # A fault of ours, not the recipient's: kept on the row (its type only, so no
-        # prospect's data reaches the log) and retried like a temporary fault.
-        logger.exception("Delivery %s (%s) raised %s", delivery.pk, delivery.kind, type(exc).__name__)
+        # A fault of ours, not the recipient's: retried like a temporary fault, its text kept
+        # on the row for people to see. The log gets its type and where it was raised, never
+        # its text, which may name the recipient (Django's "Invalid address 'jane@…'").
+        logger.error(
+            "Delivery %s (%s) raised %s\n%s",
+            delivery.pk,
+            delivery.kind,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         return _record_failure(delivery, DeliveryFailed(f"Internal error: {type(exc).__name__}: {exc}"))
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENT,
