@@ -19,6 +19,7 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
+from .recipients import url_host
 from .validators import REFERRER_MAX_CHARS, SOURCE_MAX_CHARS, validate_name, validate_plain_text
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
@@ -1175,7 +1176,10 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient or 'nobody'}"
+        # Shown to anyone who sees deliveries (titles, the list's checkboxes): a webhook URL
+        # by its host only (leads.recipients).
+        to = url_host(self.recipient) if self.channel == Delivery.Channel.WEBHOOK else self.recipient
+        return f"{self.get_kind_display()} to {to or 'nobody'}"
 
 
 class RateLimitBucketQuerySet(models.QuerySet):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from leads import services
+from leads import recipients, services
 from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
 from leads.validators import validate_resume
 
@@ -214,6 +214,19 @@ VALIDATION_ERROR_SCHEMA = {
 }
 
 
+RECIPIENT_HELP = (
+    "An email address, or a webhook call's subscription URL: its host only, unless the caller "
+    "may view webhook subscriptions (leads.view_webhookendpoint). Empty: nobody to send to."
+)
+
+
+def recipient_for_caller(channel: str, recipient: str, context: dict) -> str:
+    """The recipient as the request's user may see it (leads.recipients)."""
+    return recipients.shown_recipient(
+        recipient, is_webhook=channel == Delivery.Channel.WEBHOOK, viewer=context["request"].user
+    )
+
+
 class DeliverySerializer(ModelSerializer):
     """One email or webhook call and what became of it."""
 
@@ -226,6 +239,12 @@ class DeliverySerializer(ModelSerializer):
         fields = ["id", "kind", "channel", "recipient", "lead", "status", "attempts", "last_error",
                   "created_at", "sent_at"]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {"recipient": {"help_text": RECIPIENT_HELP}}
+
+    def to_representation(self, delivery):
+        data = super().to_representation(delivery)
+        data["recipient"] = recipient_for_caller(delivery.channel, delivery.recipient, self.context)
+        return data
 
 
 class NoteSerializer(ModelSerializer):
@@ -264,12 +283,19 @@ class TimelineEventSerializer(serializers.Serializer):
     detail = serializers.DictField(
         help_text="What exactly, by type: submitted {source, referrer}; resubmitted {resubmission, "
         "source, referrer, resume_url}; status_changed {from, to}; assigned {from, to} (usernames "
-        "or null); note {id, body}; delivery {id, kind, description, channel, recipient, status, "
+        "or null); note {id, body}; delivery {id, kind, description, channel, recipient (a webhook "
+        "call's URL by its host only, unless the caller may view webhook subscriptions), status, "
         "attempts, error, sent_at}; resume_downloaded {resubmission (null: the first resume), via}."
     )
 
     def to_representation(self, event):
         data = super().to_representation(event)
+        if event.type == "delivery":
+            detail = event.detail
+            data["detail"] = {
+                **data["detail"],
+                "recipient": recipient_for_caller(detail["channel"], detail["recipient"], self.context),
+            }
         if event.type == "resubmitted":
             path = reverse("api:lead-resume", args=[self.context["lead"].pk])
             url = f"{path}?resubmission={event.detail['resubmission']}"

@@ -30,6 +30,21 @@ class FailedEmailFactory(factory.django.DjangoModelFactory):
     last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"
 
 
+class WebhookCallFactory(factory.django.DjangoModelFactory):
+    """A lead.created call to a subscription whose URL's path is its secret (a capability URL)."""
+
+    class Meta:
+        model = Delivery
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = Delivery.Kind.LEAD_CREATED
+    channel = Delivery.Channel.WEBHOOK
+    recipient = "https://hooks.example.com:8443/services/T0001/B0002/s3cr3t-capability-path"
+    status = Delivery.Status.FAILED
+    attempts = 1
+    last_error = "HTTP 500 Internal Server Error"
+
+
 class ResubmissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resubmission
