@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections, models, transaction
 from django.db.models import Case, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Extract, Lower, TruncWeek
@@ -579,10 +579,12 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
 
     def _reused_when_large(self, key: str, compute):
         """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
-        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh."""
+        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh.
+        Kept in the shared cache, so every web process shows the same figures and one of
+        them, not each, reads the table once a period."""
         if not self._is_large():
             return compute()
-        return cache.get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
+        return caches["shared"].get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
 
     def _is_large(self) -> bool:
         if connections[self.db].vendor != "postgresql":
@@ -1229,3 +1231,20 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class SharedCacheEntry(models.Model):
+    """A row of the cache every web process shares (CACHES["shared"] without Redis): Django's
+    DatabaseCache reads and writes it with its own SQL; the model gives the table a migration.
+    It holds figures (counts, medians), never anything of a prospect."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "leads_shared_cache"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.cache_key
