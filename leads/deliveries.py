@@ -40,6 +40,15 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Sent:
+    """What a sender reports of an attempt that did not fail: the answer's status code, or
+    `printed`: the email was only written to the log (the console mailer, DEBUG), not sent."""
+
+    status_code: int | None
+    printed: bool = False
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int
     base_seconds: int
@@ -63,8 +72,8 @@ def retry_policy(channel: str) -> RetryPolicy:
     )
 
 
-def senders() -> dict[str, Callable[[Delivery], int | None]]:
-    """channel -> the function that makes one attempt and returns the answer's status code."""
+def senders() -> dict[str, Callable[[Delivery], Sent]]:
+    """channel -> the function that makes one attempt and says what became of it."""
     from . import emails, webhooks  # both import this module for DeliveryFailed
 
     return {Delivery.Channel.EMAIL: emails.send, Delivery.Channel.WEBHOOK: webhooks.send}
@@ -149,7 +158,7 @@ def attempt(delivery_id: str) -> str:
         )
         return "held"
     try:
-        status_code = senders()[delivery.channel](delivery)
+        sent = senders()[delivery.channel](delivery)
     except DeliveryFailed as failure:
         return _record_failure(delivery, failure)
     except Exception as exc:
@@ -164,17 +173,18 @@ def attempt(delivery_id: str) -> str:
             "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
         )
         return _record_failure(delivery, DeliveryFailed(f"Internal error: {type(exc).__name__}: {exc}"))
+    status = Delivery.Status.PRINTED if sent.printed else Delivery.Status.SENT
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.SENT,
+        status=status,
         attempts=F("attempts") + 1,
         last_error="",
-        last_status_code=status_code,
+        last_status_code=sent.status_code,
         sent_at=timezone.now(),
         next_attempt_at=None,
         claimed_at=None,
         updated_at=timezone.now(),
     )
-    return "sent"
+    return status.value
 
 
 def _record_failure(delivery: Delivery, failure: DeliveryFailed) -> str:

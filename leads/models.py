@@ -1061,9 +1061,13 @@ class DeliveryQuerySet(CountingQuerySet):
         """Deliveries in this status."""
         return self.filter(status=status)
 
-    def failed_since(self, moment) -> "DeliveryQuerySet":
-        """Deliveries that failed and were last tried at or after `moment` (delivery_status_idx)."""
-        return self.with_status(Delivery.Status.FAILED).filter(updated_at__gte=moment)
+    def outcomes_since(self, moment) -> dict[str, int]:
+        """How many deliveries failed, and how many were only printed, last tried at or after
+        `moment`: one query over delivery_status_updated_idx."""
+        failed, printed = Delivery.Status.FAILED, Delivery.Status.PRINTED
+        return self.filter(status__in=[failed, printed], updated_at__gte=moment).aggregate(
+            failed=Count("pk", filter=Q(status=failed)), printed=Count("pk", filter=Q(status=printed))
+        )
 
     def oldest_queued(self) -> "Delivery | None":
         """The delivery that has waited longest for its first or next attempt, or None."""
@@ -1129,6 +1133,8 @@ class Delivery(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Written to the log by the console mailer (DEBUG, no EMAIL_URL): nobody received it.
+        PRINTED = "printed", "Printed, not sent"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=40, choices=Kind.choices)

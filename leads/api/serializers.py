@@ -220,6 +220,12 @@ RECIPIENT_HELP = (
 )
 
 
+STATUS_HELP = (
+    "queued (waiting for its first or next attempt), sent, failed, or printed: written to the "
+    "log because no mail server is configured, which only DEBUG allows; nobody received it."
+)
+
+
 def recipient_for_caller(channel: str, recipient: str, context: dict) -> str:
     """The recipient as the request's user may see it (leads.recipients)."""
     return recipients.shown_recipient(
@@ -239,7 +245,7 @@ class DeliverySerializer(ModelSerializer):
         fields = ["id", "kind", "channel", "recipient", "lead", "status", "attempts", "last_error",
                   "created_at", "sent_at"]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = {"recipient": {"help_text": RECIPIENT_HELP}}
+        extra_kwargs = {"recipient": {"help_text": RECIPIENT_HELP}, "status": {"help_text": STATUS_HELP}}
 
     def to_representation(self, delivery):
         data = super().to_representation(delivery)
@@ -284,8 +290,9 @@ class TimelineEventSerializer(serializers.Serializer):
         help_text="What exactly, by type: submitted {source, referrer}; resubmitted {resubmission, "
         "source, referrer, resume_url}; status_changed {from, to}; assigned {from, to} (usernames "
         "or null); note {id, body}; delivery {id, kind, description, channel, recipient (a webhook "
-        "call's URL by its host only, unless the caller may view webhook subscriptions), status, "
-        "attempts, error, sent_at}; resume_downloaded {resubmission (null: the first resume), via}."
+        "call's URL by its host only, unless the caller may view webhook subscriptions), status "
+        "(queued, sent, failed, or printed: only written to the log), attempts, error, sent_at}; "
+        "resume_downloaded {resubmission (null: the first resume), via}."
     )
 
     def to_representation(self, event):

@@ -35,6 +35,12 @@ def status_label(value: str) -> str:
 
 
 @register.filter
+def delivery_status_label(value: str) -> str:
+    """A delivery's status as people read it: printed -> 'Printed, not sent'."""
+    return Delivery.Status(value).label
+
+
+@register.filter
 def duration(seconds: float | None) -> str:
     """Seconds as '2 d 4 h', '3 h 20 min', '12 min', or '—'."""
     return format_duration(seconds)

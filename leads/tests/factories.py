@@ -1,5 +1,6 @@
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from leads.models import Delivery, Lead, Resubmission, TrappedSubmission
 from leads.tests.documents import MINIMAL_PDF
@@ -28,6 +29,21 @@ class FailedEmailFactory(factory.django.DjangoModelFactory):
     status = Delivery.Status.FAILED
     attempts = 1
     last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"
+
+
+class PrintedEmailFactory(factory.django.DjangoModelFactory):
+    """A new-lead notification the console mailer wrote to the log (DEBUG, no EMAIL_URL)."""
+
+    class Meta:
+        model = Delivery
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = Delivery.Kind.NOTIFICATION
+    channel = Delivery.Channel.EMAIL
+    recipient = "desk@firm.example"
+    status = Delivery.Status.PRINTED
+    attempts = 1
+    sent_at = factory.LazyFunction(timezone.now)
 
 
 class WebhookCallFactory(factory.django.DjangoModelFactory):
