@@ -183,6 +183,8 @@ class CountingQuerySet(models.QuerySet):
     def estimated_count(self) -> tuple[int, bool]:
         """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above it on
         PostgreSQL; one query, two when a filter other than status passes the limit."""
+        if self.query.is_empty():  # .none(): nothing to count, and no SQL to count it with
+            return 0, False
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
             return self._settle_count(EXACT_COUNT_LIMIT + 1, seen=0)
@@ -195,6 +197,8 @@ class CountingQuerySet(models.QuerySet):
         """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
         scalar subquery. A short page is its own count (exact, whatever the statistics say); an
         empty page past the first takes a second query (no row to carry the count)."""
+        if self.query.is_empty():  # .none(): no page, and no SQL to ask for one
+            return [], 0, False
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
             rows, counted, over_limit = list(self[start:stop]), EXACT_COUNT_LIMIT + 1, None
