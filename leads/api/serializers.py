@@ -157,10 +157,17 @@ class AttorneyField(serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "No active attorney has the username {value}.",
         "invalid": "Give an attorney's username, or null.",
+        "null_characters": "Null characters are not allowed.",
     }
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", queryset=User.objects.attorneys(), allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses a NUL in a query's text (a DataError, so a 500); no username has one.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
 
 
 class LeadUpdateSerializer(ModelSerializer):

@@ -24,6 +24,15 @@ def assign(lead: Lead, to, by) -> None:
     services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=to, by=by)
 
 
+def test_a_username_with_a_null_character_is_a_400_naming_the_field(attorney_api_client):
+    lead = LeadFactory()
+
+    response = attorney_api_client.patch(url(lead), {"assigned_to": "bo\x00b"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"assigned_to": ["Null characters are not allowed."]}
+
+
 def test_a_lead_says_who_it_is_assigned_to(attorney_api_client, attorney, bob):
     lead = LeadFactory()
     assign(lead, bob, attorney)
