@@ -25,11 +25,13 @@ limit_request_line = 8190
 limit_request_fields = 100
 
 # Logs to stdout/stderr for the process manager. The access line carries the request id
-# that config.middleware.RequestIdMiddleware put on the response, and the time in ms.
+# that config.middleware.RequestIdMiddleware put on the response, and the time in ms. It
+# names the path (%(U)s), never the query string (%(r)s and %(q)s would): a search for a
+# prospect's name or address would sit in the logs, out of reach of any erasure.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 # Proxies whose X-Forwarded-* headers gunicorn trusts (comma-separated addresses).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "leads-web"

@@ -75,6 +75,10 @@ class UserQuerySet(models.QuerySet):
         """Active members of the Attorneys group."""
         return self.active().filter(groups__name=ATTORNEYS_GROUP)
 
+    def get_by_username(self, username: str) -> "User | None":
+        """The user with this exact username among these, or None."""
+        return self.filter(username=username).first()
+
     def with_permission_names(self) -> "UserQuerySet":
         """Users with their own and group permission names in the same query (permission_names)."""
         return self.annotate(**permission_names("pk"))
@@ -82,10 +86,6 @@ class UserQuerySet(models.QuerySet):
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """The user repository: look-ups by name and email, activation."""
-
-    def get_by_username(self, username: str) -> "User | None":
-        """The user with this exact username, or None."""
-        return self.filter(username=username).first()
 
     def get_by_email(self, email: str) -> "User | None":
         """The user with this email in any letter case, or None; one probe of user_email_ci_unique.

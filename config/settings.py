@@ -164,9 +164,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # --- Cache and rate limits ----------------------------------------------------------------
-# Per-process memory by default. Rate limits follow CACHE_URL: redis://… keeps them in that
-# Redis; anything else keeps them in the database (shared by every process either way).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# "default" (CACHE_URL; per-process memory unless it names Redis) holds what a process may
+# keep to itself: the hint that a list filter matches past the exact-count limit, read on
+# every filtered list page, so never a database round trip. "shared" holds what every web
+# process must see alike (a large table's dashboard and /stats/ figures): CACHE_URL's cache
+# when it is shared, else the leads_shared_cache table, so no service beyond the database is
+# needed. Rate limits follow CACHE_URL: redis://… keeps them in that Redis; anything else
+# keeps them in the database (shared by every process either way).
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+_cache = env.cache("CACHE_URL", default="locmemcache://")
+CACHES = {
+    "default": _cache,
+    "shared": _cache
+    if _cache["BACKEND"] not in PER_PROCESS_CACHES
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "leads_shared_cache"},
+}
 
 # --- Passwords and sessions ---------------------------------------------------------------
 # Axes first: it refuses a locked-out (username, address) before any password is checked.

@@ -476,7 +476,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "median_display": format_duration(funnel.median_seconds),
             "attorneys": Lead.objects.figures_per_attorney(since=quarter_ago),
             "deliveries": {
-                "failed_7d": Delivery.objects.failed_since(timezone.now() - timedelta(days=7)).count(),
+                **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),
                 "changelist_url": reverse(f"{self.admin_site.name}:leads_delivery_changelist"),
             },

@@ -10,6 +10,7 @@ the error is kept on the row.
 """
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +41,15 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Sent:
+    """What a sender reports of an attempt that did not fail: the answer's status code, or
+    `printed`: the email was only written to the log (the console mailer, DEBUG), not sent."""
+
+    status_code: int | None
+    printed: bool = False
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int
     base_seconds: int
@@ -63,8 +73,8 @@ def retry_policy(channel: str) -> RetryPolicy:
     )
 
 
-def senders() -> dict[str, Callable[[Delivery], int | None]]:
-    """channel -> the function that makes one attempt and returns the answer's status code."""
+def senders() -> dict[str, Callable[[Delivery], Sent]]:
+    """channel -> the function that makes one attempt and says what became of it."""
     from . import emails, webhooks  # both import this module for DeliveryFailed
 
     return {Delivery.Channel.EMAIL: emails.send, Delivery.Channel.WEBHOOK: webhooks.send}
@@ -158,25 +168,33 @@ def attempt(delivery_id: str) -> str:
         )
         return "held"
     try:
-        status_code = senders()[delivery.channel](delivery)
+        sent = senders()[delivery.channel](delivery)
     except DeliveryFailed as failure:
         return _record_failure(delivery, failure)
     except Exception as exc:
-        # A fault of ours, not the recipient's: kept on the row (its type only, so no
-        # prospect's data reaches the log) and retried like a temporary fault.
-        logger.exception("Delivery %s (%s) raised %s", delivery.pk, delivery.kind, type(exc).__name__)
+        # A fault of ours, not the recipient's: retried like a temporary fault, its text kept
+        # on the row for people to see. The log gets its type and where it was raised, never
+        # its text, which may name the recipient (Django's "Invalid address 'jane@…'").
+        logger.error(
+            "Delivery %s (%s) raised %s\n%s",
+            delivery.pk,
+            delivery.kind,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         return _record_failure(delivery, DeliveryFailed(f"Internal error: {type(exc).__name__}: {exc}"))
+    status = Delivery.Status.PRINTED if sent.printed else Delivery.Status.SENT
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.SENT,
+        status=status,
         attempts=F("attempts") + 1,
         last_error="",
-        last_status_code=status_code,
+        last_status_code=sent.status_code,
         sent_at=timezone.now(),
         next_attempt_at=None,
         claimed_at=None,
         updated_at=timezone.now(),
     )
-    return "sent"
+    return status.value
 
 
 def _record_failure(delivery: Delivery, failure: DeliveryFailed) -> str:

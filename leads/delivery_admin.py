@@ -9,6 +9,18 @@ from django.utils.translation import ngettext
 from . import services
 from .models import Delivery
 from .pagination import OneQueryListAdmin
+from .recipients import shown_recipient
+
+
+def recipient_shown_to(viewer):
+    """A column and page field: the recipient as `viewer` may see it (leads.recipients)."""
+
+    @admin.display(description="recipient")
+    def recipient(delivery: Delivery) -> str:
+        is_webhook = delivery.channel == Delivery.Channel.WEBHOOK
+        return shown_recipient(delivery.recipient, is_webhook=is_webhook, viewer=viewer) or "—"
+
+    return recipient
 
 
 def status_badge(delivery: Delivery) -> str:
@@ -21,8 +33,18 @@ def status_badge(delivery: Delivery) -> str:
     )
 
 
+def with_viewer_s_recipient(names: list[str], request) -> list:
+    """`names` with recipient_display replaced by recipient_shown_to(request.user), made once
+    per request: the admin wants the same object in a page's fields and read-only fields."""
+    if not hasattr(request, "_delivery_recipient"):
+        request._delivery_recipient = recipient_shown_to(request.user)
+    return [request._delivery_recipient if name == "recipient_display" else name for name in names]
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
+    # recipient_display stands for the viewer's own view of the recipient (get_list_display,
+    # get_fields): a webhook's URL is a secret from who may not view subscriptions.
     list_display = ["created_at", "kind", "recipient_display", "lead_link", "status_display", "attempts",
                     "error_display", "sent_at"]  # fmt: skip
     list_filter = ["status", "channel", "kind"]
@@ -35,16 +57,24 @@ class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
     # Deliveries grow with the leads: counted and paged as the lead list is, in one query.
     show_facets = admin.ShowFacets.NEVER
     actions = ["retry_selected"]
-    fields = ["kind", "channel", "recipient", "lead_link", "status_display", "attempts", "last_error",
+    fields = ["kind", "channel", "recipient_display", "lead_link", "status_display", "attempts", "last_error",
               "last_status_code", "created_at", "updated_at", "next_attempt_at", "sent_at"]  # fmt: skip
     readonly_fields = fields
+    # What anyone who may see deliveries may see of a recipient; the viewer's own view takes
+    # its place in each request's lists.
+    recipient_display = staticmethod(recipient_shown_to(None))
 
     class Media:
         css = {"all": ["css/admin-leads.css"]}
 
-    @admin.display(description="recipient", ordering="recipient")
-    def recipient_display(self, delivery: Delivery) -> str:
-        return delivery.recipient or "—"
+    def get_list_display(self, request):
+        return with_viewer_s_recipient(self.list_display, request)
+
+    def get_fields(self, request, obj=None):
+        return with_viewer_s_recipient(self.fields, request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return with_viewer_s_recipient(self.readonly_fields, request)
 
     @admin.display(description="lead")
     def lead_link(self, delivery: Delivery) -> str:

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.models import User
 
-from .deliveries import DeliveryFailed
+from .deliveries import DeliveryFailed, Sent
 from .models import Delivery, Lead, Resubmission
 
 SUBJECT_MAX_CHARS = 200
@@ -71,13 +71,15 @@ def is_console_mailer() -> bool:
     return settings.MAILERS["default"]["BACKEND"].endswith("console.EmailBackend")
 
 
-def send(delivery: Delivery) -> int:
-    """Send one email delivery to its one recipient; returns the SMTP reply code.
+def send(delivery: Delivery) -> Sent:
+    """Send one email delivery to its one recipient; returns the SMTP reply code, or that the
+    console mailer only printed it (DEBUG without EMAIL_URL).
 
     Raises DeliveryFailed: permanent for a 5xx refusal of the recipient or the message,
     temporary for everything a mail server being away looks like.
     """
-    if is_console_mailer() and not settings.DEBUG:
+    printed = is_console_mailer()
+    if printed and not settings.DEBUG:
         # Printing would put prospects' names and addresses in the logs.
         raise DeliveryFailed(
             "Not sent: no mail server is configured (set EMAIL_URL); "
@@ -103,7 +105,7 @@ def send(delivery: Delivery) -> int:
         raise DeliveryFailed(smtp_answer(exc.smtp_code, exc.smtp_error), status_code=exc.smtp_code) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timed out, disconnected
         raise DeliveryFailed(f"Mail server unreachable: {type(exc).__name__}: {exc}") from exc
-    return 250
+    return Sent(None, printed=True) if printed else Sent(250)
 
 
 def smtp_answer(code: int, answer: bytes | str) -> str:

@@ -11,13 +11,14 @@ and goes when the response is closed or the process ends.
 
 import csv
 import io
+import re
 import tempfile
 from datetime import UTC, datetime
 from typing import IO
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Func
+from django.db.models import Func, Value
 from django.db.models.functions import Cast
 from django.http import FileResponse
 from django.utils import timezone
@@ -43,10 +44,18 @@ TIME_COLUMNS = {"created_at", "reached_out_at"}
 CHUNK_SIZE = 2000
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet whose list separator is ; (much of Europe) splits an unquoted `x;=2*3;y` into
+# three cells, and one whose separator is , splits at commas: so each part after either is
+# guarded as a cell's start is. One pattern for Python's re and PostgreSQL's regexp_replace,
+# which read it alike: a group, a bracket of literal characters (- last), \1 and \2.
+FORMULA_PART = "(^|[,;])([" + "".join(sorted(FORMULA_PREFIXES, key=lambda c: c == "-")) + "])"
+GUARDED_PART = r"\1'\2"
+FORMULA_PART_RE = re.compile(FORMULA_PART)
 
 
 def safe_cell(value) -> str:
-    """The value as text, with a leading ' when a spreadsheet would read it as a formula."""
+    """The value as text, with a ' before its start and before each `,`/`;`-separated part
+    that a spreadsheet would read as a formula."""
     if value is None:
         return ""
     text = (
@@ -54,7 +63,7 @@ def safe_cell(value) -> str:
         if isinstance(value, datetime)
         else str(value)
     )
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return FORMULA_PART_RE.sub(GUARDED_PART, text)
 
 
 def csv_file(leads: LeadQuerySet) -> IO[bytes]:
@@ -106,14 +115,14 @@ class UTCTime(Func):
 
 
 class SpreadsheetSafe(Func):
-    """A text column with a leading ' where its first character would start a formula, as
-    safe_cell() writes it; for a plain column (the template repeats it, without parameters)."""
+    """A text column with a ' before its start and before each `,`/`;`-separated part that
+    would start a formula, as safe_cell() writes it (regexp_replace with the same pattern)."""
 
-    codes = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
-    template = (
-        f"CASE WHEN ascii(%(expressions)s) IN ({codes}) THEN '''' || %(expressions)s ELSE %(expressions)s END"
-    )
+    function = "regexp_replace"
     output_field = models.TextField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(FORMULA_PART), Value(GUARDED_PART), Value("g"))
 
 
 def cell_expression(header: str, field: str) -> Func:

@@ -11,7 +11,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value, When
@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
+from .recipients import url_host
 from .validators import (
     REFERRER_MAX_CHARS,
     SOURCE_MAX_CHARS,
@@ -195,6 +196,8 @@ class CountingQuerySet(models.QuerySet):
     def estimated_count(self) -> tuple[int, bool]:
         """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above it on
         PostgreSQL; one query, two when a filter other than status passes the limit."""
+        if self.query.is_empty():  # .none(): nothing to count, and no SQL to count it with
+            return 0, False
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
             return self._settle_count(EXACT_COUNT_LIMIT + 1, seen=0)
@@ -207,6 +210,8 @@ class CountingQuerySet(models.QuerySet):
         """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
         scalar subquery. A short page is its own count (exact, whatever the statistics say); an
         empty page past the first takes a second query (no row to carry the count)."""
+        if self.query.is_empty():  # .none(): no page, and no SQL to ask for one
+            return [], 0, False
         over_limit = self._over_limit_key()
         if over_limit is not None and cache.get(over_limit):
             rows, counted, over_limit = list(self[start:stop]), EXACT_COUNT_LIMIT + 1, None
@@ -614,10 +619,12 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
 
     def _reused_when_large(self, key: str, compute):
         """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
-        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh."""
+        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh.
+        Kept in the shared cache, so every web process shows the same figures and one of
+        them, not each, reads the table once a period."""
         if not self._is_large():
             return compute()
-        return cache.get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
+        return caches["shared"].get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
 
     def _is_large(self) -> bool:
         if connections[self.db].vendor != "postgresql":
@@ -1123,9 +1130,13 @@ class DeliveryQuerySet(AddressQuerySet, CountingQuerySet):
         """Deliveries in this status."""
         return self.filter(status=status)
 
-    def failed_since(self, moment) -> "DeliveryQuerySet":
-        """Deliveries that failed and were last tried at or after `moment` (delivery_status_idx)."""
-        return self.with_status(Delivery.Status.FAILED).filter(updated_at__gte=moment)
+    def outcomes_since(self, moment) -> dict[str, int]:
+        """How many deliveries failed, and how many were only printed, last tried at or after
+        `moment`: one query over delivery_status_updated_idx."""
+        failed, printed = Delivery.Status.FAILED, Delivery.Status.PRINTED
+        return self.filter(status__in=[failed, printed], updated_at__gte=moment).aggregate(
+            failed=Count("pk", filter=Q(status=failed)), printed=Count("pk", filter=Q(status=printed))
+        )
 
     def oldest_queued(self) -> "Delivery | None":
         """The delivery that has waited longest for its first or next attempt, or None."""
@@ -1186,6 +1197,8 @@ class Delivery(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Written to the log by the console mailer (DEBUG, no EMAIL_URL): nobody received it.
+        PRINTED = "printed", "Printed, not sent"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -1237,7 +1250,10 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient or 'nobody'}"
+        # Shown to anyone who sees deliveries (titles, the list's checkboxes): a webhook URL
+        # by its host only (leads.recipients).
+        to = url_host(self.recipient) if self.channel == Delivery.Channel.WEBHOOK else self.recipient
+        return f"{self.get_kind_display()} to {to or 'nobody'}"
 
 
 class RateLimitBucketQuerySet(models.QuerySet):
@@ -1287,3 +1303,20 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class SharedCacheEntry(models.Model):
+    """A row of the cache every web process shares (CACHES["shared"] without Redis): Django's
+    DatabaseCache reads and writes it with its own SQL; the model gives the table a migration.
+    It holds figures (counts, medians), never anything of a prospect."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "leads_shared_cache"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -76,7 +76,9 @@ class OneQueryChangeList(ChangeList):
         self.row_filters, self.preserved_filters = self.preserved_filters, ""
 
     def get_results(self, request):
-        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        # ListPaginator here, not through ModelAdmin.paginator: the admin's other pages (a
+        # row's history: LogEntry rows) page querysets that have no page_with_count.
+        paginator = ListPaginator(self.queryset, self.list_per_page)
         try:
             page = paginator.page(self.page_num)
         except InvalidPage:
@@ -108,8 +110,6 @@ class OneQueryChangeList(ChangeList):
 class OneQueryListAdmin:
     """For a ModelAdmin of a list that may hold a million rows: pages of ListPaginator through
     OneQueryChangeList, and rows drawn for less. Put before admin.ModelAdmin."""
-
-    paginator = ListPaginator
 
     def get_changelist(self, request, **kwargs):
         return OneQueryChangeList

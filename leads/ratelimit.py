@@ -40,7 +40,6 @@ PERIODS = {
     "day": 86400,
 }
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
-LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 # A Redis that does not answer within this long is treated as down (503), not waited for.
 REDIS_TIMEOUT_SECONDS = 2.0
 
@@ -144,16 +143,17 @@ def check_intake_rate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Deploy check: with DEBUG off, say so when the cache lives in each process's memory."""
-    if settings.DEBUG or settings.CACHES["default"]["BACKEND"] != LOCMEM_BACKEND:
+    """Deploy check: with DEBUG off, what every web process must see alike (CACHES["shared"])
+    must not be kept in each process's own memory."""
+    shared = settings.CACHES.get("shared", {}).get("BACKEND")
+    if settings.DEBUG or shared not in settings.PER_PROCESS_CACHES:
         return []
     return [
         checks.Warning(
-            "The cache is per process (locmem): each web process keeps its own copy of what is "
-            "cached (the API's /stats/ figures), and anything set to count in the cache would "
-            "count per process. Rate limits are unaffected: they are kept in the database.",
-            hint="With several web processes set CACHE_URL=redis://HOST:6379/0 (rate limits then "
-            "use that Redis too); with a single web process this is harmless.",
+            f"The shared cache is per process ({shared}): each web process would compute and "
+            "show its own dashboard and /stats/ figures of a large table.",
+            hint="Keep CACHES['shared'] as config/settings.py builds it: the database's "
+            "leads_shared_cache table, or CACHE_URL's Redis.",
             id="leads.W001",
         )
     ]

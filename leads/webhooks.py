@@ -23,7 +23,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from . import deliveries, outbound
-from .deliveries import DeliveryFailed
+from .deliveries import DeliveryFailed, Sent
 from .models import Delivery, Lead, WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
@@ -118,7 +118,7 @@ def signed_headers(delivery: Delivery, text: str, *, at: datetime) -> dict[str, 
     }
 
 
-def send(delivery: Delivery) -> int:
+def send(delivery: Delivery) -> Sent:
     """POST the delivery's body, signed for this attempt, to its subscription's URL; returns
     the 2xx status. Raises DeliveryFailed: permanent when the subscription is gone or its
     URL may not be called (any more), temporary for no answer, a timeout or another status."""
@@ -149,4 +149,4 @@ def send(delivery: Delivery) -> int:
     if not 200 <= status < 300:
         note = " (redirects are not followed)" if 300 <= status < 400 else ""
         raise DeliveryFailed(f"HTTP {status} {reason}{note}".strip(), status_code=status)
-    return status
+    return Sent(status)

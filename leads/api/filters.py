@@ -93,7 +93,8 @@ class LeadFilter(OneFormFilterSet):
     )
     assigned_to = filters.CharFilter(
         method="filter_assigned_to",
-        help_text="`me` (the caller's leads), `none` (nobody's) or an attorney's username.",
+        help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
+        "(any other name: an empty list).",
     )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
@@ -122,10 +123,10 @@ class LeadFilter(OneFormFilterSet):
             return queryset.assigned_to_user(self.request.user)
         if value == "none":
             return queryset.assigned_to_user(None)
-        user = User.objects.get_by_username(value)
-        if user is None:
-            raise ValidationError({"assigned_to": [f"No user has the username {value}."]})
-        return queryset.assigned_to_user(user)
+        # Any name but an active attorney's is an empty list, never an error: a 400 for
+        # unknown names would tell which usernames exist.
+        attorney = User.objects.attorneys().get_by_username(value)
+        return queryset.none() if attorney is None else queryset.assigned_to_user(attorney)
 
 
 class DeliveryFilter(OneFormFilterSet):

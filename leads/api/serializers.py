@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from leads import recipients
 from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
 from leads.validators import validate_resume
 
@@ -156,10 +157,17 @@ class AttorneyField(serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "No active attorney has the username {value}.",
         "invalid": "Give an attorney's username, or null.",
+        "null_characters": "Null characters are not allowed.",
     }
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", queryset=User.objects.attorneys(), allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses a NUL in a query's text (a DataError, so a 500); no username has one.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
 
 
 class LeadUpdateSerializer(ModelSerializer):
@@ -207,6 +215,25 @@ VALIDATION_ERROR_SCHEMA = {
 }
 
 
+RECIPIENT_HELP = (
+    "An email address, or a webhook call's subscription URL: its host only, unless the caller "
+    "may view webhook subscriptions (leads.view_webhookendpoint). Empty: nobody to send to."
+)
+
+
+STATUS_HELP = (
+    "queued (waiting for its first or next attempt), sent, failed, or printed: written to the "
+    "log because no mail server is configured, which only DEBUG allows; nobody received it."
+)
+
+
+def recipient_for_caller(channel: str, recipient: str, context: dict) -> str:
+    """The recipient as the request's user may see it (leads.recipients)."""
+    return recipients.shown_recipient(
+        recipient, is_webhook=channel == Delivery.Channel.WEBHOOK, viewer=context["request"].user
+    )
+
+
 class DeliverySerializer(ModelSerializer):
     """One email or webhook call and what became of it."""
 
@@ -219,6 +246,12 @@ class DeliverySerializer(ModelSerializer):
         fields = ["id", "kind", "channel", "recipient", "lead", "status", "attempts", "last_error",
                   "created_at", "sent_at"]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {"recipient": {"help_text": RECIPIENT_HELP}, "status": {"help_text": STATUS_HELP}}
+
+    def to_representation(self, delivery):
+        data = super().to_representation(delivery)
+        data["recipient"] = recipient_for_caller(delivery.channel, delivery.recipient, self.context)
+        return data
 
 
 class NoteSerializer(ModelSerializer):
@@ -257,12 +290,20 @@ class TimelineEventSerializer(serializers.Serializer):
     detail = serializers.DictField(
         help_text="What exactly, by type: submitted {source, referrer}; resubmitted {resubmission, "
         "source, referrer, resume_url}; status_changed {from, to}; assigned {from, to} (usernames "
-        "or null); note {id, body}; delivery {id, kind, description, channel, recipient, status, "
-        "attempts, error, sent_at}; resume_downloaded {resubmission (null: the first resume), via}."
+        "or null); note {id, body}; delivery {id, kind, description, channel, recipient (a webhook "
+        "call's URL by its host only, unless the caller may view webhook subscriptions), status "
+        "(queued, sent, failed, or printed: only written to the log), attempts, error, sent_at}; "
+        "resume_downloaded {resubmission (null: the first resume), via}."
     )
 
     def to_representation(self, event):
         data = super().to_representation(event)
+        if event.type == "delivery":
+            detail = event.detail
+            data["detail"] = {
+                **data["detail"],
+                "recipient": recipient_for_caller(detail["channel"], detail["recipient"], self.context),
+            }
         if event.type == "resubmitted":
             path = reverse("api:lead-resume", args=[self.context["lead"].pk])
             url = f"{path}?resubmission={event.detail['resubmission']}"

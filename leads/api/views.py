@@ -265,8 +265,9 @@ class LeadViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary="List deliveries",
-        description="Every email and webhook call, newest first: queued, sent or failed, with its "
-        "attempts and last error. Needs leads.view_delivery.",
+        description="Every email and webhook call, newest first: queued, sent, failed, or printed "
+        "(written to the log because no mail server is configured, which only DEBUG allows: "
+        "nobody received it), with its attempts and last error. Needs leads.view_delivery.",
         responses={200: DeliverySerializer(many=True), **errors(400, 404)},
     ),
 )

@@ -15,8 +15,9 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
+from leads import recipients
 from leads.dashboard import format_duration
-from leads.models import Lead, LeadSummary
+from leads.models import Delivery, Lead, LeadSummary
 
 register = template.Library()
 
@@ -34,9 +35,23 @@ def status_label(value: str) -> str:
 
 
 @register.filter
+def delivery_status_label(value: str) -> str:
+    """A delivery's status as people read it: printed -> 'Printed, not sent'."""
+    return Delivery.Status(value).label
+
+
+@register.filter
 def duration(seconds: float | None) -> str:
     """Seconds as '2 d 4 h', '3 h 20 min', '12 min', or '—'."""
     return format_duration(seconds)
+
+
+@register.simple_tag
+def shown_recipient(delivery: dict, viewer) -> str:
+    """A timeline delivery's recipient as `viewer` may see it (leads.recipients)."""
+    return recipients.shown_recipient(
+        delivery["recipient"], is_webhook=delivery["channel"] == Delivery.Channel.WEBHOOK, viewer=viewer
+    )
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")

@@ -1,5 +1,6 @@
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from leads.models import Delivery, Lead, Resubmission, TrappedSubmission
 from leads.tests.documents import MINIMAL_PDF
@@ -31,6 +32,36 @@ class FailedEmailFactory(factory.django.DjangoModelFactory):
     status = Delivery.Status.FAILED
     attempts = 1
     last_error = "550 5.1.1 <desk@firm.example>: Recipient address rejected"
+
+
+class PrintedEmailFactory(factory.django.DjangoModelFactory):
+    """A new-lead notification the console mailer wrote to the log (DEBUG, no EMAIL_URL)."""
+
+    class Meta:
+        model = Delivery
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = Delivery.Kind.NOTIFICATION
+    channel = Delivery.Channel.EMAIL
+    recipient = "desk@firm.example"
+    status = Delivery.Status.PRINTED
+    attempts = 1
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class WebhookCallFactory(factory.django.DjangoModelFactory):
+    """A lead.created call to a subscription whose URL's path is its secret (a capability URL)."""
+
+    class Meta:
+        model = Delivery
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = Delivery.Kind.LEAD_CREATED
+    channel = Delivery.Channel.WEBHOOK
+    recipient = "https://hooks.example.com:8443/services/T0001/B0002/s3cr3t-capability-path"
+    status = Delivery.Status.FAILED
+    attempts = 1
+    last_error = "HTTP 500 Internal Server Error"
 
 
 class ResubmissionFactory(factory.django.DjangoModelFactory):

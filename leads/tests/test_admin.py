@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from leads.admin import LeadAdmin
-from leads.models import Lead, StatusChange
+from leads.models import Delivery, Lead, StatusChange
 from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
 
@@ -389,3 +389,24 @@ def test_a_rows_link_keeps_the_lists_search_and_filters_once(attorney_client):
 
     filters = "_changelist_filters=q%3Dquixote%26status__exact%3DPENDING"
     assert f'href="/admin/leads/lead/{lead.pk}/change/?{filters}"' in body
+
+
+def test_an_attorney_can_read_a_lead_s_change_history(attorney_client):
+    lead = LeadFactory(first_name="Ada")
+    attorney_client.post(f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, first_name="Augusta"))
+
+    response = attorney_client.get(f"{LIST_URL}{lead.pk}/history/")
+
+    assert response.status_code == 200
+    assert "Changed First name." in response.content.decode()
+
+
+def test_an_attorney_can_open_a_delivery_s_change_history(attorney_client):
+    delivery = Delivery.objects.create(
+        kind=Delivery.Kind.CONFIRMATION, channel=Delivery.Channel.EMAIL, recipient="jane@example.com"
+    )
+
+    response = attorney_client.get(f"/admin/leads/delivery/{delivery.pk}/history/")
+
+    assert response.status_code == 200
+    assert "have a change history." in response.content.decode()  # Django's "This object doesn't…"

@@ -136,6 +136,33 @@ def test_ordinary_text_is_left_alone():
     assert safe_cell("Ada-Lovelace") == "Ada-Lovelace"
 
 
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("x;=2*3;y", "x;'=2*3;y"),  # a spreadsheet whose list separator is ; reads three cells
+        ("x,+1", "x,'+1"),
+        ("=a;-b,@c", "'=a;'-b,'@c"),
+        (";;=1", ";;'=1"),
+        ("a;\tb,\rc", "a;'\tb,'\rc"),
+        ("a; =1", "a; =1"),  # a part that begins with a space is text
+    ],
+)
+def test_every_separated_part_that_would_start_a_formula_gets_a_quote(value, safe):
+    assert safe_cell(value) == safe
+
+
+def test_the_export_guards_each_part_as_safe_cell_does_whatever_the_database(attorney_client):
+    # On PostgreSQL the guard is SQL inside COPY: it must write what safe_cell() writes.
+    values = ["x;=2*3;y", "=a;-b,@c", ";;=1", "a,b;c", "-", ",", "a;\tb,\rc", "é;=ü"]
+    for n, value in enumerate(values):
+        LeadFactory(source=value, referrer=f"{n}")
+
+    rows = rows_of(attorney_client.get(EXPORT_URL))
+
+    exported = {row["referrer"]: row["source"] for row in rows}
+    assert [exported[str(n)] for n in range(len(values))] == [safe_cell(value) for value in values]
+
+
 def test_anonymous_visitor_is_sent_to_the_login_page(client):
     response = client.get(EXPORT_URL)
 

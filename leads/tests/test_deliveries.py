@@ -4,6 +4,7 @@ A real SMTP server on loopback (aiosmtpd), real worker runs (`manage.py db_worke
 """
 
 import io
+import logging
 from datetime import timedelta
 
 import pytest
@@ -232,6 +233,22 @@ def test_with_debug_off_and_no_mail_server_emails_fail_instead_of_being_printed(
     assert all("no mail server is configured" in d.last_error for d in lead.deliveries.all())
     printed = capsys.readouterr()
     assert PROSPECT not in printed.out + printed.err
+
+
+def test_a_fault_of_ours_is_logged_without_the_recipient_and_kept_on_the_row(smtp, settings, caplog):
+    # Django's SMTP backend refuses a non-ASCII local part with a ValueError naming the address.
+    settings.ATTORNEY_NOTIFY_EMAILS = ["josé.desk@firm.example"]
+    lead = submit()
+
+    with caplog.at_level(logging.DEBUG):
+        run_worker()
+
+    notification = lead.deliveries.get(kind=Delivery.Kind.NOTIFICATION)
+    assert "josé.desk@firm.example" in notification.last_error  # for people to see
+    [record] = [r for r in caplog.records if r.name == "leads.deliveries" and r.levelno == logging.ERROR]
+    assert str(notification.pk) in record.getMessage() and "ValueError" in record.getMessage()
+    ours = [r for r in caplog.records if not r.name.startswith("mail.log")]  # not the test server's
+    assert "josé" not in "\n".join(map(logging.Formatter().format, ours))
 
 
 def test_a_prospect_gets_at_most_prospect_emails_per_day(smtp, desk, settings):

@@ -219,3 +219,11 @@ def test_median_seconds_to_reach_out_takes_the_middle_of_an_odd_count(attorney):
         Lead.objects.filter(pk=lead.pk).update(reached_out_at=now, status=Lead.Status.REACHED_OUT)
 
     assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(5 * 3600, abs=1)
+
+
+def test_an_empty_list_is_paged_and_counted_without_asking_the_database(django_assert_num_queries):
+    LeadFactory()
+
+    with django_assert_num_queries(0):
+        assert Lead.objects.none().page_with_count(20, 40) == ([], 0, False)
+        assert Lead.objects.none().estimated_count() == (0, False)

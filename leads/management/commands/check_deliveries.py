@@ -3,13 +3,14 @@
 Exit status 1, with one line per reason, when a delivery has waited longer than MINUTES
 (default 15) or one failed in the last 24 hours — or when background work that would create
 deliveries is stuck or failed (the worker is down, a fan-out crashed). Else 0, with a
-one-line summary.
+one-line summary, which never says OK when emails were only printed to the log.
 """
 
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -19,7 +20,10 @@ from leads.models import Delivery
 class Command(BaseCommand):
     help = (
         "Exit 1 and say why when a delivery waited longer than --max-age minutes or failed in "
-        "the last 24 hours (or a background task is stuck or failed); else exit 0."
+        "the last 24 hours (or a background task is stuck or failed); else exit 0. Emails only "
+        "printed to the log in the last 24 hours (DEBUG without EMAIL_URL: nobody received "
+        "them) are counted and said, with exit 0: that is what DEBUG asks for, not a delivery "
+        "gone wrong, and with DEBUG off an email without a mail server fails (exit 1) instead."
     )
 
     def add_arguments(self, parser):
@@ -42,7 +46,8 @@ class Command(BaseCommand):
                 f"{count} deliveries queued for more than {max_age} minutes "
                 f"(oldest since {oldest.created_at:%Y-%m-%d %H:%M %Z}): is the worker running?"
             )
-        if count := Delivery.objects.failed_since(day_ago).count():
+        outcomes = Delivery.objects.outcomes_since(day_ago)
+        if count := outcomes["failed"]:
             problems.append(
                 f"{count} deliveries failed in the last 24 hours (admin: Deliveries, status failed)."
             )
@@ -61,10 +66,18 @@ class Command(BaseCommand):
         ).count():
             problems.append(f"{count} background tasks failed in the last 24 hours (admin: Task results).")
 
+        printed = ""
+        if count := outcomes["printed"]:
+            printed = ngettext(
+                "%(n)d email in the last 24 hours was only printed to the log, not sent "
+                "(no mail server is configured: EMAIL_URL).",
+                "%(n)d emails in the last 24 hours were only printed to the log, not sent "
+                "(no mail server is configured: EMAIL_URL).",
+                count,
+            ) % {"n": count}
         if problems:
-            for problem in problems:
+            for problem in [*problems, printed] if printed else problems:
                 self.stderr.write(problem)
             raise SystemExit(1)
-        self.stdout.write(
-            f"Deliveries OK: none waiting longer than {max_age} minutes, none failed in the last 24 hours."
-        )
+        fine = f"none waiting longer than {max_age} minutes, none failed in the last 24 hours"
+        self.stdout.write(f"Deliveries: {fine}; {printed}" if printed else f"Deliveries OK: {fine}.")

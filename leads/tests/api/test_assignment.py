@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
 from leads.models import AssignmentChange, Lead
@@ -21,6 +22,15 @@ def url(lead: Lead) -> str:
 
 def assign(lead: Lead, to, by) -> None:
     services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=to, by=by)
+
+
+def test_a_username_with_a_null_character_is_a_400_naming_the_field(attorney_api_client):
+    lead = LeadFactory()
+
+    response = attorney_api_client.patch(url(lead), {"assigned_to": "bo\x00b"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"assigned_to": ["Null characters are not allowed."]}
 
 
 def test_a_lead_says_who_it_is_assigned_to(attorney_api_client, attorney, bob):
@@ -111,11 +121,30 @@ class TestTheFilter:
         expected = leads["mine" if value == "me" else value]
         assert [row["id"] for row in response.json()["results"]] == [str(expected.pk)]
 
-    def test_an_unknown_username_is_a_400_naming_the_parameter(self, attorney_api_client, leads):
+    def test_an_unknown_username_is_an_empty_list(self, attorney_api_client, leads):
         response = attorney_api_client.get("/api/v1/leads/?assigned_to=nobody-by-that-name")
 
-        assert response.status_code == 400
-        assert response.json() == {"assigned_to": ["No user has the username nobody-by-that-name."]}
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+
+    def test_a_user_who_is_not_an_attorney_gets_the_same_answer_as_an_unknown_name(
+        self, attorney_api_client, leads
+    ):
+        UserFactory(username="carol", is_staff=True)
+
+        known = attorney_api_client.get("/api/v1/leads/?assigned_to=carol")
+        unknown = attorney_api_client.get("/api/v1/leads/?assigned_to=nobody-by-that-name")
+
+        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+
+    def test_an_attorney_no_longer_active_is_an_empty_list_like_any_other_name(
+        self, attorney_api_client, leads, bob
+    ):
+        User.objects.deactivate(bob)
+
+        response = attorney_api_client.get("/api/v1/leads/?assigned_to=bob")
+
+        assert response.json()["results"] == []
 
     def test_the_list_with_assignees_has_a_bounded_number_of_queries(
         self, attorney_api_client, attorney, bob, django_assert_max_num_queries

@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import STATS_CACHE_KEY, Lead, SharedCacheEntry
 from leads.tests.factories import LeadFactory
 
 URL = "/api/v1/leads/stats/"
@@ -75,6 +76,21 @@ def test_stats_of_a_large_table_are_reused_for_the_cache_period(integration_clie
 
     assert integration_client.get(URL).json() == first
     assert first["total"] == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.django_db
+def test_stats_of_a_large_table_are_kept_where_every_web_process_reads_them(integration_client):
+    LeadFactory()  # the suite runs without CACHE_URL: the shared cache is the database's
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'leads_lead'::regclass")
+
+    first = integration_client.get(URL).json()
+
+    [entry] = SharedCacheEntry.objects.all()  # the database, not this process's memory
+    assert entry.cache_key.endswith(STATS_CACHE_KEY)
+    assert caches["shared"].get(STATS_CACHE_KEY) == first
 
 
 @pytest.mark.django_db
