@@ -134,16 +134,17 @@ admin.site.unregister(AuthToken)  # knox's lists digests and issues tokens for a
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """API tokens, never their keys: superusers see and issue everyone's, other staff their own.
-    A new token's key is shown once, on the page that issued it; deleting a token revokes it."""
+    A new token's key is shown once, on the page that issued it; deleting a token revokes it.
+    A token passed a second factor only when its holder issued it signed in with their code."""
 
-    list_display = ["__str__", "user", "created", "expiry"]
+    list_display = ["__str__", "user", "created", "expiry", "passed_second_factor"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    fields = ["user", "created", "expiry"]
+    fields = ["user", "created", "expiry", "passed_second_factor"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        tokens = super().get_queryset(request)
+        tokens = super().get_queryset(request).with_second_factor()
         return tokens if request.user.is_superuser else tokens.filter(user=request.user)
 
     def may_manage(self, request, obj=None) -> bool:
@@ -167,6 +168,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.may_manage(request, obj)
 
+    @admin.display(boolean=True, description="Second factor")
+    def passed_second_factor(self, token: ApiToken) -> bool:
+        return token.passed_second_factor
+
     def add_view(self, request, form_url="", extra_context=None):
         """Issue a token and show its key, this once."""
         if not self.has_add_permission(request):
@@ -175,7 +180,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form}
         context["title"] = "Issue an API token"
         if form.is_valid():
-            token, key = services.issue_token(user=form.cleaned_data["user"])
+            holder = form.cleaned_data["user"]
+            # Its holder's own sign-in passed a second factor only if they are the one here,
+            # signed in with a code; a superuser's code says nothing about someone else.
+            second_factor = holder == request.user and request.user.is_verified()
+            token, key = services.issue_token(user=holder, second_factor=second_factor)
             self.log_addition(request, token, [{"added": {}}])
             context.update(title="API token issued", token=token, key=key)
         return TemplateResponse(request, "admin/accounts/apitoken/issue.html", context)

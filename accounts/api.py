@@ -35,6 +35,13 @@ class MeView(APIView):
         responses={
             200: UserSerializer,
             401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "With STAFF_2FA_REQUIRED, a staff user's token or session that did not pass "
+                    "a second factor."
+                ),
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
         },
     )

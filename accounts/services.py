@@ -9,20 +9,30 @@ from django.http import HttpRequest
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ApiToken, User
+from .models import ApiToken, TokenSecondFactor, User
 
 WRONG_CREDENTIALS = "Unable to log in with provided credentials."
 CODE_MISSING = "Enter the 6-digit code from your authenticator app."
 CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
 ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
+ISSUED_WITHOUT_SECOND_FACTOR = (
+    "This token was issued without a second factor, which staff need: set up two-factor sign-in "
+    "in the admin, then get a new token from POST /api/v1/auth/token/ with your otp code (or issue "
+    "one in the admin while signed in with your code)."
+)
 
 
 @transaction.atomic
-def issue_token(*, user: User) -> tuple[ApiToken, str]:
+def issue_token(*, user: User, second_factor: bool = False) -> tuple[ApiToken, str]:
     """A new API token for `user`, expiring after API_TOKEN_TTL_DAYS, and its key: stored only
-    as a digest, so this is the one time anyone sees it. The user's expired tokens go."""
+    as a digest, so this is the one time anyone sees it. `second_factor`: the sign-in issuing
+    it passed one (with STAFF_2FA_REQUIRED, a staff user's token works only then). The user's
+    expired tokens go."""
     ApiToken.objects.filter(user=user).expired().delete()
-    return ApiToken.objects.create(user=user)
+    token, key = ApiToken.objects.create(user=user)
+    if second_factor:
+        TokenSecondFactor.objects.create(token=token)
+    return token, key
 
 
 def verify_second_factor(*, request: HttpRequest, user: User, code: str | None) -> TOTPDevice | None:
@@ -41,16 +51,17 @@ def verify_second_factor(*, request: HttpRequest, user: User, code: str | None) 
 def obtain_token(
     *, request: HttpRequest, username: str, password: str, otp: str = ""
 ) -> tuple[ApiToken, str]:
-    """A token (issue_token) for the user these credentials name. Axes refuses a locked-out
-    (username, address) and counts a wrong password; then the second factor, which staff
-    must have with STAFF_2FA_REQUIRED. Raises ValidationError naming the field."""
+    """A token (issue_token) for the user these credentials name, marked as having passed a
+    second factor when the user has one. Axes refuses a locked-out (username, address) and
+    counts a wrong password; then the second factor, which staff must have with
+    STAFF_2FA_REQUIRED. Raises ValidationError naming the field."""
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ValidationError({NON_FIELD_ERRORS: [WRONG_CREDENTIALS]})
     device = verify_second_factor(request=request, user=user, code=otp)
     if settings.STAFF_2FA_REQUIRED and user.is_staff and device is None:
         raise ValidationError({"otp": [ENROL_FIRST]})
-    return issue_token(user=user)
+    return issue_token(user=user, second_factor=device is not None)
 
 
 def enrolment_device(*, user: User) -> TOTPDevice:
