@@ -5,6 +5,7 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
 from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -112,7 +113,8 @@ admin.site.unregister(TOTPDevice)  # django-otp's shows every user's device, and
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(SuperusersOnly, admin.ModelAdmin):
-    """Authenticator devices: a superuser removes one for a user who lost theirs."""
+    """Authenticator devices: a superuser removes one for a user who lost theirs, which ends
+    that user's sessions and API tokens as their own removal does (services.remove_devices)."""
 
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
@@ -126,6 +128,20 @@ class TOTPDeviceAdmin(SuperusersOnly, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        self.remove_devices(request, [obj.user_id])
+
+    def delete_queryset(self, request, queryset):
+        self.remove_devices(request, set(queryset.values_list("user_id", flat=True)))
+
+    def remove_devices(self, request, user_ids) -> None:
+        for user in User.objects.filter(pk__in=user_ids):
+            # Their own device: the request's user, so that this session goes on.
+            mine = user == request.user
+            services.remove_devices(user=request.user if mine else user)
+            if mine:
+                update_session_auth_hash(request, request.user)
 
 
 admin.site.unregister(AuthToken)  # knox's lists digests and issues tokens for anyone

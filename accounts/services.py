@@ -15,6 +15,10 @@ WRONG_CREDENTIALS = "Unable to log in with provided credentials."
 CODE_MISSING = "Enter the 6-digit code from your authenticator app."
 CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
 ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
+SESSION_WITHOUT_SECOND_FACTOR = (
+    "Staff must sign in with a second factor: in the admin, set up two-factor sign-in, or enter "
+    "the code from your authenticator app to confirm this session."
+)
 ISSUED_WITHOUT_SECOND_FACTOR = (
     "This token was issued without a second factor, which staff need: set up two-factor sign-in "
     "in the admin, then get a new token from POST /api/v1/auth/token/ with your otp code (or issue "
@@ -64,6 +68,13 @@ def obtain_token(
     return issue_token(user=user, second_factor=device is not None)
 
 
+def end_sign_ins(*, user: User) -> User:
+    """End every way the user is signed in: their sessions (User.objects.end_sessions) and API
+    tokens. The caller keeps its own session with update_session_auth_hash(request, user)."""
+    ApiToken.objects.filter(user=user).delete()
+    return User.objects.end_sessions(user)
+
+
 def enrolment_device(*, user: User) -> TOTPDevice:
     """The user's authenticator device: the confirmed one, else the pending one (created with a
     fresh random key), which counts only once a first code confirms it."""
@@ -74,18 +85,23 @@ def enrolment_device(*, user: User) -> TOTPDevice:
 
 @transaction.atomic
 def confirm_device(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice | None:
-    """Check `code` on the user's device; a pending device it confirms becomes the user's only one.
-    Returns the device, or None when the code is wrong."""
+    """Check `code` on the user's device; a pending device it confirms becomes the user's only
+    one, and every other sign-in of theirs ends (end_sign_ins): a session or token from before
+    never passed this factor. Returns the device, or None when the code is wrong."""
     verified = verify_token(user, device.persistent_id, "".join(code.split()))
     if verified is not None and not verified.confirmed:
         TOTPDevice.objects.devices_for_user(user).exclude(pk=verified.pk).delete()
         verified.confirmed = True
         verified.save(update_fields=["confirmed"])
+        end_sign_ins(user=user)
     return verified
 
 
+@transaction.atomic
 def remove_devices(*, user: User) -> int:
-    """Delete the user's authenticator devices: until they enrol again, their password alone
-    signs them in (or, with STAFF_2FA_REQUIRED, reaches only the enrolment page)."""
+    """Delete the user's authenticator devices and end every sign-in of theirs (end_sign_ins),
+    since the device may be in someone else's hands: until they enrol again, their password
+    alone signs them in (or, with STAFF_2FA_REQUIRED, reaches only the enrolment page)."""
     deleted, _ = TOTPDevice.objects.devices_for_user(user).delete()
+    end_sign_ins(user=user)
     return deleted
