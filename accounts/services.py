@@ -11,8 +11,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ApiToken, TokenSecondFactor, User
 
-WRONG_CREDENTIALS = "Unable to log in with provided credentials."
-CODE_MISSING = "Enter the 6-digit code from your authenticator app."
+# Every failed sign-in at the token endpoint gets this one answer: it never tells that a
+# password was right (a missing or wrong code), nor that a user exists or is inactive.
+WRONG_CREDENTIALS = (
+    "Unable to log in with provided credentials "
+    "(username, password and, once two-factor sign-in is set up, the current otp code)."
+)
 CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
 ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
 SESSION_WITHOUT_SECOND_FACTOR = (
@@ -41,7 +45,8 @@ def issue_token(*, user: User, second_factor: bool = False) -> tuple[ApiToken, s
 
 def verify_second_factor(*, request: HttpRequest, user: User, code: str | None) -> TOTPDevice | None:
     """The device that accepts `code` for `user`, or None for a user without one. A missing or
-    wrong code is a failed sign-in (counted towards the lockout) raising ValidationError on `otp`."""
+    wrong code is a failed sign-in (counted towards the lockout) raising the ValidationError of a
+    wrong password (WRONG_CREDENTIALS), so nothing tells that the password was right."""
     device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
     if device is None:
         return None
@@ -49,7 +54,7 @@ def verify_second_factor(*, request: HttpRequest, user: User, code: str | None) 
     if code.isdigit() and verify_token(user, device.persistent_id, code):
         return device
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
-    raise ValidationError({"otp": [CODE_WRONG if code else CODE_MISSING]})
+    raise ValidationError({NON_FIELD_ERRORS: [WRONG_CREDENTIALS]})
 
 
 def obtain_token(
@@ -57,13 +62,15 @@ def obtain_token(
 ) -> tuple[ApiToken, str]:
     """A token (issue_token) for the user these credentials name, marked as having passed a
     second factor when the user has one. Axes refuses a locked-out (username, address) and
-    counts a wrong password; then the second factor, which staff must have with
-    STAFF_2FA_REQUIRED. Raises ValidationError naming the field."""
+    counts a wrong password; a missing or wrong code fails alike. Staff must have a second
+    factor with STAFF_2FA_REQUIRED. Raises ValidationError naming the field."""
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ValidationError({NON_FIELD_ERRORS: [WRONG_CREDENTIALS]})
     device = verify_second_factor(request=request, user=user, code=otp)
     if settings.STAFF_2FA_REQUIRED and user.is_staff and device is None:
+        # The admin's sign-in would accept this password too (and show only the enrolment
+        # page), so naming the reason here tells nobody more than it does.
         raise ValidationError({"otp": [ENROL_FIRST]})
     return issue_token(user=user, second_factor=device is not None)
 

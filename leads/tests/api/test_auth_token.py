@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -80,7 +81,7 @@ def test_token_with_a_wrong_password_is_a_400_without_a_token(api_client, integr
     response = api_client.post(URL, {"username": integration.username, "password": "nope"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
     assert not ApiToken.objects.exists()
 
 
@@ -168,26 +169,57 @@ def test_token_authentication_reads_token_user_and_permissions_in_one_query(
     assert response.status_code == 200
 
 
-@pytest.mark.django_db
-def test_a_user_with_an_authenticator_gets_no_token_without_the_code(api_client, integration):
-    TOTPDeviceFactory(user=integration)
+def wrong_code(device) -> str:
+    return f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
 
-    response = api_client.post(URL, credentials(integration), format="json")
+
+def wrong_password(user) -> dict:
+    return {"username": user.username, "password": "not-it"}
+
+
+def unknown_user(user) -> dict:
+    return {"username": "nobody-by-that-name", "password": PASSWORD}
+
+
+def inactive_user(user) -> dict:
+    User.objects.deactivate(user)
+    return credentials(user)
+
+
+def missing_code(user) -> dict:
+    TOTPDeviceFactory(user=user)
+    return credentials(user)
+
+
+def a_wrong_code(user) -> dict:
+    return credentials(user, otp=wrong_code(TOTPDeviceFactory(user=user)))
+
+
+def a_wrong_code_and_password(user) -> dict:
+    return {**a_wrong_code(user), "password": "not-it"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "failure",
+    [wrong_password, unknown_user, inactive_user, missing_code, a_wrong_code, a_wrong_code_and_password],
+)
+def test_every_failed_sign_in_gets_the_one_answer_of_a_wrong_password(api_client, integration, failure):
+    response = api_client.post(URL, failure(integration), format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"otp": [services.CODE_MISSING]}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
     assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_user_with_an_authenticator_gets_no_token_with_a_wrong_code(api_client, integration):
-    device = TOTPDeviceFactory(user=integration)
-    wrong = f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
+@pytest.mark.parametrize("failure", [missing_code, a_wrong_code])
+def test_a_missing_or_wrong_code_at_the_token_endpoint_counts_as_a_failed_sign_in(
+    api_client, integration, failure
+):
+    api_client.post(URL, failure(integration), format="json")
 
-    response = api_client.post(URL, credentials(integration, otp=wrong), format="json")
-
-    assert response.status_code == 400
-    assert response.json() == {"otp": [services.CODE_WRONG]}
+    assert AccessAttempt.objects.get(username=integration.username).failures_since_start == 1
 
 
 @pytest.mark.django_db
@@ -209,7 +241,7 @@ def test_a_code_is_accepted_only_once(api_client, integration):
     response = api_client.post(URL, credentials(integration, otp=code), format="json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"otp"}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
 
 
 @pytest.mark.django_db
