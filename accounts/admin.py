@@ -5,6 +5,7 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
 from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -112,7 +113,8 @@ admin.site.unregister(TOTPDevice)  # django-otp's shows every user's device, and
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(SuperusersOnly, admin.ModelAdmin):
-    """Authenticator devices: a superuser removes one for a user who lost theirs."""
+    """Authenticator devices: a superuser removes one for a user who lost theirs, which ends
+    that user's sessions and API tokens as their own removal does (services.remove_devices)."""
 
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
@@ -127,6 +129,20 @@ class TOTPDeviceAdmin(SuperusersOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def delete_model(self, request, obj):
+        self.remove_devices(request, [obj.user_id])
+
+    def delete_queryset(self, request, queryset):
+        self.remove_devices(request, set(queryset.values_list("user_id", flat=True)))
+
+    def remove_devices(self, request, user_ids) -> None:
+        for user in User.objects.filter(pk__in=user_ids):
+            # Their own device: the request's user, so that this session goes on.
+            mine = user == request.user
+            services.remove_devices(user=request.user if mine else user)
+            if mine:
+                update_session_auth_hash(request, request.user)
+
 
 admin.site.unregister(AuthToken)  # knox's lists digests and issues tokens for anyone
 
@@ -134,16 +150,17 @@ admin.site.unregister(AuthToken)  # knox's lists digests and issues tokens for a
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """API tokens, never their keys: superusers see and issue everyone's, other staff their own.
-    A new token's key is shown once, on the page that issued it; deleting a token revokes it."""
+    A new token's key is shown once, on the page that issued it; deleting a token revokes it.
+    A token passed a second factor only when its holder issued it signed in with their code."""
 
-    list_display = ["__str__", "user", "created", "expiry"]
+    list_display = ["__str__", "user", "created", "expiry", "passed_second_factor"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    fields = ["user", "created", "expiry"]
+    fields = ["user", "created", "expiry", "passed_second_factor"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        tokens = super().get_queryset(request)
+        tokens = super().get_queryset(request).with_second_factor()
         return tokens if request.user.is_superuser else tokens.filter(user=request.user)
 
     def may_manage(self, request, obj=None) -> bool:
@@ -167,6 +184,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.may_manage(request, obj)
 
+    @admin.display(boolean=True, description="Second factor")
+    def passed_second_factor(self, token: ApiToken) -> bool:
+        return token.passed_second_factor
+
     def add_view(self, request, form_url="", extra_context=None):
         """Issue a token and show its key, this once."""
         if not self.has_add_permission(request):
@@ -175,7 +196,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form}
         context["title"] = "Issue an API token"
         if form.is_valid():
-            token, key = services.issue_token(user=form.cleaned_data["user"])
+            holder = form.cleaned_data["user"]
+            # Its holder's own sign-in passed a second factor only if they are the one here,
+            # signed in with a code; a superuser's code says nothing about someone else.
+            second_factor = holder == request.user and request.user.is_verified()
+            token, key = services.issue_token(user=holder, second_factor=second_factor)
             self.log_addition(request, token, [{"added": {}}])
             context.update(title="API token issued", token=token, key=key)
         return TemplateResponse(request, "admin/accounts/apitoken/issue.html", context)

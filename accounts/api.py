@@ -35,6 +35,13 @@ class MeView(APIView):
         responses={
             200: UserSerializer,
             401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "With STAFF_2FA_REQUIRED, a staff user's token or session that did not pass "
+                    "a second factor."
+                ),
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
         },
     )
@@ -69,7 +76,8 @@ class ObtainTokenView(APIView):
         summary="Get an API token",
         description=(
             "Send it as `Authorization: Token <key>`. Each call issues a new token, valid for "
-            "API_TOKEN_TTL_DAYS; the key is never shown again. Rate-limited per client address; "
+            "API_TOKEN_TTL_DAYS; the key is never shown again. A user who set up two-factor "
+            "sign-in sends `otp` too. Rate-limited per client address; "
             "after too many failed sign-ins for a username from one address, that username is "
             "refused from there for a while (429)."
         ),
@@ -80,7 +88,12 @@ class ObtainTokenView(APIView):
             200: TokenSerializer,
             400: OpenApiResponse(
                 VALIDATION_ERROR_SCHEMA,
-                description="Wrong credentials or inactive user (non_field_errors); missing or wrong otp.",
+                description=(
+                    "A failed sign-in: one answer (`non_field_errors`) for a wrong password, an "
+                    "unknown or inactive user and a missing or wrong otp, so a right password is "
+                    "never told apart. A missing field is named; so is `otp` for staff who have "
+                    "not set up two-factor sign-in while STAFF_2FA_REQUIRED."
+                ),
             ),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts; see Retry-After."),
         },

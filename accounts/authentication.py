@@ -3,6 +3,7 @@
 import binascii
 from hmac import compare_digest
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -11,13 +12,16 @@ from knox.crypto import hash_token
 from rest_framework import exceptions
 
 from .models import ApiToken, User
+from .services import ISSUED_WITHOUT_SECOND_FACTOR
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <key>` checked against stored digests (django-rest-knox).
 
-    Unlike knox's own, one query reads the token, its user and the user's permissions, and
-    nothing is written: expired tokens are refused, not deleted on the way, and never renewed.
+    Unlike knox's own, one query reads the token, its user, the user's permissions and
+    whether the token passed a second factor, and nothing is written: expired tokens are
+    refused, not deleted on the way, and never renewed. With STAFF_2FA_REQUIRED, a staff
+    user's token that did not pass a second factor is refused (403, saying what to do).
     """
 
     def authenticate_credentials(self, key: bytes):
@@ -31,7 +35,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 if token.is_expired:
                     raise exceptions.AuthenticationFailed("Token has expired.")
                 token.user.remember_permissions(token.own_permission_names, token.group_permission_names)
-                return self.validate_user(token)
+                user, token = self.validate_user(token)
+                if settings.STAFF_2FA_REQUIRED and user.is_staff and not token.passed_second_factor:
+                    raise exceptions.PermissionDenied(ISSUED_WITHOUT_SECOND_FACTOR)
+                return user, token
         raise exceptions.AuthenticationFailed("Invalid token.")
 
 

@@ -4,6 +4,7 @@ from base64 import b32encode
 
 import segno
 from django.contrib import admin, messages
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,24 +14,35 @@ from django_otp import login as otp_login
 from . import services
 from .forms import CodeForm
 
+SIGNED_OUT_ELSEWHERE = "Your other sessions were signed out and your API tokens revoked."
+
 
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app (QR code, then a first code), confirm this session with a
-    code, or remove the device to enrol again."""
+    code, or remove the device to enrol again. Enrolling and removing end the user's other
+    sessions and tokens (services.end_sign_ins); this session goes on."""
     user = request.user
     device = services.enrolment_device(user=user)
     verified = device.confirmed and user.is_verified()
     if request.method == "POST" and "remove" in request.POST:
         if verified:
             services.remove_devices(user=user)
-            messages.success(request, "Two-factor sign-in is off. Set it up again below.")
+            update_session_auth_hash(request, user)
+            messages.success(
+                request, f"Two-factor sign-in is off. {SIGNED_OUT_ELSEWHERE} Set it up again below."
+            )
         return HttpResponseRedirect(request.get_full_path())
     form = CodeForm(request.POST if request.method == "POST" else None)
     if not verified and form.is_valid():
+        enrolling = not device.confirmed
         confirmed = services.confirm_device(user=user, device=device, code=form.cleaned_data["otp"])
         if confirmed is not None:
             otp_login(request, confirmed)
-            messages.success(request, "Two-factor sign-in is on: you will be asked for a code each time.")
+            # A new session key for the session that now passed the second factor, with the
+            # user's new hash when enrolling ended their other sessions.
+            update_session_auth_hash(request, user)
+            done = "Two-factor sign-in is on: you will be asked for a code each time."
+            messages.success(request, f"{done} {SIGNED_OUT_ELSEWHERE}" if enrolling else done)
             return HttpResponseRedirect(next_url(request))
         form.add_error("otp", services.CODE_WRONG)
     context = {

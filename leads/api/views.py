@@ -44,7 +44,13 @@ def errors(*codes: int) -> dict:
     described = {
         400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Invalid input, per field."),
         401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
-        403: OpenApiResponse(ErrorSerializer, description="Missing the model permission."),
+        403: OpenApiResponse(
+            ErrorSerializer,
+            description=(
+                "Missing the model permission; or, with STAFF_2FA_REQUIRED, a staff user's token "
+                "or session that did not pass a second factor."
+            ),
+        ),
         404: OpenApiResponse(ErrorSerializer, description="No such lead (or page)."),
         429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
     }

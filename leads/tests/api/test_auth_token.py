@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken, User
@@ -79,7 +81,7 @@ def test_token_with_a_wrong_password_is_a_400_without_a_token(api_client, integr
     response = api_client.post(URL, {"username": integration.username, "password": "nope"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
     assert not ApiToken.objects.exists()
 
 
@@ -167,26 +169,57 @@ def test_token_authentication_reads_token_user_and_permissions_in_one_query(
     assert response.status_code == 200
 
 
-@pytest.mark.django_db
-def test_a_user_with_an_authenticator_gets_no_token_without_the_code(api_client, integration):
-    TOTPDeviceFactory(user=integration)
+def wrong_code(device) -> str:
+    return f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
 
-    response = api_client.post(URL, credentials(integration), format="json")
+
+def wrong_password(user) -> dict:
+    return {"username": user.username, "password": "not-it"}
+
+
+def unknown_user(user) -> dict:
+    return {"username": "nobody-by-that-name", "password": PASSWORD}
+
+
+def inactive_user(user) -> dict:
+    User.objects.deactivate(user)
+    return credentials(user)
+
+
+def missing_code(user) -> dict:
+    TOTPDeviceFactory(user=user)
+    return credentials(user)
+
+
+def a_wrong_code(user) -> dict:
+    return credentials(user, otp=wrong_code(TOTPDeviceFactory(user=user)))
+
+
+def a_wrong_code_and_password(user) -> dict:
+    return {**a_wrong_code(user), "password": "not-it"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "failure",
+    [wrong_password, unknown_user, inactive_user, missing_code, a_wrong_code, a_wrong_code_and_password],
+)
+def test_every_failed_sign_in_gets_the_one_answer_of_a_wrong_password(api_client, integration, failure):
+    response = api_client.post(URL, failure(integration), format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"otp": [services.CODE_MISSING]}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
     assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_user_with_an_authenticator_gets_no_token_with_a_wrong_code(api_client, integration):
-    device = TOTPDeviceFactory(user=integration)
-    wrong = f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
+@pytest.mark.parametrize("failure", [missing_code, a_wrong_code])
+def test_a_missing_or_wrong_code_at_the_token_endpoint_counts_as_a_failed_sign_in(
+    api_client, integration, failure
+):
+    api_client.post(URL, failure(integration), format="json")
 
-    response = api_client.post(URL, credentials(integration, otp=wrong), format="json")
-
-    assert response.status_code == 400
-    assert response.json() == {"otp": [services.CODE_WRONG]}
+    assert AccessAttempt.objects.get(username=integration.username).failures_since_start == 1
 
 
 @pytest.mark.django_db
@@ -208,7 +241,7 @@ def test_a_code_is_accepted_only_once(api_client, integration):
     response = api_client.post(URL, credentials(integration, otp=code), format="json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"otp"}
+    assert response.json() == {"non_field_errors": [services.WRONG_CREDENTIALS]}
 
 
 @pytest.mark.django_db
@@ -243,3 +276,104 @@ def test_token_rate_is_per_address_and_ignores_a_forged_forwarded_for(api_client
     response = api_client.post(URL, {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR="10.0.1.1")
 
     assert response.status_code == 429
+
+
+# --- Whether a token passed a second factor, and STAFF_2FA_REQUIRED -------------------------
+
+
+@pytest.fixture
+def required(settings):
+    settings.STAFF_2FA_REQUIRED = True
+
+
+def bearer(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def token_with_code(api_client, user) -> str:
+    device = TOTPDeviceFactory(user=user)
+    response = api_client.post(URL, credentials(user, otp=totp_code(device)), format="json")
+    assert response.status_code == 200
+    return response.json()["token"]
+
+
+@pytest.mark.django_db
+def test_a_token_obtained_with_the_current_code_passed_a_second_factor(api_client, integration):
+    token_with_code(api_client, integration)
+
+    assert ApiToken.objects.with_second_factor().get(user=integration).passed_second_factor
+
+
+@pytest.mark.django_db
+def test_a_token_obtained_without_a_device_did_not_pass_a_second_factor(api_client, integration):
+    api_client.post(URL, credentials(integration), format="json")
+
+    assert not ApiToken.objects.with_second_factor().get(user=integration).passed_second_factor
+
+
+@pytest.mark.django_db
+def test_with_2fa_required_a_staff_token_obtained_with_the_code_opens_the_api(required, api_client, attorney):
+    key = token_with_code(api_client, attorney)
+
+    assert bearer(key).get("/api/v1/leads/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_2fa_required_a_staff_token_issued_without_a_second_factor_gets_403_saying_what_to_do(
+    settings, attorney
+):
+    client = token_client(attorney)  # as a command, or the endpoint before the user enrolled
+    assert client.get("/api/v1/leads/").status_code == 200
+
+    settings.STAFF_2FA_REQUIRED = True
+    response = client.get("/api/v1/leads/")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": services.ISSUED_WITHOUT_SECOND_FACTOR}
+
+
+@pytest.mark.django_db
+def test_with_2fa_required_a_superusers_token_without_a_second_factor_gets_403(required, admin_user):
+    response = token_client(admin_user).get("/api/v1/users/me/")
+
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_with_2fa_required_an_integrations_token_without_a_second_factor_still_works(
+    required, integration_client
+):
+    assert integration_client.get("/api/v1/leads/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_2fa_required_an_inactive_staff_users_token_is_still_a_401(required, attorney):
+    client = token_client(attorney)
+    User.objects.deactivate(attorney)
+
+    assert client.get("/api/v1/leads/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_token_that_passed_a_second_factor_is_still_authenticated_in_one_query(
+    required, api_client, attorney, django_assert_num_queries
+):
+    client = bearer(token_with_code(api_client, attorney))
+    lead = LeadFactory()
+
+    # 1 the token with its user, permission names and second factor, 2 the user throttle's
+    # upsert, 3 the lead.
+    with django_assert_num_queries(3):
+        response = client.get(f"/api/v1/leads/{lead.pk}/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_existing_tokens_count_as_not_having_passed_a_second_factor(attorney):
+    # Tokens from before the second factor was recorded have no TokenSecondFactor row.
+    token, _ = ApiToken.objects.create(user=attorney)
+
+    assert not ApiToken.objects.with_second_factor().get(pk=token.pk).passed_second_factor
