@@ -2,6 +2,7 @@
 resume checks must refuse, and files with text, huge or hostile, for the text extraction.
 Every test that needs a resume builds it here."""
 
+import functools
 import io
 import math
 import struct
@@ -355,3 +356,83 @@ def docx_bomb(megabytes: int) -> bytes:
             member.write(chunk)
         member.write(b"</w:body></w:document>")
     return out.getvalue()
+
+
+# --- PDFs whose structure, not their size, is the attack ----------------------------------
+
+
+def pdf_with_object_streams(plain: list[bytes], packed: list[list[bytes]]) -> bytes:
+    """A PDF 1.5 file: objects 1..len(plain) written plainly (1 is the catalog), then the
+    objects of each group of `packed`, numbered on from there, compressed together in one
+    object stream per group, and a cross-reference stream that finds them all."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    entries = {0: (0, 0, 65535)}  # number -> (type, field 2, field 3) of the xref stream
+
+    def write(number: int, body: bytes) -> None:
+        entries[number] = (1, out.tell(), 0)
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    for number, body in enumerate(plain, start=1):
+        write(number, body)
+    number = len(plain)
+    stream_numbers = range(
+        number + sum(map(len, packed)) + 1, number + sum(map(len, packed)) + 1 + len(packed)
+    )
+    for group, stream_number in zip(packed, stream_numbers, strict=True):
+        header, bodies, offset = [], [], 0
+        for index, body in enumerate(group):
+            number += 1
+            entries[number] = (2, stream_number, index)
+            header.append(b"%d %d" % (number, offset))
+            bodies.append(body)
+            offset += len(body) + 1
+        head = b" ".join(header) + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies), 9)
+        write(
+            stream_number,
+            b"<< /Type /ObjStm /N %d /First %d /Length %d /Filter /FlateDecode >>\nstream\n"
+            % (len(group), len(head), len(data))
+            + data
+            + b"\nendstream",
+        )
+    xref_number = max(entries) + 1
+    xref_offset = out.tell()
+    entries[xref_number] = (1, xref_offset, 0)
+    rows = b"".join(struct.pack(">BIH", *entries[n]) for n in range(xref_number + 1))
+    data = zlib.compress(rows, 9)
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d /Filter /FlateDecode >>\n"
+        % (xref_number, xref_number + 1, len(data))
+        + b"stream\n"
+        + data
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    )
+    return out.getvalue()
+
+
+def reference_chain_pdf(*, arrays: int, references: int, per_stream: int = 8) -> bytes:
+    """The review's PDF (issue 23): a one-page document whose catalog leads to a chain of
+    `arrays` arrays, each `references` references to the one before it (the first to the
+    page), packed `per_stream` to a compressed object stream. Every reference after the
+    first is to an object already seen, and each stream inflates ~1,000-fold, so a file of
+    a few KB holds millions of references for a checker that visits every element."""
+    first = 5  # 1 catalog, 2 pages, 3 page, 4 its content; the arrays follow
+    last = first + arrays - 1
+    plain = [
+        b"<< /Type /Catalog /Pages 2 0 R /Chain %d 0 R >>" % last,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        stream(b"BT ET"),
+    ]
+    chain = [b"[" + b"%d 0 R " % (number - 1 if number > first else 3) * references + b"]"
+             for number in range(first, last + 1)]  # fmt: skip
+    packed = [chain[start : start + per_stream] for start in range(0, arrays, per_stream)]
+    return pdf_with_object_streams(plain, packed)
+
+
+@functools.cache
+def review_chain_pdf() -> bytes:
+    """The review's ~108 KB file: 100 arrays of 100,000 references (10 million in all), 8 to
+    a stream. Checked without a bound it took 27.5 s and 1.4 GB."""
+    return reference_chain_pdf(arrays=100, references=100_000)
