@@ -1,4 +1,5 @@
 import http.client
+import io
 import re
 import threading
 import uuid
@@ -11,9 +12,9 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
-from pypdf import PdfReader
 
-from leads.forms import HONEYPOT_FIELD
+from leads import services
+from leads.forms import HONEYPOT_FIELD, IntakeForm
 from leads.models import Lead
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests import documents
@@ -206,6 +207,15 @@ def test_pdf_that_runs_javascript_is_refused_beside_the_resume_field(client, set
 
     assert response.status_code == 400
     assert "PDFs with scripts or launch actions are not accepted" in response.content.decode()
+    assert stored_files(settings) == []
+
+
+def test_the_reviews_reference_chain_gets_the_form_again_saying_it_is_too_complex(client, settings):
+    response = client.post("/", form_data(resume=resume(documents.review_chain_pdf())))
+
+    assert response.status_code == 400
+    assert "This PDF is too complex for us to check." in response.content.decode()
+    assert Lead.objects.count() == 0
     assert stored_files(settings) == []
 
 
@@ -504,18 +514,19 @@ def test_the_rate_limit_costs_an_accepted_submission_one_query(client):
     assert [query for query in sql if "ratelimitbucket" in query] == [sql[0]]
 
 
-def test_an_accepted_submission_parses_its_resume_once(client, monkeypatch):
+def test_the_service_reuses_the_forms_verdict_on_an_upload_instead_of_checking_it_again():
     # The form checks the upload for its field error and the service before storing it; the
-    # second check reuses the first one's verdict instead of parsing the PDF again.
-    from leads import validators
+    # second check reuses the first one's verdict instead of sending the file to a checker again.
+    upload = resume()
+    form = IntakeForm(
+        {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com"}, {"resume": upload}
+    )
+    assert form.is_valid()
+    upload.file = io.BytesIO(documents.javascript_pdf())  # what a second check would refuse
 
-    parsed = []
-    monkeypatch.setattr(validators, "PdfReader", lambda *a, **kw: parsed.append(1) or PdfReader(*a, **kw))
+    lead = services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
 
-    response = client.post("/", form_data())
-
-    assert response.status_code == 303
-    assert len(parsed) == 1
+    assert lead.resume.name.endswith(".pdf")
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit as in production

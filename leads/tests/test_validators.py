@@ -1,13 +1,16 @@
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads.tests import documents
+from leads.tests.checkers import idle_checkers_stopped
 from leads.tests.documents import MINIMAL_PDF
 from leads.validators import (
+    ResumeChecker,
     clean_referrer,
     clean_source,
-    detect_resume_kind,
     validate_name,
     validate_plain_text,
     validate_resume,
@@ -24,11 +27,14 @@ def upload(content: bytes, name: str = "resume.pdf") -> SimpleUploadedFile:
     ids=["pdf", "doc", "docx"],
 )
 def test_resume_kind_is_read_from_the_content(content, kind):
-    assert detect_resume_kind(upload(content, name="whatever.txt")) == kind
+    assert validate_resume(upload(content, name="whatever.txt")) == kind
 
 
 def test_zip_without_a_word_document_is_not_a_docx():
-    assert detect_resume_kind(upload(documents.docx(document=False), name="cv.docx")) is None
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.docx(document=False), name="cv.docx"))
+
+    assert caught.value.code == "invalid_type"
 
 
 def test_text_named_pdf_is_refused_whatever_its_name_and_content_type():
@@ -113,10 +119,10 @@ def test_a_pdf_whose_open_action_only_shows_a_page_is_accepted():
     assert validate_resume(upload(documents.opens_at_first_page_pdf())) == "pdf"
 
 
-def test_detection_leaves_the_file_at_its_start():
+def test_checking_leaves_the_file_at_its_start():
     file = upload(MINIMAL_PDF)
 
-    detect_resume_kind(file)
+    validate_resume(file)
 
     assert file.read(5) == b"%PDF-"
 
@@ -177,3 +183,70 @@ def test_http_referrer_is_kept():
 )
 def test_referrer_that_is_not_a_short_http_url_is_dropped(value):
     assert clean_referrer(value) == ""
+
+
+# --- Bounds: whatever its structure, a file costs bounded time and memory to check ------------
+
+TOO_COMPLEX = (
+    "This PDF is too complex for us to check. Save it again (for example with Print to PDF) and "
+    "upload the new copy."
+)
+
+
+def test_the_reviews_reference_chain_is_refused_as_too_complex():
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.review_chain_pdf()))
+
+    assert caught.value.code == "too_complex"
+    assert caught.value.messages == [TOO_COMPLEX]
+
+
+def test_a_chain_that_fits_in_memory_is_stopped_by_the_time_bound(settings):
+    settings.RESUME_CHECK_MEMORY_MB = 4096  # far more than the chain needs: time stops it
+    settings.RESUME_CHECK_SECONDS = 0.2
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.reference_chain_pdf(arrays=12, references=100_000)))
+
+    assert caught.value.code == "too_complex"
+
+
+def test_a_small_chain_is_stopped_by_the_memory_bound(settings):
+    settings.RESUME_CHECK_MEMORY_MB = 16  # 3 arrays of 100,000 references need ~30 MiB
+    settings.RESUME_CHECK_SECONDS = 60  # time never stops it
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.reference_chain_pdf(arrays=3, references=100_000)))
+
+    assert caught.value.code == "too_complex"
+
+
+def test_a_checker_that_does_not_answer_is_a_refusal_and_the_next_file_gets_a_new_one(settings):
+    settings.RESUME_CHECK_SECONDS = 0.5  # waited for 2.5 s
+    validate_resume(upload(MINIMAL_PDF))  # an idle checker exists
+
+    with idle_checkers_stopped(), pytest.raises(ValidationError) as caught:
+        validate_resume(upload(MINIMAL_PDF))
+
+    assert caught.value.code == "too_complex"
+    assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+def test_a_checker_that_died_while_idle_is_replaced():
+    validate_resume(upload(MINIMAL_PDF))
+    for checker in ResumeChecker.idle:
+        checker.process.kill()
+        checker.process.wait()
+
+    assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+def test_a_refused_file_leaves_the_checker_that_ran_out_of_bounds_stopped():
+    validate_resume(upload(MINIMAL_PDF))
+    before = {checker.process.pid for checker in ResumeChecker.idle}
+
+    with pytest.raises(ValidationError):
+        validate_resume(upload(documents.reference_chain_pdf(arrays=12, references=100_000)))
+
+    still_running = {pid for pid in before if Path(f"/proc/{pid}").exists()}
+    assert len(still_running) == len(before) - 1
