@@ -28,7 +28,7 @@ import zipfile
 
 import olefile
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 PDF_MAGIC = b"%PDF-"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word .doc (Compound File)
@@ -43,10 +43,37 @@ ENCRYPTED = "encrypted"
 MACROS = "macros"
 ZIP_BOMB = "zip_bomb"
 SCRIPTS = "active_content"  # JavaScript or a launch action
+XFA = "xfa_form"
+OTHER_FILES = "remote_action"  # GoToR / GoToE: open another file
+FORM_DATA = "form_data_action"  # SubmitForm / ImportData: send or load form data
+EMBEDDED_FILES = "embedded_files"
+RICH_MEDIA = "rich_media"
 
-# PDF: the dictionary keys and action types that run code or programs when a file is opened.
+# PDF: what runs code or programs, opens or sends to other files, carries files, or plays
+# media, wherever it is reachable from the trailer. Rich media: the annotations and actions
+# that play video, sound, Flash or 3D content (/Screen and /Rendition are how PDF 1.5+
+# plays media; /Movie and /Sound the older forms).
 PDF_SCRIPT_KEYS = {"/JS", "/JavaScript"}
-PDF_CODE_ACTIONS = {"/JavaScript", "/Launch"}
+PDF_ACTIONS = {
+    "/JavaScript": SCRIPTS,
+    "/Launch": SCRIPTS,
+    "/GoToR": OTHER_FILES,
+    "/GoToE": OTHER_FILES,
+    "/SubmitForm": FORM_DATA,
+    "/ImportData": FORM_DATA,
+    "/Rendition": RICH_MEDIA,
+    "/Movie": RICH_MEDIA,
+    "/Sound": RICH_MEDIA,
+    "/RichMediaExecute": RICH_MEDIA,
+}
+PDF_SUBTYPES = {
+    "/FileAttachment": EMBEDDED_FILES,
+    "/RichMedia": RICH_MEDIA,
+    "/Screen": RICH_MEDIA,
+    "/Movie": RICH_MEDIA,
+    "/Sound": RICH_MEDIA,
+    "/3D": RICH_MEDIA,
+}
 # The walk's own budgets, far above a resume's (a 36-page manual: 4,177 nodes, 434 objects),
 # so that a file built to make it go round fails fast instead of at the CPU limit. Every
 # node counts, repeats included: an array of references already seen costs its length.
@@ -115,8 +142,8 @@ def detect_kind_by_magic(data: bytes) -> str | None:
 
 
 def inspect_pdf(data: bytes, **limits) -> None:
-    """Refuse a PDF that pypdf cannot parse strictly, is encrypted, or carries JavaScript or
-    launch actions anywhere reachable from its trailer (catalog, pages, annotations, names)."""
+    """Refuse a PDF that pypdf cannot parse strictly, is encrypted, or carries active content
+    anywhere reachable from its trailer (catalog, pages, annotations, forms, names)."""
     reader = PdfReader(io.BytesIO(data), strict=True)
     if reader.is_encrypted:
         raise Refused(ENCRYPTED)
@@ -127,8 +154,8 @@ def inspect_pdf(data: bytes, **limits) -> None:
 
 
 def pdf_active_content(root) -> str | None:
-    """SCRIPTS if any dictionary reachable from `root` names a script or a launch action, else
-    None; TOO_COMPLEX past the walk's budgets."""
+    """The code of the first active content found from `root`, or None; TOO_COMPLEX past the
+    walk's budgets."""
     pending, seen, nodes = [root], set(), 0
     while pending:
         node = pending.pop()
@@ -152,12 +179,22 @@ def pdf_active_content(root) -> str | None:
 
 
 def pdf_dictionary_content(node: DictionaryObject) -> str | None:
-    """SCRIPTS if this one dictionary is or names a script or a launch action, else None."""
-    # node["/S"] resolves an indirect /S; dict.get would not.
-    action = node["/S"] if "/S" in node else None  # noqa: SIM401
-    if PDF_SCRIPT_KEYS & node.keys() or action in PDF_CODE_ACTIONS or "/Launch" in node:
+    """The code of the active content this one dictionary is or names, or None."""
+    if PDF_SCRIPT_KEYS & node.keys() or "/Launch" in node:
         return SCRIPTS
-    return None
+    if "/XFA" in node:
+        return XFA
+    if "/EmbeddedFiles" in node or "/EF" in node or entry(node, "/Type") == "/EmbeddedFile":
+        return EMBEDDED_FILES
+    if "/RichMediaContent" in node:
+        return RICH_MEDIA
+    return PDF_ACTIONS.get(entry(node, "/S")) or PDF_SUBTYPES.get(entry(node, "/Subtype"))
+
+
+def entry(node: DictionaryObject, key: str) -> str | None:
+    """The name at node[key], resolved (dict.get would leave an indirect one a reference)."""
+    value = node[key] if key in node else None  # noqa: SIM401 (node[key] resolves it)
+    return value if isinstance(value, NameObject) else None
 
 
 # --- DOC (OLE compound file) ---------------------------------------------------------------

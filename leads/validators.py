@@ -32,6 +32,7 @@ CHECKERS_PER_PROCESS = 4
 # A checker that is not ready this long after it was started is a fault of ours (503).
 START_SECONDS = 30
 
+PLAIN_PDF = "Save it again as a plain PDF (for example with Print to PDF)."
 MESSAGES = {
     resume_check.INVALID_TYPE: "Upload a PDF, DOC or DOCX file.",
     resume_check.UNREADABLE: (
@@ -48,10 +49,12 @@ MESSAGES = {
     resume_check.ZIP_BOMB: (
         "This Word file unpacks to far more than its size. Save it again and upload the new copy."
     ),
-    resume_check.SCRIPTS: (
-        "PDFs with scripts or launch actions are not accepted. Save it again as a plain PDF "
-        "(for example with Print to PDF)."
-    ),
+    resume_check.SCRIPTS: f"PDFs with scripts or launch actions are not accepted. {PLAIN_PDF}",
+    resume_check.XFA: f"PDFs with XFA forms are not accepted. {PLAIN_PDF}",
+    resume_check.OTHER_FILES: f"PDFs with links that open other files are not accepted. {PLAIN_PDF}",
+    resume_check.FORM_DATA: f"PDFs with forms that send or fetch data are not accepted. {PLAIN_PDF}",
+    resume_check.EMBEDDED_FILES: f"PDFs with attached or embedded files are not accepted. {PLAIN_PDF}",
+    resume_check.RICH_MEDIA: f"PDFs with video, sound or 3D content are not accepted. {PLAIN_PDF}",
 }
 KIND_NAMES = {"pdf": "PDF", "doc": "Word document", "docx": "Word document", None: "file"}
 

@@ -10,7 +10,14 @@ import zipfile
 import zlib
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from leads.samples import sample_pdf
 
@@ -82,6 +89,59 @@ def page_action_javascript_pdf() -> bytes:
 def launch_pdf() -> bytes:
     """Asks the reader to start a program when opened (/Launch action)."""
     return _rewritten(_set("catalog", "/OpenAction", action("Launch", F="cmd.exe")))
+
+
+def xfa_pdf() -> bytes:
+    """An XFA form (its XML in the AcroForm's /XFA): readers that run XFA run its scripts."""
+
+    def change(writer: PdfWriter) -> None:
+        xfa = DecodedStreamObject()
+        xfa.set_data(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>')
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): writer._add_object(xfa)}
+        )
+
+    return _rewritten(change)
+
+
+def annotated_pdf(annotation: DictionaryObject) -> bytes:
+    """MINIMAL_PDF with `annotation` on its page (a /Rect added)."""
+
+    def change(writer: PdfWriter) -> None:
+        annotation[NameObject("/Type")] = NameObject("/Annot")
+        annotation[NameObject("/Rect")] = ArrayObject([NumberObject(n) for n in (72, 600, 300, 620)])
+        writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+    return _rewritten(change)
+
+
+def link_pdf(kind: str, **entries) -> bytes:
+    """A link on the page whose action is /S kind (GoToR, SubmitForm, ...) with `entries`."""
+    return annotated_pdf(
+        DictionaryObject(
+            {NameObject("/Subtype"): NameObject("/Link"), NameObject("/A"): action(kind, **entries)}
+        )
+    )
+
+
+def media_pdf(subtype: str) -> bytes:
+    """An annotation of `subtype` (RichMedia, Screen, Movie, Sound, 3D) on the page."""
+    return annotated_pdf(DictionaryObject({NameObject("/Subtype"): NameObject(f"/{subtype}")}))
+
+
+def embedded_file_pdf() -> bytes:
+    """A file attached to the document (the catalog's /Names /EmbeddedFiles)."""
+    return _rewritten(lambda writer: writer.add_attachment("notes.txt", b"attached"))
+
+
+def file_attachment_pdf() -> bytes:
+    """A file attachment annotation on the page (its file given by name only)."""
+    spec = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("a.txt")}
+    )
+    return annotated_pdf(
+        DictionaryObject({NameObject("/Subtype"): NameObject("/FileAttachment"), NameObject("/FS"): spec})
+    )
 
 
 def garbage_pdf() -> bytes:

@@ -161,6 +161,20 @@ def test_a_trapped_name_with_a_link_is_not_restored_and_the_attorney_is_told_why
 
 
 @pytest.mark.django_db
+def test_a_trapped_resume_the_checks_now_refuse_is_not_restored_and_the_attorney_is_told_why(attorney_client):
+    # Kept before PDFs with XFA forms were refused: the restore checks it again.
+    trapped = TrappedSubmissionFactory(resume=ContentFile(documents.xfa_pdf(), name="resume.pdf"))
+
+    response = attorney_client.post(
+        LIST_URL, {"action": "restore_selected", "_selected_action": [trapped.pk]}, follow=True
+    )
+
+    assert "PDFs with XFA forms are not accepted." in response.content.decode()
+    assert TrappedSubmission.objects.filter(pk=trapped.pk).exists()
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_trapped_resume_too_complex_to_check_is_not_restored(attorney_client):
     trapped = TrappedSubmissionFactory(resume=ContentFile(documents.review_chain_pdf(), name="resume.pdf"))
 

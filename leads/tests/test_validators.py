@@ -94,6 +94,42 @@ HOSTILE = {
     "macro docx": (documents.macro_docx, "macros", "macros are not accepted"),
     "zip with too many members": (lambda: documents.many_members_docx(1001), "zip_bomb", "unpacks to far"),
 }
+PDF_MEDIA = "video, sound or 3D content"
+ACTIVE_PDF = {
+    "xfa form": (documents.xfa_pdf, "xfa_form", "XFA forms"),
+    "link to another file (GoToR)": (
+        lambda: documents.link_pdf("GoToR", F="other.pdf"),
+        "remote_action",
+        "links that open other files",
+    ),
+    "link into an embedded file (GoToE)": (
+        lambda: documents.link_pdf("GoToE", NewWindow="true"),
+        "remote_action",
+        "links that open other files",
+    ),
+    "SubmitForm action": (
+        lambda: documents.link_pdf("SubmitForm", F="https://collect.example/"),
+        "form_data_action",
+        "forms that send or fetch data",
+    ),
+    "ImportData action": (
+        lambda: documents.link_pdf("ImportData", F="data.fdf"),
+        "form_data_action",
+        "forms that send or fetch data",
+    ),
+    "attached file": (documents.embedded_file_pdf, "embedded_files", "attached or embedded files"),
+    "file attachment annotation": (
+        documents.file_attachment_pdf,
+        "embedded_files",
+        "attached or embedded files",
+    ),
+    "RichMedia annotation": (lambda: documents.media_pdf("RichMedia"), "rich_media", PDF_MEDIA),
+    "Screen annotation": (lambda: documents.media_pdf("Screen"), "rich_media", PDF_MEDIA),
+    "Movie annotation": (lambda: documents.media_pdf("Movie"), "rich_media", PDF_MEDIA),
+    "Sound annotation": (lambda: documents.media_pdf("Sound"), "rich_media", PDF_MEDIA),
+    "3D annotation": (lambda: documents.media_pdf("3D"), "rich_media", PDF_MEDIA),
+    "Rendition action": (lambda: documents.link_pdf("Rendition"), "rich_media", PDF_MEDIA),
+}
 
 
 @pytest.mark.parametrize(("build", "code", "message"), HOSTILE.values(), ids=HOSTILE.keys())
@@ -103,6 +139,26 @@ def test_hostile_resumes_are_refused_with_a_message_saying_why(build, code, mess
 
     assert caught.value.code == code
     assert message in caught.value.messages[0]
+
+
+@pytest.mark.parametrize(("build", "code", "message"), ACTIVE_PDF.values(), ids=ACTIVE_PDF.keys())
+def test_pdfs_with_active_content_are_refused_each_with_its_reason(build, code, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(build(), name="cv.pdf"))
+
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
+PLAIN = {
+    "pdf with a web link": (lambda: documents.link_pdf("URI", URI="https://www.linkedin.com/in/jane"), "pdf"),
+    "pdf with a link to its own page": (documents.opens_at_first_page_pdf, "pdf"),
+}
+
+
+@pytest.mark.parametrize(("build", "kind"), PLAIN.values(), ids=PLAIN.keys())
+def test_links_are_accepted(build, kind):
+    assert validate_resume(upload(build(), name="cv")) == kind
 
 
 def test_zip_bomb_is_refused_from_its_declared_sizes(settings):

@@ -143,6 +143,16 @@ def test_create_with_the_reviews_reference_chain_is_a_400_on_resume_saying_it_is
 
 
 @pytest.mark.django_db
+def test_create_with_an_xfa_form_is_a_400_on_resume_saying_why(integration_client):
+    xfa = SimpleUploadedFile("cv.pdf", documents.xfa_pdf(), content_type="application/pdf")
+
+    response = integration_client.post(URL, form(xfa), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"resume": [validators.MESSAGES["xfa_form"]]}
+
+
+@pytest.mark.django_db
 def test_create_without_fields_names_each_missing_one(integration_client):
     response = integration_client.post(URL, {}, format="multipart")
 
