@@ -20,11 +20,13 @@ the file). No Django here: it starts in a fraction of a second and touches no da
 
 import io
 import json
+import re
 import resource
 import signal
 import struct
 import sys
 import zipfile
+from xml.parsers import expat
 
 import olefile
 from pypdf import PdfReader
@@ -48,6 +50,10 @@ OTHER_FILES = "remote_action"  # GoToR / GoToE: open another file
 FORM_DATA = "form_data_action"  # SubmitForm / ImportData: send or load form data
 EMBEDDED_FILES = "embedded_files"
 RICH_MEDIA = "rich_media"
+EXTERNAL_CONTENT = "external_content"  # DOCX: a relationship to anything outside but a hyperlink
+OLE_OBJECTS = "ole_objects"
+ALT_CHUNK = "alt_chunk"
+DDE_FIELDS = "dde_fields"
 
 # PDF: what runs code or programs, opens or sends to other files, carries files, or plays
 # media, wherever it is reachable from the trailer. Rich media: the annotations and actions
@@ -83,7 +89,17 @@ PDF_MAX_OBJECTS = 100_000
 # (zip bombs); the declared sizes are binding, since zipfile never reads past them.
 DOCX_MAX_MEMBERS = 1_000
 DOCX_CONTENT_TYPES_MAX_BYTES = 1024 * 1024
+XML_CHUNK = 64 * 1024
 WORD_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the 16-bit flags at offset 10
+# The parts of a Word package whose text a reader shows: where objects and fields live.
+WORD_STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
+RELATIONSHIP_NS = "http://schemas.openxmlformats.org/package/2006/relationships "
+# Relationship types (their last path segment, lower-cased) refused even inside the package.
+INTERNAL_REFUSED = {"oleobject": OLE_OBJECTS, "package": OLE_OBJECTS, "afchunk": ALT_CHUNK}
+# Embedded OLE objects (a spreadsheet, a chart's workbook, any file) and ActiveX controls.
+OLE_FOLDERS = ("word/embeddings/", "word/activex/")
+DDE_INSTRUCTIONS = ("DDE", "DDEAUTO")
 
 
 class Refused(Exception):
@@ -222,8 +238,8 @@ def inspect_doc(data: bytes, **limits) -> None:
 
 
 def inspect_docx(data: bytes, *, max_unpacked: int) -> None:
-    """Refuse a Word package that could inflate past `max_unpacked`, is encrypted, or is
-    macro-enabled (a VBA project or a macro-enabled content type)."""
+    """Refuse a Word package that could inflate past `max_unpacked`, is encrypted, is
+    macro-enabled, or holds external content, OLE objects, imported chunks or DDE fields."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
         if len(members) > DOCX_MAX_MEMBERS or sum(m.file_size for m in members) > max_unpacked:
@@ -237,6 +253,93 @@ def inspect_docx(data: bytes, *, max_unpacked: int) -> None:
                 content_types = part.read(DOCX_CONTENT_TYPES_MAX_BYTES).lower()
         if any(name.endswith("vbaproject.bin") for name in names) or b"macroenabled" in content_types:
             raise Refused(MACROS)
+        if any(name.startswith(OLE_FOLDERS) for name in names):
+            raise Refused(OLE_OBJECTS)
+        for name, member in names.items():
+            if name.endswith(".rels"):
+                parse_xml(archive, member, Relationships())
+        for name, member in names.items():
+            if WORD_STORY.fullmatch(name):
+                parse_xml(archive, member, Story())
+
+
+def parse_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, handler) -> None:
+    """Stream one part through expat in chunks, refusing any DTD (so no entity expansion)."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse_dtd
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.characters
+    with archive.open(member) as part:
+        while chunk := part.read(XML_CHUNK):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def refuse_dtd(*args) -> None:
+    raise Refused(UNREADABLE)
+
+
+class Relationships:
+    """A .rels part: every relationship leaving the package must be a hyperlink (a resume's
+    LinkedIn page); a remote template, frame, subdocument or image is refused, and so are
+    OLE objects and imported chunks wherever they point."""
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name != RELATIONSHIP_NS + "Relationship":
+            return
+        kind = attributes.get("Type", "").rsplit("/", 1)[-1].lower()
+        if kind in INTERNAL_REFUSED:
+            raise Refused(INTERNAL_REFUSED[kind])
+        if attributes.get("TargetMode", "").lower() == "external" and kind != "hyperlink":
+            raise Refused(EXTERNAL_CONTENT)
+
+    def end(self, name: str) -> None:
+        pass
+
+    def characters(self, data: str) -> None:
+        pass
+
+
+class Story:
+    """A part with text (document, header, footer, notes): refuses embedded objects
+    (w:object), imported chunks (w:altChunk), and fields whose instruction is DDE or DDEAUTO,
+    in w:fldSimple or spread over the w:instrText runs of a complex field."""
+
+    def __init__(self):
+        self.fields: list[list[str]] = []  # the instruction text of each open complex field
+        self.in_instruction = False
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name in (WORD_NS + "object", WORD_NS + "altChunk"):
+            raise Refused(OLE_OBJECTS if name.endswith("object") else ALT_CHUNK)
+        if name == WORD_NS + "fldSimple":
+            self.refuse_dde(attributes.get(WORD_NS + "instr", ""))
+        elif name == WORD_NS + "fldChar":
+            kind = attributes.get(WORD_NS + "fldCharType")
+            if kind == "begin":
+                self.fields.append([])
+            elif kind in ("separate", "end") and self.fields:
+                self.refuse_dde("".join(self.fields[-1]))
+                if kind == "end":
+                    self.fields.pop()
+        elif name == WORD_NS + "instrText":
+            self.in_instruction = True
+
+    def end(self, name: str) -> None:
+        if name == WORD_NS + "instrText":
+            self.in_instruction = False
+
+    def characters(self, data: str) -> None:
+        if self.in_instruction and self.fields:
+            self.fields[-1].append(data)
+
+    @staticmethod
+    def refuse_dde(instruction: str) -> None:
+        words = instruction.split(maxsplit=1)
+        if words and words[0].upper() in DDE_INSTRUCTIONS:
+            raise Refused(DDE_FIELDS)
 
 
 INSPECTORS = {"pdf": inspect_pdf, "doc": inspect_doc, "docx": inspect_docx}

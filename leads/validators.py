@@ -1,5 +1,5 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
-then the real parsers: pypdf, olefile, zipfile, in a child process with bounded time
+then the real parsers: pypdf, olefile, zipfile, expat, in a child process with bounded time
 and memory: leads.resume_check); names and attribution fields are plain text, and names
 carry no link or address."""
 
@@ -33,6 +33,7 @@ CHECKERS_PER_PROCESS = 4
 START_SECONDS = 30
 
 PLAIN_PDF = "Save it again as a plain PDF (for example with Print to PDF)."
+NEW_DOCUMENT = "Save it as a new document, or as a PDF, and upload that."
 MESSAGES = {
     resume_check.INVALID_TYPE: "Upload a PDF, DOC or DOCX file.",
     resume_check.UNREADABLE: (
@@ -55,6 +56,20 @@ MESSAGES = {
     resume_check.FORM_DATA: f"PDFs with forms that send or fetch data are not accepted. {PLAIN_PDF}",
     resume_check.EMBEDDED_FILES: f"PDFs with attached or embedded files are not accepted. {PLAIN_PDF}",
     resume_check.RICH_MEDIA: f"PDFs with video, sound or 3D content are not accepted. {PLAIN_PDF}",
+    resume_check.EXTERNAL_CONTENT: (
+        f"Word documents that load content from elsewhere (such as an online template) are not "
+        f"accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.OLE_OBJECTS: (
+        f"Word documents with embedded objects (such as a spreadsheet, a chart's data or another "
+        f"file) are not accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.ALT_CHUNK: (
+        f"Word documents with content imported from other files are not accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.DDE_FIELDS: (
+        f"Word documents with fields that start other programs (DDE fields) are not accepted. {NEW_DOCUMENT}"
+    ),
 }
 KIND_NAMES = {"pdf": "PDF", "doc": "Word document", "docx": "Word document", None: "file"}
 

@@ -294,6 +294,73 @@ def docx(
     return buffer.getvalue()
 
 
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def relationships(*entries: tuple[str, str, bool]) -> str:
+    """A .rels part: one Relationship per (type's last segment, target, external)."""
+    rows = "".join(
+        f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/{kind}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for n, (kind, target, external) in enumerate(entries, start=1)
+    )
+    head = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PACKAGE_RELATIONSHIPS}">'
+    return f"{head}{rows}</Relationships>"
+
+
+def docx_with_relationships(
+    *entries: tuple[str, str, bool], part: str = "word/_rels/document.xml.rels"
+) -> bytes:
+    """A Word package whose `part` holds these relationships."""
+    return docx(extra={part: relationships(*entries).encode()})
+
+
+def remote_template_docx() -> bytes:
+    """A document whose settings attach a template from a web server (fetched when opened)."""
+    return docx_with_relationships(
+        ("attachedTemplate", "https://templates.example/t.dotm", True), part="word/_rels/settings.xml.rels"
+    )
+
+
+def linkedin_docx() -> bytes:
+    """A resume with a link to the prospect's LinkedIn page: an external hyperlink relationship."""
+    body = (
+        f'<w:document xmlns:w="{WORD_NS}" xmlns:r="{RELATIONSHIPS}"><w:body><w:p>'
+        '<w:hyperlink r:id="rId1"><w:r><w:t>linkedin.com/in/jane</w:t></w:r></w:hyperlink>'
+        "</w:p></w:body></w:document>"
+    )
+    rels = relationships(("hyperlink", "https://www.linkedin.com/in/jane", True))
+    return docx(body, extra={"word/_rels/document.xml.rels": rels.encode()})
+
+
+def docx_with_body_xml(body: str) -> str:
+    """A document part whose body is `body` (WordprocessingML, prefix w)."""
+    return f'<w:document xmlns:w="{WORD_NS}"><w:body>{body}</w:body></w:document>'
+
+
+def docx_with_body(body: str) -> bytes:
+    """A Word package whose document body is `body` (WordprocessingML, prefix w)."""
+    return docx(docx_with_body_xml(body))
+
+
+def complex_field(*instruction_runs: str) -> str:
+    """A field whose instruction is spread over these runs (begin, instrText..., separate, end)."""
+    runs = "".join(
+        f'<w:r><w:instrText xml:space="preserve">{text}</w:instrText></w:r>' for text in instruction_runs
+    )
+    return (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + runs
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>result</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+
+
+DDE_COMMAND = 'c:\\windows\\system32\\cmd.exe "/k calc.exe"'
+
+
 def macro_docx() -> bytes:
     """A macro-enabled package (.docm content type and a VBA project) under a .docx name."""
     return docx(main=DOCM_MAIN, extra={"word/vbaProject.bin": OLE_MAGIC + b"\0" * 64})

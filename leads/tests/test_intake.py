@@ -219,6 +219,14 @@ def test_the_reviews_reference_chain_gets_the_form_again_saying_it_is_too_comple
     assert stored_files(settings) == []
 
 
+def test_a_word_document_with_a_remote_template_is_refused_beside_the_resume_field(client):
+    response = client.post("/", form_data(resume=resume(documents.remote_template_docx(), name="cv.docx")))
+
+    assert response.status_code == 400
+    assert "Word documents that load content from elsewhere" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
 def test_empty_file_is_refused(client):
     response = client.post("/", form_data(resume=resume(b"")))
 

@@ -1,4 +1,5 @@
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -130,6 +131,73 @@ ACTIVE_PDF = {
     "3D annotation": (lambda: documents.media_pdf("3D"), "rich_media", PDF_MEDIA),
     "Rendition action": (lambda: documents.link_pdf("Rendition"), "rich_media", PDF_MEDIA),
 }
+ELSEWHERE = "load content from elsewhere"
+OBJECTS = "embedded objects"
+DDE = "fields that start other programs"
+DDE_SIMPLE = (
+    f'<w:p><w:fldSimple w:instr=" DDEAUTO {escape(documents.DDE_COMMAND, {chr(34): "&quot;"})} "/></w:p>'
+)
+ACTIVE_DOCX = {
+    "remote template": (documents.remote_template_docx, "external_content", ELSEWHERE),
+    "remote frame": (
+        lambda: documents.docx_with_relationships(("frame", "https://x.example/f.html", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "remote subdocument": (
+        lambda: documents.docx_with_relationships(("subDocument", "https://x.example/s.docx", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "remote image": (
+        lambda: documents.docx_with_relationships(("image", "https://x.example/pixel.png", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "embedded object part": (
+        lambda: documents.docx(extra={"word/embeddings/oleObject1.bin": documents.word_doc()}),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "oleObject relationship": (
+        lambda: documents.docx_with_relationships(("oleObject", "embeddings/oleObject1.bin", False)),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "w:object in the text": (
+        lambda: documents.docx_with_body("<w:p><w:r><w:object/></w:r></w:p>"),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "w:altChunk in the text": (
+        lambda: documents.docx_with_body("<w:altChunk/>"),
+        "alt_chunk",
+        "content imported from other files",
+    ),
+    "aFChunk relationship": (
+        lambda: documents.docx_with_relationships(("aFChunk", "afchunk.htm", False)),
+        "alt_chunk",
+        "content imported from other files",
+    ),
+    "DDEAUTO in a simple field": (lambda: documents.docx_with_body(DDE_SIMPLE), "dde_fields", DDE),
+    "DDEAUTO split over runs": (
+        lambda: documents.docx_with_body(documents.complex_field(" DD", "EAUTO ", documents.DDE_COMMAND)),
+        "dde_fields",
+        DDE,
+    ),
+    "dde in lower case": (
+        lambda: documents.docx_with_body(documents.complex_field(" dde ", documents.DDE_COMMAND)),
+        "dde_fields",
+        DDE,
+    ),
+    "DDE in a header": (
+        lambda: documents.docx(
+            extra={"word/header1.xml": documents.docx_with_body_xml(documents.complex_field(" DDE excel"))}
+        ),
+        "dde_fields",
+        DDE,
+    ),
+}
 
 
 @pytest.mark.parametrize(("build", "code", "message"), HOSTILE.values(), ids=HOSTILE.keys())
@@ -150,14 +218,36 @@ def test_pdfs_with_active_content_are_refused_each_with_its_reason(build, code, 
     assert message in caught.value.messages[0]
 
 
+@pytest.mark.parametrize(("build", "code", "message"), ACTIVE_DOCX.values(), ids=ACTIVE_DOCX.keys())
+def test_word_documents_with_active_content_are_refused_each_with_its_reason(build, code, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(build(), name="cv.docx"))
+
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
 PLAIN = {
     "pdf with a web link": (lambda: documents.link_pdf("URI", URI="https://www.linkedin.com/in/jane"), "pdf"),
     "pdf with a link to its own page": (documents.opens_at_first_page_pdf, "pdf"),
+    "docx with a LinkedIn hyperlink": (documents.linkedin_docx, "docx"),
+    "docx with a picture of its own": (
+        lambda: documents.docx_with_relationships(("image", "media/image1.png", False)),
+        "docx",
+    ),
+    "docx with a page number field": (
+        lambda: documents.docx_with_body(documents.complex_field(" PAGE ")),
+        "docx",
+    ),
+    "docx with a hyperlink field": (
+        lambda: documents.docx_with_body(documents.complex_field(' HYPERLINK "https://example.com/" ')),
+        "docx",
+    ),
 }
 
 
 @pytest.mark.parametrize(("build", "kind"), PLAIN.values(), ids=PLAIN.keys())
-def test_links_are_accepted(build, kind):
+def test_links_pictures_and_ordinary_fields_are_accepted(build, kind):
     assert validate_resume(upload(build(), name="cv")) == kind
 
 
