@@ -1,6 +1,8 @@
 import http.client
 import io
+import os
 import re
+import signal
 import threading
 import uuid
 from pathlib import Path
@@ -15,10 +17,12 @@ from django_tasks_db.models import DBTaskResult
 
 from leads import services
 from leads.forms import HONEYPOT_FIELD, IntakeForm
-from leads.models import Lead
+from leads.models import Lead, RateLimitBucket
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests import documents
+from leads.tests.checkers import idle_checkers_stopped, wait_for
 from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
 from leads.tests.queries import statements
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
@@ -386,6 +390,35 @@ def test_invalid_submissions_count_toward_the_rate_too(client, settings):
     client.post("/", {"first_name": ""})
 
     assert client.post("/", form_data()).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit as in production
+def test_a_submission_counts_before_its_file_is_checked_and_holds_no_transaction_meanwhile(client, settings):
+    settings.RESUME_CHECK_SECONDS = 30  # a checker that does not answer is waited for 32 s
+    client.post("/", form_data(email="first@example.com"))  # leaves a checker idle
+    answers = []
+
+    def submit():
+        try:
+            answers.append(Client().post("/", form_data(email="slow@example.com")))
+        finally:
+            connections.close_all()
+
+    slow = threading.Thread(target=submit)
+    with idle_checkers_stopped() as stopped:
+        slow.start()
+        # Counted and committed while its file waits for the (stopped) checker...
+        wait_for(lambda: RateLimitBucket.objects.get().count == 2, timeout=5, what="the second hit")
+        # ...and another writer is not kept waiting meanwhile (SQLite has one at a time).
+        LeadFactory(email="other@example.com")
+        still_checking = slow.is_alive()
+        for pid in stopped:
+            os.kill(pid, signal.SIGKILL)  # a checker that dies is a refusal at once
+        slow.join()
+
+    assert still_checking
+    assert answers[0].status_code == 400
+    assert "too complex for us to check" in answers[0].content.decode()
 
 
 def test_viewing_the_form_is_not_rate_limited(client, settings):
