@@ -6,9 +6,11 @@ For each size: a database `<prefix>_<size>` (created, migrated and seeded with s
 when it holds a different number of leads), gunicorn on 127.0.0.1 with bench.settings, and
 wrk (loopback, --duration seconds per endpoint) against the floor views and every product
 endpoint that exists (ENDPOINTS; missing ones are reported as missing), --rounds times,
-then once the 50 MiB upload and the full CSV export. Prints the medians of rps, p50 and
-p99, SQL queries per request, the workers' peak memory, each product figure as a ratio to
-its floor, and writes the results as JSON to bench/results/.
+then once the 50 MiB upload, the review's crafted PDF (issue 23) beside an ordinary
+submission, and the full CSV export. Prints the medians of rps, p50 and p99, SQL queries per
+request, the workers' peak memory, each product figure as a ratio to its floor, and writes
+the results as JSON to bench/results/. The workers' CPU includes their resume checker
+processes' (leads/resume_check.py), which do the content check.
 """
 
 import argparse
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages come from its root
 
 from leads.samples import sample_pdf  # noqa: E402 (needs the path above)
+from leads.tests.documents import review_chain_pdf  # noqa: E402
 
 PYTHON = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -286,11 +289,14 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, database: st
 
 
 def one_shots(base: str, state: dict, server: subprocess.Popen, args) -> dict:
-    """What runs once per size instead of under wrk: the 50 MiB upload and the full CSV export."""
+    """What runs once per size instead of under wrk: the 50 MiB upload, the crafted PDF and the
+    full CSV export."""
     only = {key for key in args.only.split(",") if key}
     results = {}
     if not only or "upload_50mib" in only:
         results["upload_50mib"] = big_upload(base, server.pid)
+    if not only or "crafted_pdf" in only:
+        results["crafted_pdf"] = crafted_intake(base, server.pid)
     if not only or "export" in only:
         results["export"] = export_once(base, state)
     return results
@@ -376,12 +382,12 @@ class KeepRedirects(urllib.request.HTTPRedirectHandler):
 NO_REDIRECTS = urllib.request.build_opener(KeepRedirects)
 
 
-def multipart(kind: str, email: str) -> bytes:
-    head, tail = multipart_parts(kind)
+def multipart(kind: str, email: str, pdf: bytes = PDF) -> bytes:
+    head, tail = multipart_parts(kind, pdf)
     return head + email.encode() + tail
 
 
-def multipart_parts(kind: str) -> tuple[bytes, bytes]:
+def multipart_parts(kind: str, pdf: bytes = PDF) -> tuple[bytes, bytes]:
     """The multipart body split around the email, so wrk can put a fresh one in each time."""
 
     def field(name: str, value: str) -> bytes:
@@ -395,7 +401,7 @@ def multipart_parts(kind: str) -> tuple[bytes, bytes]:
         f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="resume"; filename="cv.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
-    tail += PDF + f"\r\n--{BOUNDARY}--\r\n".encode()
+    tail += pdf + f"\r\n--{BOUNDARY}--\r\n".encode()
     return head, tail
 
 
@@ -483,16 +489,80 @@ def big_upload(base: str, master: int) -> dict:
     return {"status": status, "sent_mib": 50, "worker_growth_mib": round(growth, 1)}
 
 
+def crafted_intake(base: str, master: int) -> dict:
+    """The review's ~100 KB PDF (issue 23: 100 arrays of 100,000 references in compressed
+    object streams) posted to the form, and an ordinary submission from the same address 1 s
+    later; then as many crafted PDFs as there are workers at once, each from its own address
+    (an attacker's parallel slow files), and an ordinary submission 1 s later. Each answer and
+    its time, the workers' peak memory growth, and the resume checkers' peak memory (they rest
+    at ~36 MiB)."""
+    crafted_pdf = review_chain_pdf()
+    before = worker_rss(master)
+    sampler = MemorySampler(master)
+    sampler.start()
+    answers = {}
+
+    def post(name: str, pdf: bytes, address: str | None = None) -> None:
+        email = f"bench.{secrets.token_hex(4)}@example.com"
+        headers = {"Cookie": f"csrftoken={CSRF}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if address:
+            headers["X-Forwarded-For"] = address
+        request = urllib.request.Request(base + "/", data=multipart("intake", email, pdf), headers=headers)
+        started = time.perf_counter()
+        try:
+            with NO_REDIRECTS.open(request, timeout=120) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (OSError, http.client.HTTPException) as exc:  # a worker killed midway
+            status = repr(exc)
+        answers[name] = {"status": status, "seconds": round(time.perf_counter() - started, 2)}
+
+    def beside_an_ordinary_one(crafted: list[tuple[str, str | None]], ordinary: str) -> None:
+        threads = [threading.Thread(target=post, args=(name, crafted_pdf, where)) for name, where in crafted]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        post(ordinary, PDF)
+        for thread in threads:
+            thread.join()
+
+    beside_an_ordinary_one([("crafted", None)], "ordinary_1s_later")
+    burst = [(f"burst_{n}", f"10.99.0.{n + 1}") for n in range(WORKERS)]
+    beside_an_ordinary_one(burst, "ordinary_during_burst")
+    time.sleep(0.5)
+    sampler.stop()
+    growth = sampler.peak_mib() - max(before.values(), default=0) / 1024
+    result = {
+        "crafted_kb": round(len(crafted_pdf) / 1024, 1),
+        "crafted": answers["crafted"],
+        "ordinary_1s_later": answers["ordinary_1s_later"],
+        "burst": {
+            "statuses": sorted({str(answers[name]["status"]) for name, _ in burst}),
+            "slowest_seconds": max(answers[name]["seconds"] for name, _ in burst),
+        },
+        "ordinary_during_burst": answers["ordinary_during_burst"],
+        "worker_growth_mib": round(growth, 1),
+        "checker_peak_mib": round(sampler.checker_peak / 1024, 1),
+    }
+    log(f"  crafted PDF: {result}")
+    return result
+
+
 class MemorySampler(threading.Thread):
-    """Peak resident memory of any gunicorn worker, sampled every 50 ms."""
+    """Peak resident memory of any gunicorn worker, and of any of their resume checker
+    processes, sampled every 50 ms."""
 
     def __init__(self, master: int):
         super().__init__(daemon=True)
-        self.master, self.peak, self.running = master, 0, True
+        self.master, self.peak, self.checker_peak, self.running = master, 0, 0, True
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, max(worker_rss(self.master).values(), default=0))
+            workers = worker_rss(self.master)
+            self.peak = max(self.peak, max(workers.values(), default=0))
+            checkers = [rss for worker in workers for rss in worker_rss(worker).values()]
+            self.checker_peak = max(self.checker_peak, max(checkers, default=0))
             time.sleep(0.05)
 
     def stop(self):
@@ -517,8 +587,10 @@ class CpuMeter:
         self.start = self.snapshot()
 
     def snapshot(self) -> dict[int, tuple[str, float]]:
-        """{pid: ("app" or "db", CPU seconds)} of the workers and the database's backends."""
+        """{pid: ("app" or "db", CPU seconds)} of the workers (their resume checkers included)
+        and the database's backends."""
         workers = set(worker_rss(self.master))
+        workers |= {checker for worker in list(workers) for checker in worker_rss(worker)}
         found = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -548,7 +620,8 @@ class CpuMeter:
 
 
 def worker_rss(master: int) -> dict[int, int]:
-    """{worker pid: resident KiB} for the gunicorn master's children."""
+    """{child pid: resident KiB} for a process's children (the gunicorn master's: its workers;
+    a worker's: its resume checkers)."""
     rss = {}
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -575,7 +648,7 @@ def report(results: dict) -> None:
     print("|---" * (len(sizes) + 2) + "|")
     first = results["runs"][sizes[0]]
     for key, row in first.items():
-        if key in ("upload_50mib", "export"):
+        if key in ("upload_50mib", "export", "crafted_pdf"):
             continue
         cells = []
         for size in sizes:
@@ -601,7 +674,7 @@ def report(results: dict) -> None:
     print(f"\n| endpoint | {columns} |")
     print("|---" * (len(sizes) + 1) + "|")
     for key, row in first.items():
-        if key in ("upload_50mib", "export") or "cpu_app_ms" not in row:
+        if key in ("upload_50mib", "export", "crafted_pdf") or "cpu_app_ms" not in row:
             continue
         cells = []
         for size in sizes:
@@ -617,6 +690,15 @@ def report(results: dict) -> None:
             continue
         print(f"\n50 MiB upload at {size:,} leads: HTTP {upload['status']}, "
               f"worker memory growth {upload['worker_growth_mib']} MiB")  # fmt: skip
+    for size in sizes:
+        crafted = results["runs"][size].get("crafted_pdf")
+        if crafted is None:
+            continue
+        print(f"\nCrafted PDF ({crafted['crafted_kb']} KB) at {size:,} leads: {crafted['crafted']}; "
+              f"an ordinary submission 1 s later: {crafted['ordinary_1s_later']}; {WORKERS} at once: "
+              f"{crafted['burst']}, an ordinary submission 1 s later: {crafted['ordinary_during_burst']}; "
+              f"worker memory growth {crafted['worker_growth_mib']} MiB, "
+              f"checker peak {crafted['checker_peak_mib']} MiB")  # fmt: skip
     for size in sizes:
         export = results["runs"][size].get("export")
         if export is not None:

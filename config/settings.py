@@ -263,6 +263,14 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
+# Each upload's content check runs in a checker process the web process keeps
+# (leads/resume_check.py): at most this much CPU time, and this much memory over the
+# checker's own; one that has not answered 2 s past that time is killed (validators.py).
+RESUME_CHECK_SECONDS = env.float("RESUME_CHECK_SECONDS", default=2.0)
+RESUME_CHECK_MEMORY_MB = env.int("RESUME_CHECK_MEMORY_MB", default=48)
+if RESUME_CHECK_SECONDS <= 0 or RESUME_CHECK_MEMORY_MB < 16:
+    raise ImproperlyConfigured("RESUME_CHECK_SECONDS must be above 0 and RESUME_CHECK_MEMORY_MB 16 or more.")
+
 # The worker reads each resume's text in a child process, killed after this many seconds,
 # with at most this much address space (leads/resume_text.py).
 RESUME_TEXT_TIMEOUT_SECONDS = env.int("RESUME_TEXT_TIMEOUT_SECONDS", default=30)

@@ -92,9 +92,9 @@ def submit_lead(
         "resubmit": resubmit_duplicates,
     }
     try:
-        # The form's path runs inside the view's transaction (with its rate-limit hit) and
-        # cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs no savepoint; the
-        # API's may, and must be able to roll back on its own.
+        # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
+        # no savepoint inside a caller's transaction (the admin's restore); the API's may,
+        # and must be able to roll back on its own.
         with transaction.atomic(savepoint=not resubmit_duplicates):
             if resubmit_duplicates:
                 # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
@@ -154,11 +154,17 @@ def restore_trapped_submission(*, trapped: TrappedSubmission) -> Lead:
         name: getattr(trapped, name) for name in ("first_name", "last_name", "email", "source", "referrer")
     }
     Lead(**typed).clean_fields(exclude={"resume"})  # the rules the form and the API apply
-    with transaction.atomic():
-        with trapped.resume.open("rb") as resume:
+    with trapped.resume.open("rb") as resume:
+        # Checked before the transaction, which then holds no lock while a file is parsed;
+        # submit_lead reuses the verdict. Its rules may have grown since it was trapped.
+        try:
+            validate_resume(resume)
+        except ValidationError as exc:
+            raise ValidationError({"resume": exc.messages}, code=exc.code) from exc
+        with transaction.atomic():
             lead = submit_lead(**typed, resume=resume, resubmit_duplicates=True)
-        TrappedSubmission.objects.filter(pk=trapped.pk).delete()
-        _queue_file_removal([trapped.resume.name])
+            TrappedSubmission.objects.filter(pk=trapped.pk).delete()
+            _queue_file_removal([trapped.resume.name])
     return lead
 
 

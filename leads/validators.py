@@ -1,46 +1,80 @@
 """Input checks: a resume is judged by its content, never by its name (its first bytes,
-then the real parsers: pypdf, olefile, zipfile, each bounded); names and attribution fields
-are plain text, and names carry no link or address; an email address holds no character
-that hides what it is, and is compared in its normalised form (email_key)."""
+then the real parsers: pypdf, olefile, zipfile, expat, in a child process with bounded time
+and memory: leads.resume_check); names and attribution fields are plain text, and names
+carry no link or address; an email address holds no character that hides what it is, and is
+compared in its normalised form (email_key)."""
 
-import struct
+import atexit
+import json
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
 import unicodedata
-import zipfile
 from contextlib import suppress
 
-import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.encoding import punycode
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-PDF_MAGIC = b"%PDF-"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word .doc (Compound File)
-ZIP_MAGIC = b"PK\x03\x04"  # .docx is a zip holding word/document.xml
+from config.faults import ServiceUnavailable
 
-# PDF: the dictionary keys and action types that run code or programs when a file is opened.
-PDF_SCRIPT_KEYS = {"/JS", "/JavaScript"}
-PDF_CODE_ACTIONS = {"/JavaScript", "/Launch"}
-# Objects visited at most: a hostile PDF made of millions of tiny objects stops here.
-PDF_MAX_OBJECTS = 100_000
-# DOCX: a package larger than this once inflated, or with more members, is refused unread
-# (zip bombs); the declared sizes are binding, since zipfile never reads past them.
-DOCX_MAX_MEMBERS = 1_000
+from . import resume_check
+
+# DOCX: a package larger than this once inflated is refused unread (zip bombs).
 DOCX_MAX_INFLATION = 10  # x RESUME_MAX_BYTES
-DOCX_CONTENT_TYPES_MAX_BYTES = 1024 * 1024
-WORD_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the 16-bit flags at offset 10
+# A checker that has not answered RESUME_CHECK_SECONDS + this after it got the file is
+# killed: its CPU timer has not fired in that time, so it is stuck or starved.
+CHECK_GRACE_SECONDS = 2
+# Checker processes per web process at most (one per thread checking at the same time).
+CHECKERS_PER_PROCESS = 4
+# A checker that is not ready this long after it was started is a fault of ours (503).
+START_SECONDS = 30
 
-UNREADABLE = "This file could not be read as a %(kind)s. Save it again and upload the new copy."
-ENCRYPTED = "This file is password-protected. Upload a copy without a password."
-MACROS = "Documents with macros are not accepted. Save it as a plain Word document (.docx) or PDF."
-INFLATES = "This Word file unpacks to far more than its size. Save it again and upload the new copy."
-SCRIPTS = (
-    "PDFs with scripts or launch actions are not accepted. Save it again as a plain PDF "
-    "(for example with Print to PDF)."
-)
+PLAIN_PDF = "Save it again as a plain PDF (for example with Print to PDF)."
+NEW_DOCUMENT = "Save it as a new document, or as a PDF, and upload that."
+MESSAGES = {
+    resume_check.INVALID_TYPE: "Upload a PDF, DOC or DOCX file.",
+    resume_check.UNREADABLE: (
+        "This file could not be read as a %(kind)s. Save it again and upload the new copy."
+    ),
+    resume_check.TOO_COMPLEX: (
+        "This %(kind)s is too complex for us to check. Save it again (for example with Print to PDF) "
+        "and upload the new copy."
+    ),
+    resume_check.ENCRYPTED: "This file is password-protected. Upload a copy without a password.",
+    resume_check.MACROS: (
+        "Documents with macros are not accepted. Save it as a plain Word document (.docx) or PDF."
+    ),
+    resume_check.ZIP_BOMB: (
+        "This Word file unpacks to far more than its size. Save it again and upload the new copy."
+    ),
+    resume_check.SCRIPTS: f"PDFs with scripts or launch actions are not accepted. {PLAIN_PDF}",
+    resume_check.XFA: f"PDFs with XFA forms are not accepted. {PLAIN_PDF}",
+    resume_check.OTHER_FILES: f"PDFs with links that open other files are not accepted. {PLAIN_PDF}",
+    resume_check.FORM_DATA: f"PDFs with forms that send or fetch data are not accepted. {PLAIN_PDF}",
+    resume_check.EMBEDDED_FILES: f"PDFs with attached or embedded files are not accepted. {PLAIN_PDF}",
+    resume_check.RICH_MEDIA: f"PDFs with video, sound or 3D content are not accepted. {PLAIN_PDF}",
+    resume_check.EXTERNAL_CONTENT: (
+        f"Word documents that load content from elsewhere (such as an online template) are not "
+        f"accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.OLE_OBJECTS: (
+        f"Word documents with embedded objects (such as a spreadsheet, a chart's data or another "
+        f"file) are not accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.ALT_CHUNK: (
+        f"Word documents with content imported from other files are not accepted. {NEW_DOCUMENT}"
+    ),
+    resume_check.DDE_FIELDS: (
+        f"Word documents with fields that start other programs (DDE fields) are not accepted. {NEW_DOCUMENT}"
+    ),
+}
+KIND_NAMES = {"pdf": "PDF", "doc": "Word document", "docx": "Word document", None: "file"}
 
 # The lengths of Lead.source and Lead.referrer, which the form's cleaning keeps to.
 SOURCE_MAX_CHARS = 100
@@ -52,38 +86,17 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
-
-def detect_resume_kind(file) -> str | None:
-    """'pdf', 'doc' or 'docx' from the file's content, or None for anything else."""
-    file.seek(0)
-    head = file.read(8)
-    try:
-        if head.startswith(PDF_MAGIC):
-            return "pdf"
-        if head.startswith(OLE2_MAGIC):
-            return "doc"
-        if head.startswith(ZIP_MAGIC):
-            file.seek(0)
-            try:
-                with zipfile.ZipFile(file) as archive:
-                    return "docx" if "word/document.xml" in archive.namelist() else None
-            except zipfile.BadZipFile:
-                return None
-        return None
-    finally:
-        file.seek(0)
-
-
 # Set on an upload once validate_resume accepted it.
 CHECKED_KIND = "_resume_kind_checked"
 
 
 def validate_resume(file) -> str:
-    """Raise ValidationError unless `file` is a non-empty PDF/DOC/DOCX within RESUME_MAX_BYTES.
+    """Raise ValidationError unless `file` is a non-empty PDF/DOC/DOCX within RESUME_MAX_BYTES
+    that passes the content checks (leads.resume_check); returns its kind.
 
-    Returns the detected kind. An upload is parsed once: the form or the serializer checks it
-    for the field's error, the service again before storing it, and the second call reuses the
-    first one's verdict (a 100 KB PDF costs ~4 ms of pypdf each time).
+    An upload is checked once: the form or the serializer checks it for the field's error,
+    the service again before storing it, and the second call reuses the first one's verdict.
+    Callers hold no database transaction meanwhile: a check may take seconds.
     """
     if (kind := getattr(file, CHECKED_KIND, None)) is not None:
         return kind
@@ -91,120 +104,156 @@ def validate_resume(file) -> str:
     if size == 0:
         raise ValidationError("The file is empty.", code="empty")
     if size is not None and size > settings.RESUME_MAX_BYTES:
-        raise ValidationError(
-            "The file is too large (%(size)s); the limit is %(limit)s.",
-            code="too_large",
-            params={"size": filesizeformat(size), "limit": filesizeformat(settings.RESUME_MAX_BYTES)},
-        )
-    kind = detect_resume_kind(file)
-    if kind is None:
-        raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
+        raise too_large(size)
+    file.seek(0)
     try:
-        INSPECTORS[kind](file)
+        data = file.read(settings.RESUME_MAX_BYTES + 1)
     finally:
         file.seek(0)
-    setattr(file, CHECKED_KIND, kind)
-    return kind
+    if len(data) > settings.RESUME_MAX_BYTES:
+        raise too_large(len(data))
+    verdict = check_content(data)
+    if verdict["error"] is not None:
+        code, kind = verdict["error"], verdict["kind"] or resume_check.detect_kind_by_magic(data)
+        raise ValidationError(MESSAGES[code], code=code, params={"kind": KIND_NAMES[kind]})
+    setattr(file, CHECKED_KIND, verdict["kind"])
+    return verdict["kind"]
 
 
-def unreadable(kind: str) -> ValidationError:
-    return ValidationError(UNREADABLE, code="unreadable", params={"kind": kind})
+def too_large(size: int) -> ValidationError:
+    return ValidationError(
+        "The file is too large (%(size)s); the limit is %(limit)s.",
+        code="too_large",
+        params={"size": filesizeformat(size), "limit": filesizeformat(settings.RESUME_MAX_BYTES)},
+    )
 
 
-def inspect_pdf(file) -> None:
-    """Refuse a PDF that pypdf cannot parse strictly, is encrypted, or carries JavaScript or
-    launch actions anywhere reachable from its trailer (catalog, pages, annotations, names)."""
-    file.seek(0)
-    try:
-        reader = PdfReader(file, strict=True)
-        if reader.is_encrypted:
-            raise ValidationError(ENCRYPTED, code="encrypted")
-        if not reader.pages:
-            raise unreadable("PDF")
-        runs_code = pdf_runs_code(reader.trailer)
-    except ValidationError:
-        raise
-    except Exception as exc:  # hostile input breaks parsers in many ways; all mean "unreadable"
-        raise unreadable("PDF") from exc
-    if runs_code:
-        raise ValidationError(SCRIPTS, code="active_content")
+# --- The checker processes -------------------------------------------------------------------
 
 
-def pdf_runs_code(root) -> bool:
-    """True if any dictionary reachable from `root` names a script or a launch action."""
-    pending, seen, visited = [root], set(), 0
-    while pending:
-        node = pending.pop()
-        if isinstance(node, IndirectObject):
-            if (node.idnum, node.generation) in seen:
-                continue
-            seen.add((node.idnum, node.generation))
-            node = node.get_object()
-        visited += 1
-        if visited > PDF_MAX_OBJECTS:
-            raise ValueError("too many objects")
-        if isinstance(node, DictionaryObject):
-            # node["/S"] resolves an indirect /S; dict.get would not.
-            action = node["/S"] if "/S" in node else None  # noqa: SIM401
-            if PDF_SCRIPT_KEYS & set(node) or action in PDF_CODE_ACTIONS or "/Launch" in node:
-                return True
-            pending.extend(node.values())
-        elif isinstance(node, ArrayObject):
-            pending.extend(node)
-    return False
+def check_content(data: bytes) -> dict:
+    """leads.resume_check's verdict on `data` ({"kind", "error"}), from a checker process of
+    this web process; TOO_COMPLEX when it does not answer in time (it is killed then).
+
+    Its CPU time is capped at RESUME_CHECK_SECONDS, its memory at RESUME_CHECK_MEMORY_MB over
+    its own, and it gets CHECK_GRACE_SECONDS more (a busy CPU) to answer.
+    """
+    seconds = settings.RESUME_CHECK_SECONDS
+    header = {
+        "size": len(data),
+        "seconds": seconds,
+        "max_unpacked": DOCX_MAX_INFLATION * settings.RESUME_MAX_BYTES,
+    }
+    with ResumeChecker.slots:
+        checker = ResumeChecker.take(settings.RESUME_CHECK_MEMORY_MB * 1024 * 1024)
+        deadline = time.monotonic() + seconds + CHECK_GRACE_SECONDS
+        try:
+            answer = checker.exchange(json.dumps(header).encode() + b"\n" + data, deadline)
+        except BaseException:  # the worker is being stopped: no checker is left behind
+            checker.stop()
+            raise
+        verdict = json.loads(answer) if answer is not None else None
+        if verdict is None or verdict["error"] == resume_check.TOO_COMPLEX:
+            checker.stop()  # it has exited after TOO_COMPLEX, or it is stuck: the next file gets another
+            return {"kind": verdict["kind"] if verdict else None, "error": resume_check.TOO_COMPLEX}
+        checker.give_back()
+    return verdict
 
 
-def inspect_doc(file) -> None:
-    """Refuse an OLE file that is not a Word document, is encrypted, or carries macros."""
-    file.seek(0)
-    try:
-        with olefile.OleFileIO(file) as ole:
-            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-                raise ValidationError(ENCRYPTED, code="encrypted")  # an encrypted DOCX/DOC package
-            if not ole.exists("WordDocument"):
-                raise ValidationError("Upload a PDF, DOC or DOCX file.", code="invalid_type")
-            if ole.exists("Macros") or ole.exists("_VBA_PROJECT_CUR"):
-                raise ValidationError(MACROS, code="macros")
-            with ole.openstream("WordDocument") as stream:
-                fib = stream.read(12)
-    except ValidationError:
-        raise
-    except Exception as exc:  # olefile raises OSError, ValueError, struct.error... on hostile input
-        raise unreadable("Word document") from exc
-    if len(fib) < 12:
-        raise unreadable("Word document")
-    (flags,) = struct.unpack_from("<H", fib, 10)
-    if flags & WORD_FIB_ENCRYPTED:
-        raise ValidationError(ENCRYPTED, code="encrypted")
+class CheckerUnavailable(ServiceUnavailable):
+    """A checker process could not be started: 503, as for any service a request needs."""
+
+    service = "Resume checker"
 
 
-def inspect_docx(file) -> None:
-    """Refuse a Word package that could inflate past its bounds, is encrypted, or is
-    macro-enabled (a VBA project or a macro-enabled content type)."""
-    file.seek(0)
-    try:
-        with zipfile.ZipFile(file) as archive:
-            members = archive.infolist()
-            if len(members) > DOCX_MAX_MEMBERS or sum(m.file_size for m in members) > (
-                DOCX_MAX_INFLATION * settings.RESUME_MAX_BYTES
-            ):
-                raise ValidationError(INFLATES, code="zip_bomb")
-            if any(m.flag_bits & 0x1 for m in members):
-                raise ValidationError(ENCRYPTED, code="encrypted")
-            names = {m.filename.lower(): m for m in members}
-            content_types = b""
-            if "[content_types].xml" in names:
-                with archive.open(names["[content_types].xml"]) as part:
-                    content_types = part.read(DOCX_CONTENT_TYPES_MAX_BYTES).lower()
-    except ValidationError:
-        raise
-    except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError... on hostile input
-        raise unreadable("Word document") from exc
-    if any(name.endswith("vbaproject.bin") for name in names) or b"macroenabled" in content_types:
-        raise ValidationError(MACROS, code="macros")
+class ResumeChecker:
+    """A `python -m leads.resume_check` process of this web process: started when no idle one
+    is left (~0.2 s of CPU, not counted in a file's time), reused for the next file, stopped
+    when it did not answer in time or ran out of its bounds. At most CHECKERS_PER_PROCESS run
+    at once; more threads checking at once (gthread, runserver) wait for one."""
+
+    idle: list["ResumeChecker"] = []
+    lock = threading.Lock()
+    slots = threading.BoundedSemaphore(CHECKERS_PER_PROCESS)
+
+    def __init__(self, memory_bytes: int):
+        self.memory_bytes, self.owner = memory_bytes, os.getpid()
+        self.process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
+            # -E -s and an empty environment: the parser of a hostile file gets no database
+            # address, no secret key and no user site-packages.
+            [sys.executable, "-E", "-s", "-m", "leads.resume_check", str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a parser's warnings may quote the file
+            env={},
+            cwd=settings.BASE_DIR,
+        )
+        os.set_blocking(self.process.stdin.fileno(), False)
+        if self.exchange(b"", time.monotonic() + START_SECONDS) != resume_check.READY:
+            self.stop()
+            raise CheckerUnavailable("the checker process did not start")
+
+    @classmethod
+    def take(cls, memory_bytes: int) -> "ResumeChecker":
+        """An idle checker with this memory bound, or a new one."""
+        with cls.lock:
+            # Checkers of the process this one was forked from are theirs, not ours to use;
+            # one that has died meanwhile (killed, out of memory) is let go.
+            mine = [checker for checker in cls.idle if checker.owner == os.getpid()]
+            for checker in mine:
+                if checker.process.poll() is not None:
+                    checker.stop()
+            cls.idle = [checker for checker in mine if checker.process.returncode is None]
+            for checker in cls.idle:
+                if checker.memory_bytes == memory_bytes:
+                    cls.idle.remove(checker)
+                    return checker
+        return cls(memory_bytes)
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.idle.append(self)
+
+    def exchange(self, request: bytes, deadline: float) -> bytes | None:
+        """Send `request`, return the answer's line; None if none came by `deadline`."""
+        stdin, stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        unsent, answer = memoryview(request), b""
+        with selectors.DefaultSelector() as selector:
+            if unsent:
+                selector.register(stdin, selectors.EVENT_WRITE)
+            selector.register(stdout, selectors.EVENT_READ)
+            while not answer.endswith(b"\n"):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                for key, _ in selector.select(remaining):
+                    if key.fd == stdout:
+                        if not (chunk := os.read(stdout, 4096)):
+                            return None  # it ended without an answer
+                        answer += chunk
+                        continue
+                    try:
+                        unsent = unsent[os.write(stdin, unsent) :]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:
+                        return None
+                    if not unsent:
+                        selector.unregister(stdin)
+        return answer
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
 
 
-INSPECTORS = {"pdf": inspect_pdf, "doc": inspect_doc, "docx": inspect_docx}
+@atexit.register
+def stop_idle_checkers() -> None:
+    for checker in ResumeChecker.idle:
+        if checker.owner == os.getpid():
+            checker.stop()
 
 
 def validate_plain_text(value: str) -> None:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
@@ -30,28 +29,29 @@ def intake(request: HttpRequest) -> HttpResponse:
         initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
         return render_form(request, IntakeForm(initial=initial))
 
-    # One transaction for the whole submission: the rate-limit hit, the lead and its task
-    # commit together (a refused or invalid post commits its hit alone).
-    with transaction.atomic():
-        verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
-        if not verdict.allowed:
-            return too_many_requests(request, verdict.retry_after)
-        form = IntakeForm(request.POST, request.FILES)
-        if form.is_honeypot_filled():
-            # Answered as a real submission is; kept for attorneys, since autofill can land a
-            # real prospect here.
-            trapped = services.trap_submission(client_address=client_address(request), **form.typed())
-            logger.info("Intake honeypot filled; kept as trapped submission %s.", trapped.pk)
+    # The attempt is counted first, in its own commit, before anything it sent is read or
+    # checked: a submission counts whether or not its check finishes, and no database
+    # transaction stays open while a file is checked (SQLite has one writer at a time). The
+    # lead and its task then commit together in submit_lead.
+    verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
+    if not verdict.allowed:
+        return too_many_requests(request, verdict.retry_after)
+    form = IntakeForm(request.POST, request.FILES)
+    if form.is_honeypot_filled():
+        # Answered as a real submission is; kept for attorneys, since autofill can land a
+        # real prospect here.
+        trapped = services.trap_submission(client_address=client_address(request), **form.typed())
+        logger.info("Intake honeypot filled; kept as trapped submission %s.", trapped.pk)
+        return see_other(reverse("leads:thanks"))
+    if form.is_valid():
+        try:
+            # A known address is recorded as a resubmission by the worker: the answer is
+            # the same 303 either way, so nobody learns from it whether an address applied.
+            services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
             return see_other(reverse("leads:thanks"))
-        if form.is_valid():
-            try:
-                # A known address is recorded as a resubmission by the worker: the answer is
-                # the same 303 either way, so nobody learns from it whether an address applied.
-                services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return see_other(reverse("leads:thanks"))
     form.focus_first_error()
     return render_form(request, form, status=400)
 

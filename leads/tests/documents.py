@@ -2,6 +2,7 @@
 resume checks must refuse, and files with text, huge or hostile, for the text extraction.
 Every test that needs a resume builds it here."""
 
+import functools
 import io
 import math
 import struct
@@ -9,7 +10,14 @@ import zipfile
 import zlib
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from leads.samples import sample_pdf
 
@@ -81,6 +89,59 @@ def page_action_javascript_pdf() -> bytes:
 def launch_pdf() -> bytes:
     """Asks the reader to start a program when opened (/Launch action)."""
     return _rewritten(_set("catalog", "/OpenAction", action("Launch", F="cmd.exe")))
+
+
+def xfa_pdf() -> bytes:
+    """An XFA form (its XML in the AcroForm's /XFA): readers that run XFA run its scripts."""
+
+    def change(writer: PdfWriter) -> None:
+        xfa = DecodedStreamObject()
+        xfa.set_data(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>')
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): writer._add_object(xfa)}
+        )
+
+    return _rewritten(change)
+
+
+def annotated_pdf(annotation: DictionaryObject) -> bytes:
+    """MINIMAL_PDF with `annotation` on its page (a /Rect added)."""
+
+    def change(writer: PdfWriter) -> None:
+        annotation[NameObject("/Type")] = NameObject("/Annot")
+        annotation[NameObject("/Rect")] = ArrayObject([NumberObject(n) for n in (72, 600, 300, 620)])
+        writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+    return _rewritten(change)
+
+
+def link_pdf(kind: str, **entries) -> bytes:
+    """A link on the page whose action is /S kind (GoToR, SubmitForm, ...) with `entries`."""
+    return annotated_pdf(
+        DictionaryObject(
+            {NameObject("/Subtype"): NameObject("/Link"), NameObject("/A"): action(kind, **entries)}
+        )
+    )
+
+
+def media_pdf(subtype: str) -> bytes:
+    """An annotation of `subtype` (RichMedia, Screen, Movie, Sound, 3D) on the page."""
+    return annotated_pdf(DictionaryObject({NameObject("/Subtype"): NameObject(f"/{subtype}")}))
+
+
+def embedded_file_pdf() -> bytes:
+    """A file attached to the document (the catalog's /Names /EmbeddedFiles)."""
+    return _rewritten(lambda writer: writer.add_attachment("notes.txt", b"attached"))
+
+
+def file_attachment_pdf() -> bytes:
+    """A file attachment annotation on the page (its file given by name only)."""
+    spec = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("a.txt")}
+    )
+    return annotated_pdf(
+        DictionaryObject({NameObject("/Subtype"): NameObject("/FileAttachment"), NameObject("/FS"): spec})
+    )
 
 
 def garbage_pdf() -> bytes:
@@ -233,6 +294,73 @@ def docx(
     return buffer.getvalue()
 
 
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def relationships(*entries: tuple[str, str, bool]) -> str:
+    """A .rels part: one Relationship per (type's last segment, target, external)."""
+    rows = "".join(
+        f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/{kind}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for n, (kind, target, external) in enumerate(entries, start=1)
+    )
+    head = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PACKAGE_RELATIONSHIPS}">'
+    return f"{head}{rows}</Relationships>"
+
+
+def docx_with_relationships(
+    *entries: tuple[str, str, bool], part: str = "word/_rels/document.xml.rels"
+) -> bytes:
+    """A Word package whose `part` holds these relationships."""
+    return docx(extra={part: relationships(*entries).encode()})
+
+
+def remote_template_docx() -> bytes:
+    """A document whose settings attach a template from a web server (fetched when opened)."""
+    return docx_with_relationships(
+        ("attachedTemplate", "https://templates.example/t.dotm", True), part="word/_rels/settings.xml.rels"
+    )
+
+
+def linkedin_docx() -> bytes:
+    """A resume with a link to the prospect's LinkedIn page: an external hyperlink relationship."""
+    body = (
+        f'<w:document xmlns:w="{WORD_NS}" xmlns:r="{RELATIONSHIPS}"><w:body><w:p>'
+        '<w:hyperlink r:id="rId1"><w:r><w:t>linkedin.com/in/jane</w:t></w:r></w:hyperlink>'
+        "</w:p></w:body></w:document>"
+    )
+    rels = relationships(("hyperlink", "https://www.linkedin.com/in/jane", True))
+    return docx(body, extra={"word/_rels/document.xml.rels": rels.encode()})
+
+
+def docx_with_body_xml(body: str) -> str:
+    """A document part whose body is `body` (WordprocessingML, prefix w)."""
+    return f'<w:document xmlns:w="{WORD_NS}"><w:body>{body}</w:body></w:document>'
+
+
+def docx_with_body(body: str) -> bytes:
+    """A Word package whose document body is `body` (WordprocessingML, prefix w)."""
+    return docx(docx_with_body_xml(body))
+
+
+def complex_field(*instruction_runs: str) -> str:
+    """A field whose instruction is spread over these runs (begin, instrText..., separate, end)."""
+    runs = "".join(
+        f'<w:r><w:instrText xml:space="preserve">{text}</w:instrText></w:r>' for text in instruction_runs
+    )
+    return (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + runs
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>result</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+
+
+DDE_COMMAND = 'c:\\windows\\system32\\cmd.exe "/k calc.exe"'
+
+
 def macro_docx() -> bytes:
     """A macro-enabled package (.docm content type and a VBA project) under a .docx name."""
     return docx(main=DOCM_MAIN, extra={"word/vbaProject.bin": OLE_MAGIC + b"\0" * 64})
@@ -355,3 +483,83 @@ def docx_bomb(megabytes: int) -> bytes:
             member.write(chunk)
         member.write(b"</w:body></w:document>")
     return out.getvalue()
+
+
+# --- PDFs whose structure, not their size, is the attack ----------------------------------
+
+
+def pdf_with_object_streams(plain: list[bytes], packed: list[list[bytes]]) -> bytes:
+    """A PDF 1.5 file: objects 1..len(plain) written plainly (1 is the catalog), then the
+    objects of each group of `packed`, numbered on from there, compressed together in one
+    object stream per group, and a cross-reference stream that finds them all."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    entries = {0: (0, 0, 65535)}  # number -> (type, field 2, field 3) of the xref stream
+
+    def write(number: int, body: bytes) -> None:
+        entries[number] = (1, out.tell(), 0)
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    for number, body in enumerate(plain, start=1):
+        write(number, body)
+    number = len(plain)
+    stream_numbers = range(
+        number + sum(map(len, packed)) + 1, number + sum(map(len, packed)) + 1 + len(packed)
+    )
+    for group, stream_number in zip(packed, stream_numbers, strict=True):
+        header, bodies, offset = [], [], 0
+        for index, body in enumerate(group):
+            number += 1
+            entries[number] = (2, stream_number, index)
+            header.append(b"%d %d" % (number, offset))
+            bodies.append(body)
+            offset += len(body) + 1
+        head = b" ".join(header) + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies), 9)
+        write(
+            stream_number,
+            b"<< /Type /ObjStm /N %d /First %d /Length %d /Filter /FlateDecode >>\nstream\n"
+            % (len(group), len(head), len(data))
+            + data
+            + b"\nendstream",
+        )
+    xref_number = max(entries) + 1
+    xref_offset = out.tell()
+    entries[xref_number] = (1, xref_offset, 0)
+    rows = b"".join(struct.pack(">BIH", *entries[n]) for n in range(xref_number + 1))
+    data = zlib.compress(rows, 9)
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d /Filter /FlateDecode >>\n"
+        % (xref_number, xref_number + 1, len(data))
+        + b"stream\n"
+        + data
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    )
+    return out.getvalue()
+
+
+def reference_chain_pdf(*, arrays: int, references: int, per_stream: int = 8) -> bytes:
+    """The review's PDF (issue 23): a one-page document whose catalog leads to a chain of
+    `arrays` arrays, each `references` references to the one before it (the first to the
+    page), packed `per_stream` to a compressed object stream. Every reference after the
+    first is to an object already seen, and each stream inflates ~1,000-fold, so a file of
+    a few KB holds millions of references for a checker that visits every element."""
+    first = 5  # 1 catalog, 2 pages, 3 page, 4 its content; the arrays follow
+    last = first + arrays - 1
+    plain = [
+        b"<< /Type /Catalog /Pages 2 0 R /Chain %d 0 R >>" % last,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        stream(b"BT ET"),
+    ]
+    chain = [b"[" + b"%d 0 R " % (number - 1 if number > first else 3) * references + b"]"
+             for number in range(first, last + 1)]  # fmt: skip
+    packed = [chain[start : start + per_stream] for start in range(0, arrays, per_stream)]
+    return pdf_with_object_streams(plain, packed)
+
+
+@functools.cache
+def review_chain_pdf() -> bytes:
+    """The review's ~108 KB file: 100 arrays of 100,000 references (10 million in all), 8 to
+    a stream. Checked without a bound it took 27.5 s and 1.4 GB."""
+    return reference_chain_pdf(arrays=100, references=100_000)

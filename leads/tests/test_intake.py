@@ -1,5 +1,8 @@
 import http.client
+import io
+import os
 import re
+import signal
 import threading
 import uuid
 from pathlib import Path
@@ -11,13 +14,15 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
-from pypdf import PdfReader
 
-from leads.forms import HONEYPOT_FIELD
-from leads.models import Lead
+from leads import services
+from leads.forms import HONEYPOT_FIELD, IntakeForm
+from leads.models import Lead, RateLimitBucket
 from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests import documents
+from leads.tests.checkers import idle_checkers_stopped, wait_for
 from leads.tests.documents import MINIMAL_PDF
+from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
 from leads.tests.queries import statements
 from leads.uploads import OversizedUpload, SizeLimitUploadHandler
@@ -252,6 +257,23 @@ def test_pdf_that_runs_javascript_is_refused_beside_the_resume_field(client, set
     assert stored_files(settings) == []
 
 
+def test_the_reviews_reference_chain_gets_the_form_again_saying_it_is_too_complex(client, settings):
+    response = client.post("/", form_data(resume=resume(documents.review_chain_pdf())))
+
+    assert response.status_code == 400
+    assert "This PDF is too complex for us to check." in response.content.decode()
+    assert Lead.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_a_word_document_with_a_remote_template_is_refused_beside_the_resume_field(client):
+    response = client.post("/", form_data(resume=resume(documents.remote_template_docx(), name="cv.docx")))
+
+    assert response.status_code == 400
+    assert "Word documents that load content from elsewhere" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
 def test_empty_file_is_refused(client):
     response = client.post("/", form_data(resume=resume(b"")))
 
@@ -428,6 +450,35 @@ def test_invalid_submissions_count_toward_the_rate_too(client, settings):
     assert client.post("/", form_data()).status_code == 429
 
 
+@pytest.mark.django_db(transaction=True)  # autocommit as in production
+def test_a_submission_counts_before_its_file_is_checked_and_holds_no_transaction_meanwhile(client, settings):
+    settings.RESUME_CHECK_SECONDS = 30  # a checker that does not answer is waited for 32 s
+    client.post("/", form_data(email="first@example.com"))  # leaves a checker idle
+    answers = []
+
+    def submit():
+        try:
+            answers.append(Client().post("/", form_data(email="slow@example.com")))
+        finally:
+            connections.close_all()
+
+    slow = threading.Thread(target=submit)
+    with idle_checkers_stopped() as stopped:
+        slow.start()
+        # Counted and committed while its file waits for the (stopped) checker...
+        wait_for(lambda: RateLimitBucket.objects.get().count == 2, timeout=5, what="the second hit")
+        # ...and another writer is not kept waiting meanwhile (SQLite has one at a time).
+        LeadFactory(email="other@example.com")
+        still_checking = slow.is_alive()
+        for pid in stopped:
+            os.kill(pid, signal.SIGKILL)  # a checker that dies is a refusal at once
+        slow.join()
+
+    assert still_checking
+    assert answers[0].status_code == 400
+    assert "too complex for us to check" in answers[0].content.decode()
+
+
 def test_viewing_the_form_is_not_rate_limited(client, settings):
     settings.INTAKE_RATE = "1/minute"
 
@@ -562,18 +613,19 @@ def test_the_rate_limit_costs_an_accepted_submission_one_query(client):
     assert [query for query in sql if "ratelimitbucket" in query] == [sql[0]]
 
 
-def test_an_accepted_submission_parses_its_resume_once(client, monkeypatch):
+def test_the_service_reuses_the_forms_verdict_on_an_upload_instead_of_checking_it_again():
     # The form checks the upload for its field error and the service before storing it; the
-    # second check reuses the first one's verdict instead of parsing the PDF again.
-    from leads import validators
+    # second check reuses the first one's verdict instead of sending the file to a checker again.
+    upload = resume()
+    form = IntakeForm(
+        {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com"}, {"resume": upload}
+    )
+    assert form.is_valid()
+    upload.file = io.BytesIO(documents.javascript_pdf())  # what a second check would refuse
 
-    parsed = []
-    monkeypatch.setattr(validators, "PdfReader", lambda *a, **kw: parsed.append(1) or PdfReader(*a, **kw))
+    lead = services.submit_lead(**form.cleaned_data, resubmit_duplicates=True)
 
-    response = client.post("/", form_data())
-
-    assert response.status_code == 303
-    assert len(parsed) == 1
+    assert lead.resume.name.endswith(".pdf")
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit as in production

@@ -16,7 +16,7 @@ from django.db import connection, connections
 from config.testing import database_url, free_port, gunicorn
 from leads import ratelimit
 from leads.models import Lead, RateLimitBucket
-from leads.tests.documents import minimal_pdf
+from leads.tests.documents import minimal_pdf, reference_chain_pdf
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -33,14 +33,14 @@ def clean_redis():
     client.flushdb()
 
 
-def post_intake(base: str, email: str) -> int:
+def post_intake(base: str, email: str, resume: bytes | None = None) -> int:
     """One real form submission (CSRF cookie and token first) from 127.0.0.1; its status."""
     with requests.Session() as session:
         token = session.get(base + "/", timeout=30).cookies["csrftoken"]
         response = session.post(
             base + "/",
             data={"csrfmiddlewaretoken": token, "first_name": "Jane", "last_name": "Doe", "email": email},
-            files={"resume": ("cv.pdf", minimal_pdf(), "application/pdf")},
+            files={"resume": ("cv.pdf", resume or minimal_pdf(), "application/pdf")},
             # The cookie is Secure (DEBUG off), so the session would not send it over http.
             headers={"Cookie": f"csrftoken={token}", "Connection": "close"},
             allow_redirects=False,
@@ -85,6 +85,26 @@ def test_twelve_posts_across_two_gunicorn_workers_admit_five_with_the_redis_stor
 
     assert statuses == [303] * 5 + [429] * 7
     assert not RateLimitBucket.objects.exists()  # counted in Redis, not in the table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_whose_worker_is_killed_while_its_file_is_checked_still_counts(server_env):
+    # A worker timeout shorter than the check (1 s against up to 10 s here) kills the worker
+    # mid-check, as the review's 30 s timeout did before the check had a bound: the attempt
+    # was counted, in its own commit, before the file was read.
+    server_env |= {"INTAKE_RATE": "1/minute", "GUNICORN_TIMEOUT": "1"}
+    server_env |= {"RESUME_CHECK_SECONDS": "10", "RESUME_CHECK_MEMORY_MB": "1024"}
+    chain = reference_chain_pdf(arrays=12, references=100_000)  # ~4 s of CPU to check in full
+    with gunicorn(server_env, ready_path="/healthz/") as base:
+        try:
+            killed = post_intake(base, "slow@example.com", resume=chain)
+        except requests.ConnectionError:
+            killed = None
+        after = post_intake(base, "jane@example.com")
+
+    assert killed in (500, None)  # gunicorn's answer for a worker it killed, or none
+    assert after == 429
+    assert not Lead.objects.exists()
 
 
 def race(threads: int, rate: str) -> list[bool]:

@@ -5,10 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads.forms import HONEYPOT_FIELD
 from leads.models import Lead, TrappedSubmission
+from leads.tests import documents
 from leads.tests.factories import MINIMAL_PDF, LeadFactory, TrappedSubmissionFactory
 from leads.tests.mail import run_worker
 from leads.tests.traces import stored_files
@@ -69,6 +71,17 @@ def test_a_trapped_file_that_is_not_a_resume_is_not_stored(client, settings):
 
     client.post("/", form_data(resume=junk, **{HONEYPOT_FIELD: "x"}))
 
+    assert TrappedSubmission.objects.get().resume.name == ""
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.django_db
+def test_a_trapped_file_too_complex_to_check_gets_the_same_thanks_and_is_not_stored(client, settings):
+    chain = SimpleUploadedFile("cv.pdf", documents.review_chain_pdf(), content_type="application/pdf")
+
+    response = client.post("/", form_data(resume=chain, **{HONEYPOT_FIELD: "x"}))
+
+    assert response.status_code == 303 and response["Location"] == "/thanks/"
     assert TrappedSubmission.objects.get().resume.name == ""
     assert stored_files(settings.MEDIA_ROOT) == []
 
@@ -144,6 +157,32 @@ def test_a_trapped_name_with_a_link_is_not_restored_and_the_attorney_is_told_why
 
     assert "Enter a name without links or email addresses." in response.content.decode()
     assert TrappedSubmission.objects.filter(pk=trapped.pk).exists()
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_trapped_resume_the_checks_now_refuse_is_not_restored_and_the_attorney_is_told_why(attorney_client):
+    # Kept before PDFs with XFA forms were refused: the restore checks it again.
+    trapped = TrappedSubmissionFactory(resume=ContentFile(documents.xfa_pdf(), name="resume.pdf"))
+
+    response = attorney_client.post(
+        LIST_URL, {"action": "restore_selected", "_selected_action": [trapped.pk]}, follow=True
+    )
+
+    assert "PDFs with XFA forms are not accepted." in response.content.decode()
+    assert TrappedSubmission.objects.filter(pk=trapped.pk).exists()
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_trapped_resume_too_complex_to_check_is_not_restored(attorney_client):
+    trapped = TrappedSubmissionFactory(resume=ContentFile(documents.review_chain_pdf(), name="resume.pdf"))
+
+    response = attorney_client.post(
+        LIST_URL, {"action": "restore_selected", "_selected_action": [trapped.pk]}, follow=True
+    )
+
+    assert "This PDF is too complex for us to check." in response.content.decode()
     assert not Lead.objects.exists()
 
 

@@ -1,3 +1,6 @@
+from pathlib import Path
+from xml.sax.saxutils import escape
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,11 +9,12 @@ from django.core.validators import validate_email
 
 from leads.models import Lead
 from leads.tests import documents
+from leads.tests.checkers import idle_checkers_stopped
 from leads.tests.documents import MINIMAL_PDF
 from leads.validators import (
+    ResumeChecker,
     clean_referrer,
     clean_source,
-    detect_resume_kind,
     email_key,
     validate_email_address,
     validate_name,
@@ -29,11 +33,14 @@ def upload(content: bytes, name: str = "resume.pdf") -> SimpleUploadedFile:
     ids=["pdf", "doc", "docx"],
 )
 def test_resume_kind_is_read_from_the_content(content, kind):
-    assert detect_resume_kind(upload(content, name="whatever.txt")) == kind
+    assert validate_resume(upload(content, name="whatever.txt")) == kind
 
 
 def test_zip_without_a_word_document_is_not_a_docx():
-    assert detect_resume_kind(upload(documents.docx(document=False), name="cv.docx")) is None
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.docx(document=False), name="cv.docx"))
+
+    assert caught.value.code == "invalid_type"
 
 
 def test_text_named_pdf_is_refused_whatever_its_name_and_content_type():
@@ -93,6 +100,109 @@ HOSTILE = {
     "macro docx": (documents.macro_docx, "macros", "macros are not accepted"),
     "zip with too many members": (lambda: documents.many_members_docx(1001), "zip_bomb", "unpacks to far"),
 }
+PDF_MEDIA = "video, sound or 3D content"
+ACTIVE_PDF = {
+    "xfa form": (documents.xfa_pdf, "xfa_form", "XFA forms"),
+    "link to another file (GoToR)": (
+        lambda: documents.link_pdf("GoToR", F="other.pdf"),
+        "remote_action",
+        "links that open other files",
+    ),
+    "link into an embedded file (GoToE)": (
+        lambda: documents.link_pdf("GoToE", NewWindow="true"),
+        "remote_action",
+        "links that open other files",
+    ),
+    "SubmitForm action": (
+        lambda: documents.link_pdf("SubmitForm", F="https://collect.example/"),
+        "form_data_action",
+        "forms that send or fetch data",
+    ),
+    "ImportData action": (
+        lambda: documents.link_pdf("ImportData", F="data.fdf"),
+        "form_data_action",
+        "forms that send or fetch data",
+    ),
+    "attached file": (documents.embedded_file_pdf, "embedded_files", "attached or embedded files"),
+    "file attachment annotation": (
+        documents.file_attachment_pdf,
+        "embedded_files",
+        "attached or embedded files",
+    ),
+    "RichMedia annotation": (lambda: documents.media_pdf("RichMedia"), "rich_media", PDF_MEDIA),
+    "Screen annotation": (lambda: documents.media_pdf("Screen"), "rich_media", PDF_MEDIA),
+    "Movie annotation": (lambda: documents.media_pdf("Movie"), "rich_media", PDF_MEDIA),
+    "Sound annotation": (lambda: documents.media_pdf("Sound"), "rich_media", PDF_MEDIA),
+    "3D annotation": (lambda: documents.media_pdf("3D"), "rich_media", PDF_MEDIA),
+    "Rendition action": (lambda: documents.link_pdf("Rendition"), "rich_media", PDF_MEDIA),
+}
+ELSEWHERE = "load content from elsewhere"
+OBJECTS = "embedded objects"
+DDE = "fields that start other programs"
+DDE_SIMPLE = (
+    f'<w:p><w:fldSimple w:instr=" DDEAUTO {escape(documents.DDE_COMMAND, {chr(34): "&quot;"})} "/></w:p>'
+)
+ACTIVE_DOCX = {
+    "remote template": (documents.remote_template_docx, "external_content", ELSEWHERE),
+    "remote frame": (
+        lambda: documents.docx_with_relationships(("frame", "https://x.example/f.html", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "remote subdocument": (
+        lambda: documents.docx_with_relationships(("subDocument", "https://x.example/s.docx", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "remote image": (
+        lambda: documents.docx_with_relationships(("image", "https://x.example/pixel.png", True)),
+        "external_content",
+        ELSEWHERE,
+    ),
+    "embedded object part": (
+        lambda: documents.docx(extra={"word/embeddings/oleObject1.bin": documents.word_doc()}),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "oleObject relationship": (
+        lambda: documents.docx_with_relationships(("oleObject", "embeddings/oleObject1.bin", False)),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "w:object in the text": (
+        lambda: documents.docx_with_body("<w:p><w:r><w:object/></w:r></w:p>"),
+        "ole_objects",
+        OBJECTS,
+    ),
+    "w:altChunk in the text": (
+        lambda: documents.docx_with_body("<w:altChunk/>"),
+        "alt_chunk",
+        "content imported from other files",
+    ),
+    "aFChunk relationship": (
+        lambda: documents.docx_with_relationships(("aFChunk", "afchunk.htm", False)),
+        "alt_chunk",
+        "content imported from other files",
+    ),
+    "DDEAUTO in a simple field": (lambda: documents.docx_with_body(DDE_SIMPLE), "dde_fields", DDE),
+    "DDEAUTO split over runs": (
+        lambda: documents.docx_with_body(documents.complex_field(" DD", "EAUTO ", documents.DDE_COMMAND)),
+        "dde_fields",
+        DDE,
+    ),
+    "dde in lower case": (
+        lambda: documents.docx_with_body(documents.complex_field(" dde ", documents.DDE_COMMAND)),
+        "dde_fields",
+        DDE,
+    ),
+    "DDE in a header": (
+        lambda: documents.docx(
+            extra={"word/header1.xml": documents.docx_with_body_xml(documents.complex_field(" DDE excel"))}
+        ),
+        "dde_fields",
+        DDE,
+    ),
+}
 
 
 @pytest.mark.parametrize(("build", "code", "message"), HOSTILE.values(), ids=HOSTILE.keys())
@@ -102,6 +212,48 @@ def test_hostile_resumes_are_refused_with_a_message_saying_why(build, code, mess
 
     assert caught.value.code == code
     assert message in caught.value.messages[0]
+
+
+@pytest.mark.parametrize(("build", "code", "message"), ACTIVE_PDF.values(), ids=ACTIVE_PDF.keys())
+def test_pdfs_with_active_content_are_refused_each_with_its_reason(build, code, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(build(), name="cv.pdf"))
+
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
+@pytest.mark.parametrize(("build", "code", "message"), ACTIVE_DOCX.values(), ids=ACTIVE_DOCX.keys())
+def test_word_documents_with_active_content_are_refused_each_with_its_reason(build, code, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(build(), name="cv.docx"))
+
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
+PLAIN = {
+    "pdf with a web link": (lambda: documents.link_pdf("URI", URI="https://www.linkedin.com/in/jane"), "pdf"),
+    "pdf with a link to its own page": (documents.opens_at_first_page_pdf, "pdf"),
+    "docx with a LinkedIn hyperlink": (documents.linkedin_docx, "docx"),
+    "docx with a picture of its own": (
+        lambda: documents.docx_with_relationships(("image", "media/image1.png", False)),
+        "docx",
+    ),
+    "docx with a page number field": (
+        lambda: documents.docx_with_body(documents.complex_field(" PAGE ")),
+        "docx",
+    ),
+    "docx with a hyperlink field": (
+        lambda: documents.docx_with_body(documents.complex_field(' HYPERLINK "https://example.com/" ')),
+        "docx",
+    ),
+}
+
+
+@pytest.mark.parametrize(("build", "kind"), PLAIN.values(), ids=PLAIN.keys())
+def test_links_pictures_and_ordinary_fields_are_accepted(build, kind):
+    assert validate_resume(upload(build(), name="cv")) == kind
 
 
 def test_zip_bomb_is_refused_from_its_declared_sizes(settings):
@@ -118,10 +270,10 @@ def test_a_pdf_whose_open_action_only_shows_a_page_is_accepted():
     assert validate_resume(upload(documents.opens_at_first_page_pdf())) == "pdf"
 
 
-def test_detection_leaves_the_file_at_its_start():
+def test_checking_leaves_the_file_at_its_start():
     file = upload(MINIMAL_PDF)
 
-    detect_resume_kind(file)
+    validate_resume(file)
 
     assert file.read(5) == b"%PDF-"
 
@@ -276,3 +428,70 @@ def test_http_referrer_is_kept():
 )
 def test_referrer_that_is_not_a_short_http_url_is_dropped(value):
     assert clean_referrer(value) == ""
+
+
+# --- Bounds: whatever its structure, a file costs bounded time and memory to check ------------
+
+TOO_COMPLEX = (
+    "This PDF is too complex for us to check. Save it again (for example with Print to PDF) and "
+    "upload the new copy."
+)
+
+
+def test_the_reviews_reference_chain_is_refused_as_too_complex():
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.review_chain_pdf()))
+
+    assert caught.value.code == "too_complex"
+    assert caught.value.messages == [TOO_COMPLEX]
+
+
+def test_a_chain_that_fits_in_memory_is_stopped_by_the_time_bound(settings):
+    settings.RESUME_CHECK_MEMORY_MB = 4096  # far more than the chain needs: time stops it
+    settings.RESUME_CHECK_SECONDS = 0.2
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.reference_chain_pdf(arrays=12, references=100_000)))
+
+    assert caught.value.code == "too_complex"
+
+
+def test_a_small_chain_is_stopped_by_the_memory_bound(settings):
+    settings.RESUME_CHECK_MEMORY_MB = 16  # 3 arrays of 100,000 references need ~30 MiB
+    settings.RESUME_CHECK_SECONDS = 60  # time never stops it
+
+    with pytest.raises(ValidationError) as caught:
+        validate_resume(upload(documents.reference_chain_pdf(arrays=3, references=100_000)))
+
+    assert caught.value.code == "too_complex"
+
+
+def test_a_checker_that_does_not_answer_is_a_refusal_and_the_next_file_gets_a_new_one(settings):
+    settings.RESUME_CHECK_SECONDS = 0.5  # waited for 2.5 s
+    validate_resume(upload(MINIMAL_PDF))  # an idle checker exists
+
+    with idle_checkers_stopped(), pytest.raises(ValidationError) as caught:
+        validate_resume(upload(MINIMAL_PDF))
+
+    assert caught.value.code == "too_complex"
+    assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+def test_a_checker_that_died_while_idle_is_replaced():
+    validate_resume(upload(MINIMAL_PDF))
+    for checker in ResumeChecker.idle:
+        checker.process.kill()
+        checker.process.wait()
+
+    assert validate_resume(upload(MINIMAL_PDF)) == "pdf"
+
+
+def test_a_refused_file_leaves_the_checker_that_ran_out_of_bounds_stopped():
+    validate_resume(upload(MINIMAL_PDF))
+    before = {checker.process.pid for checker in ResumeChecker.idle}
+
+    with pytest.raises(ValidationError):
+        validate_resume(upload(documents.reference_chain_pdf(arrays=12, references=100_000)))
+
+    still_running = {pid for pid in before if Path(f"/proc/{pid}").exists()}
+    assert len(still_running) == len(before) - 1

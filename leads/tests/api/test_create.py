@@ -138,7 +138,30 @@ def test_create_with_a_macro_enabled_document_is_a_400_on_resume(integration_cli
     response = integration_client.post(URL, form(docm), format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"resume": [validators.MACROS]}
+    assert response.json() == {"resume": [validators.MESSAGES["macros"]]}
+
+
+@pytest.mark.django_db
+def test_create_with_the_reviews_reference_chain_is_a_400_on_resume_saying_it_is_too_complex(
+    integration_client,
+):
+    chain = SimpleUploadedFile("cv.pdf", documents.review_chain_pdf(), content_type="application/pdf")
+
+    response = integration_client.post(URL, form(chain), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"resume": [validators.MESSAGES["too_complex"] % {"kind": "PDF"}]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_with_an_xfa_form_is_a_400_on_resume_saying_why(integration_client):
+    xfa = SimpleUploadedFile("cv.pdf", documents.xfa_pdf(), content_type="application/pdf")
+
+    response = integration_client.post(URL, form(xfa), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"resume": [validators.MESSAGES["xfa_form"]]}
 
 
 @pytest.mark.django_db
