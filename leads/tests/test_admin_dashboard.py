@@ -141,8 +141,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     assert response.status_code == 200
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorney_client):
     LeadFactory(first_name="First")
     with connection.cursor() as cursor:
@@ -157,8 +156,7 @@ def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorn
     assert [lead.first_name for lead in response.context["funnel"].newest_pending] == ["Second", "First"]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 def test_a_large_tables_reach_out_medians_are_reused_but_assignments_are_fresh(attorney_client):
     bob = AttorneyFactory(username="bob")
     reached_after(bob, hours=1)

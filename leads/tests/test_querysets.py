@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from leads.models import Lead
@@ -135,8 +134,7 @@ def test_summary_of_no_leads_is_zeros_without_dates():
     assert summary.first_created_at is None
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+@pytest.mark.postgres_only(reason="percentile_cont is PostgreSQL's")
 def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_queries, attorney):
     now = timezone.now()
     LeadFactory(created_at=now - timedelta(hours=50))

@@ -322,8 +322,7 @@ def test_last_page_within_the_depth_links_no_further(integration_client, monkeyp
     assert body["next"] is None
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the planner's estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_past_the_exact_limit_the_count_is_the_planners_estimate(integration_client, monkeypatch):
     monkeypatch.setattr("leads.models.EXACT_COUNT_LIMIT", 3)

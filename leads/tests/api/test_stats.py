@@ -61,8 +61,7 @@ def test_stats_ignore_list_parameters(integration_client):
     assert response.status_code == 200
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_stats_of_a_large_table_are_reused_for_the_cache_period(integration_client):
     LeadFactory()
