@@ -22,7 +22,7 @@ DASHBOARD_URL = "/admin/leads/lead/dashboard/"
 def reached_after(attorney, *, hours: float, created_days_ago: float = 3) -> Lead:
     """A lead created `created_days_ago` days ago and reached out `hours` later."""
     created = timezone.now() - timedelta(days=created_days_ago)
-    lead = Lead.objects.mark_reached_out(LeadFactory(created_at=created), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(created_at=created), by=attorney)
     Lead.objects.filter(pk=lead.pk).update(reached_out_at=created + timedelta(hours=hours))
     return lead
 
@@ -98,7 +98,7 @@ def test_the_newest_pending_leads_link_to_their_pages(attorney_client, attorney)
     old = LeadFactory(first_name="Oldest", created_at=now - timedelta(days=30))
     newest = [LeadFactory(first_name=f"New{n}", created_at=now - timedelta(minutes=n)) for n in range(5)]
     reached = LeadFactory(first_name="Contacted", created_at=now)
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
 
     body = attorney_client.get(DASHBOARD_URL).content.decode()
 

@@ -9,6 +9,7 @@ from django.db.models import IntegerField
 from django.db.models.functions import Cast
 from django.http import StreamingHttpResponse
 
+from leads import services
 from leads.export import FORMULA_PREFIXES, csv_file, safe_cell
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -34,7 +35,7 @@ def test_export_is_a_streamed_csv_attachment(attorney_client):
 
 
 def test_export_has_every_lead_with_its_reach_out(attorney_client, attorney):
-    lead = Lead.objects.mark_reached_out(LeadFactory(first_name="Ada", email="ada@example.com"), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(first_name="Ada", email="ada@example.com"), by=attorney)
     LeadFactory()
 
     rows = rows_of(attorney_client.get(EXPORT_URL))
@@ -85,7 +86,7 @@ def test_an_export_that_fails_midway_hands_out_nothing():
 
 def test_export_follows_the_search_and_filters_on_screen(attorney_client, attorney):
     wanted = LeadFactory(last_name="Hopper")
-    Lead.objects.mark_reached_out(LeadFactory(last_name="Hopperton"), by=attorney)
+    services.reach_out(lead=LeadFactory(last_name="Hopperton"), by=attorney)
     LeadFactory(last_name="Turing")
 
     rows = rows_of(attorney_client.get(EXPORT_URL, {"q": "hopper", "status__exact": "PENDING"}))

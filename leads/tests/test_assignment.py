@@ -198,7 +198,7 @@ class TestRoundRobin:
         aaron, zoe = AttorneyFactory(username="aaron"), AttorneyFactory(username="zoe")
         for lead in LeadFactory.create_batch(2):
             assign(lead, aaron, aaron)
-            Lead.objects.mark_reached_out(lead, by=aaron)
+            services.reach_out(lead=lead, by=aaron)
         assign(LeadFactory(), zoe, zoe)
 
         lead = submit()

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from leads import services
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -30,7 +31,7 @@ def test_stats_count_statuses_waits_and_old_pending_leads(integration_client, at
     LeadFactory(created_at=now - timedelta(hours=49))
     LeadFactory(created_at=now - timedelta(hours=1))
     reached = LeadFactory(created_at=now - timedelta(hours=100))
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
     Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(seconds=600))
 
     body = integration_client.get(URL).json()
@@ -91,7 +92,7 @@ def test_stats_cost_a_fixed_number_of_queries_whatever_the_number_of_leads(
     integration_client, attorney, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(30):
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
 
     # 1 the token with its user and permission names, 2 the user throttle's upsert; then on
     # PostgreSQL 3 the table's size (past the bound the figures come from the cache) and 4 one
