@@ -234,6 +234,17 @@ def test_with_debug_off_and_no_mail_server_emails_fail_instead_of_being_printed(
     assert PROSPECT not in printed.out + printed.err
 
 
+def test_an_email_no_server_answered_is_sent_without_a_reply_code(desk, settings):
+    # DEBUG's console backend prints the email: no server answered, so no code is kept.
+    settings.DEBUG = True
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    lead = submit()
+
+    run_worker()
+
+    assert {(d.status, d.last_status_code) for d in lead.deliveries.all()} == {(Delivery.Status.SENT, None)}
+
+
 def test_a_prospect_gets_at_most_prospect_emails_per_day(smtp, desk, settings):
     settings.PROSPECT_EMAILS_PER_DAY = 2
     for _ in range(3):
