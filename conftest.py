@@ -15,6 +15,22 @@ from accounts.tests.factories import AttorneyFactory, UserFactory
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(items):
+    """Skip the tests marked `postgres_only` when the default database is not PostgreSQL: the
+    one place that decides it; the marker's `reason=` says what the other database lacks."""
+    from django.db import connections
+
+    vendor = connections["default"].vendor
+    if vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            why = marker.kwargs.get("reason")
+            reason = f"needs PostgreSQL, the default database is {vendor}" + (f": {why}" if why else "")
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite tests use a database file, as the product does, not the in-memory database

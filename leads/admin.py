@@ -437,15 +437,14 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def reach_out_view(self, request, object_id):
-        """POST: the lead page's one "Mark as reached out" button -> services.change_status."""
+        """POST: the lead page's one "Mark as reached out" button -> services.reach_out."""
         lead = self.lead_to_change(request, object_id)
-        changed = services.change_status(
-            leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
-        )
-        if changed:
-            self.message_user(request, "Marked as reached out.", messages.SUCCESS)
-        else:
+        already = lead.status == Lead.Status.REACHED_OUT
+        services.reach_out(lead=lead, by=request.user)
+        if already:
             self.message_user(request, "This lead was already reached out.", messages.INFO)
+        else:
+            self.message_user(request, "Marked as reached out.", messages.SUCCESS)
         return HttpResponseRedirect(self.url_for("change", lead))
 
     def lead_to_change(self, request, object_id) -> Lead:

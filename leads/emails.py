@@ -11,8 +11,10 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 
@@ -29,6 +31,9 @@ TEMPLATES = {
 }
 # Emails to attorneys about a lead: a reply goes to the prospect.
 ATTORNEY_KINDS = (Delivery.Kind.NOTIFICATION, Delivery.Kind.RESUBMISSION_NOTIFICATION)
+# smtplib raises SMTPDataError for any answer to the message but 250, so a send through
+# SMTP that returns was answered 250 (Django's mail API does not pass the reply on).
+SMTP_ACCEPTED = 250
 
 
 def attorney_recipients() -> list[str]:
@@ -71,9 +76,15 @@ def is_console_mailer() -> bool:
     return settings.MAILERS["default"]["BACKEND"].endswith("console.EmailBackend")
 
 
+def is_smtp_mailer() -> bool:
+    """True when emails go to a mail server over SMTP (Django's SMTP backend or one built on it)."""
+    return issubclass(import_string(settings.MAILERS["default"]["BACKEND"]), SmtpBackend)
+
+
 def send(delivery: Delivery) -> Sent:
-    """Send one email delivery to its one recipient; returns the SMTP reply code, or that the
-    console mailer only printed it (DEBUG without EMAIL_URL).
+    """Send one email delivery to its one recipient; returns the server's reply code (250, or
+    None when the mail backend asks no server: file, memory), or that the console mailer only
+    printed it (DEBUG without EMAIL_URL).
 
     Raises DeliveryFailed: permanent for a 5xx refusal of the recipient or the message,
     temporary for everything a mail server being away looks like.
@@ -105,7 +116,9 @@ def send(delivery: Delivery) -> Sent:
         raise DeliveryFailed(smtp_answer(exc.smtp_code, exc.smtp_error), status_code=exc.smtp_code) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timed out, disconnected
         raise DeliveryFailed(f"Mail server unreachable: {type(exc).__name__}: {exc}") from exc
-    return Sent(None, printed=True) if printed else Sent(250)
+    if printed:
+        return Sent(None, printed=True)
+    return Sent(SMTP_ACCEPTED if is_smtp_mailer() else None)
 
 
 def smtp_answer(code: int, answer: bytes | str) -> str:

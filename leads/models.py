@@ -53,7 +53,8 @@ def resume_upload_to(instance: "Lead", filename: str) -> str:
 
 
 # Resumes are searched with English stemming ("patents" finds "patent", "drafted" finds
-# "drafting"); stop words are left out of the index. See docs/performance.md.
+# "drafting"); stop words are left out of the index. Why English and not `simple`:
+# docs/performance-history.md, "Resume text and search".
 SEARCH_CONFIG = "english"
 # Ranking reads every matching row's vector: past this many matches, newest first instead.
 RANK_LIMIT = 1_000

@@ -220,12 +220,6 @@ def remove_files(names: list[str], attempt: int = 1) -> str:
     return f"removed {len(names) - len(failed)}; {len(failed)} to retry"
 
 
-def mentioning(needles: Collection[str]) -> str:
-    """A regular expression (for `__iregex`) matching any of `needles` as a whole word, as
-    `words()` splits text: an address inside a longer one does not match."""
-    return f"(^|[{DELIMITERS}])({'|'.join(map(re.escape, needles))})($|[{DELIMITERS}])"
-
-
 def task_rows_mentioning(*, lead_ids: Collection, emails: Collection[str]) -> QuerySet[DBTaskResult]:
     """Task rows, queued or finished, that name one of these leads or addresses.
 

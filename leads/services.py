@@ -172,7 +172,8 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
     """Move `leads` to `status` through the recorded transitions (the first reach-out's time
     and attorney are kept); returns how many changed.
 
-    The one path for every status change: admin action and page, API PATCH and reach-out.
+    The one path for every status change: admin action, API PATCH, and `reach_out` (the
+    admin page's button and the API's reach-out).
     Leads that moved to REACHED_OUT get one lead.reached_out event (one task) in the same
     transaction.
     """
@@ -183,6 +184,13 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
         if changed and status == Lead.Status.REACHED_OUT:
             outbox.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
     return len(changed)
+
+
+def reach_out(*, lead: Lead, by) -> Lead:
+    """Reach out to `lead` via change_status (idempotent: the first one is kept); returns it refreshed."""
+    change_status(leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=by)
+    lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
+    return lead
 
 
 def update_lead(

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from accounts.models import User
 from accounts.tests.factories import AttorneyFactory, UserFactory
@@ -56,8 +56,7 @@ def test_get_by_email_ignores_letter_case_and_spaces():
     assert User.objects.get_by_email("  ann.lee@FIRM.EXAMPLE ") == user
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.postgres_only(reason="PostgreSQL's plans")
 def test_get_by_email_is_one_probe_of_the_unique_index():
     UserFactory(email="ann.lee@firm.example")
 

@@ -72,8 +72,7 @@ def test_the_web_server_answers_from_the_pooled_url(tmp_path):
     assert pooled.exists()
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="two PostgreSQL databases")
+@pytest.mark.postgres_only(reason="two PostgreSQL databases")
 def test_migrate_on_postgresql_goes_to_the_direct_database():
     server = connection.settings_dict
     base = f"postgres://{server['USER']}@{server['HOST']}:{server['PORT']}"

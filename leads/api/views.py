@@ -162,10 +162,7 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"], url_path="reach-out", permission_classes=[ChangePermission])
     def reach_out(self, request, pk=None):
-        lead = self.get_object()
-        services.change_status(
-            leads=Lead.objects.filter(pk=lead.pk), status=Lead.Status.REACHED_OUT, by=request.user
-        )
+        lead = services.reach_out(lead=self.get_object(), by=request.user)
         return Response(self._render(lead))
 
     @extend_schema(

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from leads import services
 from leads.admin import LeadAdmin
 from leads.models import Delivery, Lead, StatusChange
 from leads.tests.factories import LeadFactory
@@ -52,7 +53,7 @@ def test_staff_without_view_permission_gets_403(client, staff_without_view):
 
 def test_list_shows_name_email_status_and_who_reached_out(attorney_client, attorney):
     lead = LeadFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
-    Lead.objects.mark_reached_out(lead, by=attorney)
+    services.reach_out(lead=lead, by=attorney)
 
     body = attorney_client.get(LIST_URL).content.decode()
 
@@ -75,7 +76,7 @@ def test_list_is_newest_first(attorney_client):
 
 def test_counts_per_status_are_shown_above_the_list(attorney_client, attorney):
     LeadFactory.create_batch(3)
-    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    services.reach_out(lead=LeadFactory(), by=attorney)
 
     body = attorney_client.get(LIST_URL).content.decode()
 
@@ -112,7 +113,7 @@ def test_search_with_two_words_needs_both(attorney_client):
 
 def test_status_filter_lists_only_that_status(attorney_client, attorney):
     pending = LeadFactory()
-    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    services.reach_out(lead=LeadFactory(), by=attorney)
 
     ids = lead_ids_in(attorney_client.get(LIST_URL, {"status__exact": "PENDING"}))
 
@@ -123,7 +124,7 @@ def test_pending_older_than_filter_lists_only_old_pending_leads(attorney_client,
     now = timezone.now()
     old_pending = LeadFactory(created_at=now - timedelta(days=8))
     LeadFactory(created_at=now - timedelta(days=1))
-    Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(days=9)), by=attorney)
+    services.reach_out(lead=LeadFactory(created_at=now - timedelta(days=9)), by=attorney)
 
     ids = lead_ids_in(attorney_client.get(LIST_URL, {"pending_older_than": "7"}))
 
@@ -159,7 +160,7 @@ def test_bad_filter_values_redirect_instead_of_failing(attorney_client):
 def test_bulk_action_marks_pending_leads_and_says_how_many_were_already_done(attorney_client, attorney):
     first, second = LeadFactory.create_batch(2)
     done = LeadFactory()
-    Lead.objects.mark_reached_out(done, by=attorney)
+    services.reach_out(lead=done, by=attorney)
 
     response = attorney_client.post(
         LIST_URL,
@@ -202,7 +203,7 @@ def test_changing_the_status_on_the_lead_page_records_history(attorney_client, a
 
 
 def test_reopening_a_lead_keeps_its_first_reach_out(attorney_client, attorney):
-    lead = Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(), by=attorney)
     first_time = lead.reached_out_at
 
     attorney_client.post(f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, status="PENDING"))
@@ -281,7 +282,7 @@ def test_an_email_with_an_invisible_character_is_refused_on_the_lead_page(attorn
 
 
 def test_lead_page_shows_history_read_only_and_a_resume_link(attorney_client, attorney):
-    lead = Lead.objects.mark_reached_out(LeadFactory(source="newsletter"), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(source="newsletter"), by=attorney)
 
     body = attorney_client.get(f"{LIST_URL}{lead.pk}/change/").content.decode()
 
@@ -329,7 +330,7 @@ def test_a_user_with_only_view_permission_sees_the_lead_read_only(client):
 def test_list_query_count_does_not_grow_with_rows(attorney_client, attorney, django_assert_max_num_queries):
     leads = LeadFactory.create_batch(60)  # more than one page of 50
     for lead in leads[:30]:
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
 
     # session, and the user with their own and group permission names: 2 (a session that
     # gave an authenticator code: 3, its device); the counts per status with the first and

@@ -212,7 +212,7 @@ class TestTheList:
             leads=Lead.objects.filter(pk__in=[lead.pk for lead in leads[:40]]), to=colleague, by=attorney
         )
         for lead in leads[:20]:
-            Lead.objects.mark_reached_out(lead, by=attorney)
+            services.reach_out(lead=lead, by=attorney)
 
         # session, user, user's permissions (group + own): 4; counts per status: 1 (PostgreSQL
         # 2); the total: 1 (PostgreSQL up to 3); the page with reached_out_by and assigned_to

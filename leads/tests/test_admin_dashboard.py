@@ -22,7 +22,7 @@ DASHBOARD_URL = "/admin/leads/lead/dashboard/"
 def reached_after(attorney, *, hours: float, created_days_ago: float = 3) -> Lead:
     """A lead created `created_days_ago` days ago and reached out `hours` later."""
     created = timezone.now() - timedelta(days=created_days_ago)
-    lead = Lead.objects.mark_reached_out(LeadFactory(created_at=created), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(created_at=created), by=attorney)
     Lead.objects.filter(pk=lead.pk).update(reached_out_at=created + timedelta(hours=hours))
     return lead
 
@@ -98,7 +98,7 @@ def test_the_newest_pending_leads_link_to_their_pages(attorney_client, attorney)
     old = LeadFactory(first_name="Oldest", created_at=now - timedelta(days=30))
     newest = [LeadFactory(first_name=f"New{n}", created_at=now - timedelta(minutes=n)) for n in range(5)]
     reached = LeadFactory(first_name="Contacted", created_at=now)
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
 
     body = attorney_client.get(DASHBOARD_URL).content.decode()
 
@@ -141,8 +141,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     assert response.status_code == 200
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorney_client):
     LeadFactory(first_name="First")
     with connection.cursor() as cursor:
@@ -157,8 +156,7 @@ def test_figures_of_a_large_table_are_reused_but_the_newest_leads_are_not(attorn
     assert [lead.first_name for lead in response.context["funnel"].newest_pending] == ["Second", "First"]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 def test_a_large_tables_reach_out_medians_are_reused_but_assignments_are_fresh(attorney_client):
     bob = AttorneyFactory(username="bob")
     reached_after(bob, hours=1)

@@ -4,11 +4,12 @@ import csv
 import io
 
 import pytest
-from django.db import DataError, connection
+from django.db import DataError
 from django.db.models import IntegerField
 from django.db.models.functions import Cast
 from django.http import StreamingHttpResponse
 
+from leads import services
 from leads.export import FORMULA_PREFIXES, csv_file, safe_cell
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
@@ -34,7 +35,7 @@ def test_export_is_a_streamed_csv_attachment(attorney_client):
 
 
 def test_export_has_every_lead_with_its_reach_out(attorney_client, attorney):
-    lead = Lead.objects.mark_reached_out(LeadFactory(first_name="Ada", email="ada@example.com"), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(first_name="Ada", email="ada@example.com"), by=attorney)
     LeadFactory()
 
     rows = rows_of(attorney_client.get(EXPORT_URL))
@@ -76,8 +77,7 @@ def test_export_declares_its_full_length(attorney_client):
     assert body.count(b"\n") == 4  # the header and three leads
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite casts any text to a number")
+@pytest.mark.postgres_only(reason="SQLite casts any text to a number")
 def test_an_export_that_fails_midway_hands_out_nothing():
     for name in ["1", "2", "not a number"]:
         LeadFactory(first_name=name)
@@ -92,7 +92,7 @@ def test_an_export_that_fails_midway_hands_out_nothing():
 
 def test_export_follows_the_search_and_filters_on_screen(attorney_client, attorney):
     wanted = LeadFactory(last_name="Hopper")
-    Lead.objects.mark_reached_out(LeadFactory(last_name="Hopperton"), by=attorney)
+    services.reach_out(lead=LeadFactory(last_name="Hopperton"), by=attorney)
     LeadFactory(last_name="Turing")
 
     rows = rows_of(attorney_client.get(EXPORT_URL, {"q": "hopper", "status__exact": "PENDING"}))

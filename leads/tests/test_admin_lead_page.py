@@ -33,7 +33,7 @@ class TestTheTimeline:
         lead = LeadFactory(created_at=timezone.now() - timedelta(hours=2))
         services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
         services.add_note(lead=lead, author=attorney, body="Called <b>her</b>.\nShe will write back.")
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
         FailedEmailFactory(lead=lead)
 
         body = attorney_client.get(page_of(lead)).content.decode()
@@ -163,7 +163,7 @@ class TestReachingOut:
 
     def test_pressing_it_twice_changes_nothing_more(self, attorney_client, attorney):
         other = AttorneyFactory()
-        lead = Lead.objects.mark_reached_out(LeadFactory(), by=other)
+        lead = services.reach_out(lead=LeadFactory(), by=other)
 
         response = attorney_client.post(f"{LIST_URL}{lead.pk}/reach-out/", follow=True)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
@@ -199,7 +198,7 @@ class TestRoundRobin:
         aaron, zoe = AttorneyFactory(username="aaron"), AttorneyFactory(username="zoe")
         for lead in LeadFactory.create_batch(2):
             assign(lead, aaron, aaron)
-            Lead.objects.mark_reached_out(lead, by=aaron)
+            services.reach_out(lead=lead, by=aaron)
         assign(LeadFactory(), zoe, zoe)
 
         lead = submit()
@@ -295,8 +294,7 @@ def test_an_unknown_auto_assign_setting_is_refused_at_start_up():
     assert "LEAD_AUTO_ASSIGN must be none or round_robin, not 'round-robin'" in result.stderr
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent workers need PostgreSQL")
+@pytest.mark.postgres_only(reason="concurrent workers need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_assigning_at_once_share_the_leads_evenly(smtp_server):
     attorneys = [AttorneyFactory(username="aaron"), AttorneyFactory(username="zoe")]

@@ -101,7 +101,7 @@ def test_the_lead_list_fits_a_laptop_screen_with_the_assignee_column(page, live_
         )
         services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
         if n % 2:
-            services.change_status(leads=Lead.objects.filter(pk=lead.pk), status="REACHED_OUT", by=attorney)
+            services.reach_out(lead=lead, by=attorney)
 
     log_in(page, live_server, attorney)
     screenshot(page, "lead_list_1280")

@@ -251,6 +251,16 @@ def test_a_fault_of_ours_is_logged_without_the_recipient_and_kept_on_the_row(smt
     assert "josé" not in "\n".join(map(logging.Formatter().format, ours))
 
 
+def test_an_email_no_server_answered_is_sent_without_a_reply_code(desk, settings):
+    # The in-memory backend keeps the email: no server answered, so no code is kept.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    lead = submit()
+
+    run_worker()
+
+    assert {(d.status, d.last_status_code) for d in lead.deliveries.all()} == {(Delivery.Status.SENT, None)}
+
+
 def test_a_prospect_gets_at_most_prospect_emails_per_day(smtp, desk, settings):
     settings.PROSPECT_EMAILS_PER_DAY = 2
     for _ in range(3):

@@ -9,10 +9,7 @@ from leads.models import EXACT_COUNT_LIMIT, Lead
 from leads.pagination import MAX_DEPTH, ListPaginator
 
 pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the estimates come from PostgreSQL's statistics"
-    ),
+    pytest.mark.postgres_only(reason="the estimates come from PostgreSQL's statistics"),
     pytest.mark.django_db,
 ]
 

@@ -5,6 +5,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.db.models import F
 
+from leads import services
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -77,7 +78,7 @@ def test_lead_table_has_the_index(name, columns, unique):
 
 def test_status_history_is_deleted_with_its_lead(attorney):
     lead = LeadFactory()
-    Lead.objects.mark_reached_out(lead, by=attorney)
+    services.reach_out(lead=lead, by=attorney)
 
     lead.delete()
 
@@ -86,7 +87,7 @@ def test_status_history_is_deleted_with_its_lead(attorney):
 
 def test_deleting_the_attorney_keeps_the_lead_and_history(attorney):
     lead = LeadFactory()
-    Lead.objects.mark_reached_out(lead, by=attorney)
+    services.reach_out(lead=lead, by=attorney)
 
     attorney.delete()
 

@@ -68,7 +68,7 @@ def test_purge_removes_the_resume_files(settings, purge):
 
 def test_purge_removes_the_status_history(attorney, purge):
     old = LeadFactory(created_at=days_ago(40))
-    services.change_status(leads=Lead.objects.filter(pk=old.pk), status=Lead.Status.REACHED_OUT, by=attorney)
+    services.reach_out(lead=old, by=attorney)
 
     purge("--older-than", "30")
 
@@ -78,9 +78,7 @@ def test_purge_removes_the_status_history(attorney, purge):
 def test_purge_with_a_status_keeps_leads_in_other_statuses(attorney, purge):
     pending = LeadFactory(created_at=days_ago(40))
     reached = LeadFactory(created_at=days_ago(40))
-    services.change_status(
-        leads=Lead.objects.filter(pk=reached.pk), status=Lead.Status.REACHED_OUT, by=attorney
-    )
+    services.reach_out(lead=reached, by=attorney)
 
     purge("--older-than", "30", "--status", "REACHED_OUT")
 

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from leads import services
 from leads.models import Delivery, Lead
 from leads.tests.factories import LeadFactory
 from leads.tests.queries import plan_of
@@ -29,16 +29,14 @@ def test_by_email_finds_a_non_ascii_domain_by_its_idna_spelling():
     assert Lead.objects.by_email("JANE@xn--xample-9ua.com") == lead
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.postgres_only(reason="PostgreSQL's plans")
 def test_by_email_is_one_probe_of_the_unique_key_index():
     LeadFactory(email="jane@example.com")
 
     assert "lead_email_key_unique" in plan_of(lambda: Lead.objects.by_email("Jane@Example.com"))
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.postgres_only(reason="PostgreSQL's plans")
 def test_the_daily_email_count_is_served_by_the_recipient_key_index():
     since = timezone.now() - timedelta(days=1)
 
@@ -56,7 +54,7 @@ def test_by_email_returns_none_for_unknown_email():
 def test_with_status_keeps_only_that_status(attorney):
     pending = LeadFactory()
     reached = LeadFactory()
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
 
     assert list(Lead.objects.with_status(Lead.Status.PENDING)) == [pending]
     assert list(Lead.objects.with_status(Lead.Status.REACHED_OUT)) == [reached]
@@ -92,7 +90,7 @@ def test_count_by_status_includes_zero_statuses():
 
 def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
     LeadFactory.create_batch(3)
-    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    services.reach_out(lead=LeadFactory(), by=attorney)
 
     with django_assert_num_queries(1):
         counts = Lead.objects.count_by_status()
@@ -102,7 +100,7 @@ def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
 
 def test_estimated_count_of_a_small_list_is_exact_in_one_query(django_assert_num_queries, attorney):
     LeadFactory.create_batch(3)
-    Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    services.reach_out(lead=LeadFactory(), by=attorney)
 
     with django_assert_num_queries(1):
         counted = Lead.objects.with_status(Lead.Status.PENDING).estimated_count()
@@ -127,7 +125,7 @@ def test_page_with_count_returns_the_slice_and_the_total_in_one_query(django_ass
 
 def test_page_with_count_of_a_filter_counts_only_the_filter(attorney):
     LeadFactory.create_batch(3)
-    reached = Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    reached = services.reach_out(lead=LeadFactory(), by=attorney)
 
     rows, count, _ = Lead.objects.with_status(Lead.Status.REACHED_OUT).page_with_count(0, 10)
 
@@ -149,7 +147,7 @@ def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
     now = timezone.now()
     first = LeadFactory(created_at=now - timedelta(days=400))
     last = LeadFactory(created_at=now)
-    Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(days=1)), by=attorney)
+    services.reach_out(lead=LeadFactory(created_at=now - timedelta(days=1)), by=attorney)
 
     with django_assert_num_queries(1):
         summary = Lead.objects.summary()
@@ -166,12 +164,11 @@ def test_summary_of_no_leads_is_zeros_without_dates():
     assert summary.first_created_at is None
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+@pytest.mark.postgres_only(reason="percentile_cont is PostgreSQL's")
 def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_queries, attorney):
     now = timezone.now()
     LeadFactory(created_at=now - timedelta(hours=50))
-    reached = Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(hours=3)), by=attorney)
+    reached = services.reach_out(lead=LeadFactory(created_at=now - timedelta(hours=3)), by=attorney)
     Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(hours=2))
 
     # The table's size (a large one is cached), then one aggregate for every figure.
@@ -191,7 +188,7 @@ def test_pending_older_than_skips_recent_and_reached_out_leads(attorney):
     now = timezone.now()
     stale = LeadFactory(created_at=now - timedelta(hours=49))
     LeadFactory(created_at=now - timedelta(hours=47))
-    Lead.objects.mark_reached_out(LeadFactory(created_at=now - timedelta(days=5)), by=attorney)
+    services.reach_out(lead=LeadFactory(created_at=now - timedelta(days=5)), by=attorney)
 
     assert list(Lead.objects.pending_older_than(timedelta(hours=48))) == [stale]
 
@@ -206,7 +203,7 @@ def test_median_seconds_to_reach_out_averages_the_middle_two(attorney):
     now = timezone.now()
     for hours in (1, 2, 4, 10):
         lead = LeadFactory(created_at=now - timedelta(hours=hours))
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
         Lead.objects.filter(pk=lead.pk).update(reached_out_at=now)
 
     assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(3 * 3600, abs=1)

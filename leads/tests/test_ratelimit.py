@@ -143,8 +143,7 @@ def test_one_attempt_is_one_sql_statement(django_assert_num_queries):
         ratelimit.hit_key("one", "5/minute")
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNLOGGED tables are PostgreSQL's")
+@pytest.mark.postgres_only(reason="UNLOGGED tables are PostgreSQL's")
 @pytest.mark.django_db
 def test_on_postgresql_the_buckets_write_no_wal_so_an_attempt_waits_for_no_disk_flush():
     with connection.cursor() as cursor:

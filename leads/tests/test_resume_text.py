@@ -13,7 +13,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from conftest import token_client
@@ -146,8 +145,7 @@ def test_the_admin_search_box_still_finds_names_beside_resume_words(attorney_cli
     assert set(admin_ids(attorney_client, "quillworth")) == {str(by_name.pk), str(by_resume.pk)}
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL full-text search")
+@pytest.mark.postgres_only(reason="ranking is PostgreSQL full-text search")
 def test_without_ordering_the_best_resume_match_comes_first(integration_client):
     once = lead_with(pdf_with_text("Trademarks and contracts. Patent filings once."))
     often = lead_with(pdf_with_text("Patent agent: patent drafting, patent prosecution, patents."))
@@ -161,8 +159,7 @@ def test_without_ordering_the_best_resume_match_comes_first(integration_client):
     ]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="websearch syntax is PostgreSQL's")
+@pytest.mark.postgres_only(reason="websearch syntax is PostgreSQL's")
 def test_resume_search_takes_websearch_phrases_and_exclusions(integration_client):
     engineer = lead_with(pdf_with_text("Machine learning engineer, senior."))
     intern = lead_with(pdf_with_text("Machine learning intern."))

@@ -59,8 +59,7 @@ def test_seed_shows_its_progress_as_it_goes():
     ]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are rebuilt around COPY")
+@pytest.mark.postgres_only(reason="indexes are rebuilt around COPY")
 def test_a_load_that_rebuilds_the_indexes_leaves_the_schema_as_the_migrations_made_it():
     before = schema_of_the_lead_tables()
     progress = StringIO()
@@ -175,8 +174,7 @@ def test_seeded_leads_have_resume_text_that_search_finds():
     assert Lead.objects.search_resumes("experience").count() == 40
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="search vectors are PostgreSQL's")
+@pytest.mark.postgres_only(reason="search vectors are PostgreSQL's")
 def test_seeded_search_vectors_are_the_ones_the_worker_would_compute():
     seed(60)
     seeded = dict(Lead.objects.values_list("pk", "search_vector"))
@@ -186,8 +184,7 @@ def test_seeded_search_vectors_are_the_ones_the_worker_would_compute():
     assert seeded == dict(Lead.objects.values_list("pk", "search_vector"))
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the load's trigger is PostgreSQL's")
+@pytest.mark.postgres_only(reason="the load's trigger is PostgreSQL's")
 def test_seeding_leaves_no_trigger_on_the_leads_table():
     seed(60)
 

@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory
@@ -101,11 +101,7 @@ def test_mark_all_reached_out_respects_the_queryset_filter(attorney):
     assert new.status == Lead.Status.PENDING
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serialises writers itself; row locks exist only on PostgreSQL",
-)
+@pytest.mark.postgres_only(reason="SQLite serialises writers itself; row locks exist only on PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_attorneys_at_once_give_one_reach_out_and_one_history_row():
     lead = LeadFactory()

@@ -30,8 +30,7 @@ LEADS = 30
 ATTORNEYS = "attorneys@example.com"
 
 pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locking (SKIP LOCKED) is PostgreSQL's"),
+    pytest.mark.postgres_only(reason="row locking (SKIP LOCKED) is PostgreSQL's"),
 ]
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
+from leads import services
 from leads.api.serializers import LEAD_FIELDS, LeadSerializer
 from leads.models import Lead
 from leads.tests.factories import LeadFactory, ResubmissionFactory
@@ -82,7 +83,7 @@ def test_detail_costs_three_queries_whatever_the_lead_has_been_through(
     integration_client, attorney, django_assert_max_num_queries
 ):
     lead = LeadFactory()
-    Lead.objects.mark_reached_out(lead, by=attorney)
+    services.reach_out(lead=lead, by=attorney)
     ResubmissionFactory.create_batch(3, lead=lead)
 
     # 1 the token with its user and permission names, 2 the user throttle's upsert, 3 the lead

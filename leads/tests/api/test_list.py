@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from leads import services
 from leads.api.filters import LeadFilter
 from leads.models import Lead
 from leads.tests.factories import LeadFactory, ResubmissionFactory
@@ -105,7 +106,7 @@ def test_page_past_the_end_is_a_json_404(integration_client):
 def test_status_filter_keeps_only_that_status(integration_client, attorney):
     pending = LeadFactory()
     reached = LeadFactory()
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
 
     body = integration_client.get(URL, {"status": "PENDING"}).json()
 
@@ -253,7 +254,7 @@ def test_list_fetches_a_full_page_and_its_count_in_one_query(
     integration_client, attorney, query, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(25):
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
         ResubmissionFactory(lead=lead)
 
     # 1 the token with its user and every permission name, 2 the user throttle's upsert, 3 the
@@ -322,8 +323,7 @@ def test_last_page_within_the_depth_links_no_further(integration_client, monkeyp
     assert body["next"] is None
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the planner's estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_past_the_exact_limit_the_count_is_the_planners_estimate(integration_client, monkeypatch):
     monkeypatch.setattr("leads.models.EXACT_COUNT_LIMIT", 3)

@@ -5,6 +5,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
+from leads import services
 from leads.models import STATS_CACHE_KEY, Lead, SharedCacheEntry
 from leads.tests.factories import LeadFactory
 
@@ -31,7 +32,7 @@ def test_stats_count_statuses_waits_and_old_pending_leads(integration_client, at
     LeadFactory(created_at=now - timedelta(hours=49))
     LeadFactory(created_at=now - timedelta(hours=1))
     reached = LeadFactory(created_at=now - timedelta(hours=100))
-    Lead.objects.mark_reached_out(reached, by=attorney)
+    services.reach_out(lead=reached, by=attorney)
     Lead.objects.filter(pk=reached.pk).update(reached_out_at=reached.created_at + timedelta(seconds=600))
 
     body = integration_client.get(URL).json()
@@ -62,8 +63,7 @@ def test_stats_ignore_list_parameters(integration_client):
     assert response.status_code == 200
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_stats_of_a_large_table_are_reused_for_the_cache_period(integration_client):
     LeadFactory()
@@ -78,8 +78,7 @@ def test_stats_of_a_large_table_are_reused_for_the_cache_period(integration_clie
     assert first["total"] == 1
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the table-size estimate exists on PostgreSQL")
+@pytest.mark.postgres_only(reason="the table-size estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_stats_of_a_large_table_are_kept_where_every_web_process_reads_them(integration_client):
     LeadFactory()  # the suite runs without CACHE_URL: the shared cache is the database's
@@ -108,7 +107,7 @@ def test_stats_cost_a_fixed_number_of_queries_whatever_the_number_of_leads(
     integration_client, attorney, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(30):
-        Lead.objects.mark_reached_out(lead, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
 
     # 1 the token with its user and permission names, 2 the user throttle's upsert; then on
     # PostgreSQL 3 the table's size (past the bound the figures come from the cache) and 4 one

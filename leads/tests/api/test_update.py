@@ -45,7 +45,7 @@ def test_patch_to_reached_out_records_time_attorney_and_history(attorney_api_cli
 
 @pytest.mark.django_db
 def test_patch_back_to_pending_keeps_the_first_reach_out(attorney_api_client, attorney):
-    lead = Lead.objects.mark_reached_out(LeadFactory(), by=attorney)
+    lead = services.reach_out(lead=LeadFactory(), by=attorney)
     first_time = lead.reached_out_at
 
     attorney_api_client.patch(url(lead), {"status": "PENDING"}, format="json")
