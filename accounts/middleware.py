@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from config.faults import is_api
+from web.responses import is_api
 
 from .services import SESSION_WITHOUT_SECOND_FACTOR
 

@@ -18,9 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from config.clientip import client_address
-from config.faults import is_api
-from leads.views import too_many_requests
+from web.clientip import client_address
+from web.responses import is_api, too_many_requests
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -5,8 +5,8 @@ import sys
 from django.http import JsonResponse
 from django.views import defaults
 
-from .faults import UNAVAILABLE_ERRORS, service_unavailable
-from .faults import is_api as _is_api
+from web.responses import UNAVAILABLE_ERRORS, service_unavailable
+from web.responses import is_api as _is_api
 
 
 def bad_request(request, exception):

@@ -1,18 +1,15 @@
-"""Which pages other sites may frame: INTAKE_FRAME_ANCESTORS, checked at start-up, the
-decorator that lets exactly the intake pages be framed by those origins, and the CSRF cookie
-a form in another site's frame needs.
+"""Which pages other sites may frame: INTAKE_FRAME_ANCESTORS, checked at start-up, and the
+CSRF cookie a form in another site's frame needs (the view decorator that lets exactly the
+intake pages be framed is leads.intake.framing's).
 
 Every other page keeps X-Frame-Options: DENY and CSP `frame-ancestors 'none'`.
 """
 
 import re
-from functools import wraps
 from http.cookies import Morsel
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.csp import csp_override
 
 # scheme://host[:port] and nothing else: no path, query, user or wildcard.
 ORIGIN = re.compile(r"^(?P<scheme>https?)://(?P<host>[a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$")
@@ -33,21 +30,6 @@ def parse_frame_ancestors(origins: list[str], *, allow_local_http: bool) -> list
             )
         parsed.append(origin)
     return parsed
-
-
-def framable_by_intake_origins(view):
-    """Let INTAKE_FRAME_ANCESTORS frame this view's pages (CSP frame-ancestors, no
-    X-Frame-Options); without the setting the view refuses framing like every page."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        origins = settings.INTAKE_FRAME_ANCESTORS
-        if not origins:
-            return view(request, *args, **kwargs)
-        policy = {**settings.SECURE_CSP, "frame-ancestors": origins}
-        return xframe_options_exempt(csp_override(policy)(view))(request, *args, **kwargs)
-
-    return wrapped
 
 
 class PartitionedMorsel(Morsel):

@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
-from .faults import UNAVAILABLE_ERRORS, is_api, service_unavailable
+from web.responses import UNAVAILABLE_ERRORS, is_api, service_unavailable
+
 from .logging import request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"

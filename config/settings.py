@@ -42,7 +42,7 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Our page (templates/403_csrf.html), framable for the intake form's POST.
-CSRF_FAILURE_VIEW = "leads.views.csrf_failure"
+CSRF_FAILURE_VIEW = "leads.intake.views.csrf_failure"
 # Absolute base URL used in emails (links to the admin).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
@@ -155,7 +155,7 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 # Migrations (and seed_leads' index rebuilds) connect here when it is set, the web server and
-# the worker never (config/database.py): a transaction-mode PgBouncer in DATABASE_URL cannot
+# the worker never (leads/management/database.py): a transaction-mode PgBouncer in DATABASE_URL cannot
 # hold a migration's session. "replaces": the database it stands for, so that a test run,
 # which renames the connection's database, migrates its own test database on that server.
 DATABASE_DIRECT = {"url": env.str("DATABASE_DIRECT_URL", default=""), "replaces": _db["NAME"]}
@@ -254,9 +254,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 RESUME_MAX_BYTES = env.int("RESUME_MAX_BYTES", default=10 * 1024 * 1024)
 # Uploads above this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# The first handler keeps no more than RESUME_MAX_BYTES of any file (leads/uploads.py).
+# The first handler keeps no more than RESUME_MAX_BYTES of any file (leads/intake/uploads.py).
 FILE_UPLOAD_HANDLERS = [
-    "leads.uploads.SizeLimitUploadHandler",
+    "leads.intake.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -301,7 +301,7 @@ if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The client's address as the rate limits define it (config.clientip.client_address), in
+# The client's address as the rate limits define it (web.clientip.client_address), in
 # the form axes' IP column takes.
 AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
 AXES_HANDLER = "accounts.signin.FailureCountingHandler"

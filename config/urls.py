@@ -9,7 +9,7 @@ urlpatterns = [
     path("admin/account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    path("", include("leads.urls")),
+    path("", include("leads.intake.urls")),
 ]
 
 # JSON under /api/, HTML elsewhere.

@@ -9,8 +9,12 @@ class LeadsConfig(AppConfig):
         from django.conf import settings
         from django.core import checks
 
-        from .checks import check_privacy_notice_url, check_someone_is_notified
-        from .ratelimit import check_intake_rate, check_shared_cache
+        from .checks import (
+            check_intake_rate,
+            check_privacy_notice_url,
+            check_shared_cache,
+            check_someone_is_notified,
+        )
 
         checks.register(check_intake_rate)
         checks.register(check_privacy_notice_url)

@@ -1,20 +1,22 @@
-"""System checks: mail that would reach nobody (`check --deploy`), a privacy notice link
-that would not work.
+"""System checks, registered in LeadsConfig.ready(): a rate that does not parse, mail that
+would reach nobody and a shared cache each process keeps for itself (`check --deploy`), a
+privacy notice link that would not work.
 
 Django's own mail.E001 already fails a deployment whose mailer only prints emails.
 """
 
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError
+
+from accounts.models import User
+from leads.intake.ratelimit import parse_rate
 
 
 def check_someone_is_notified(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Someone must receive the new-lead notifications."""
-    from accounts.models import User
-
     if settings.ATTORNEY_NOTIFY_EMAILS:
         return []
     try:
@@ -49,3 +51,29 @@ def check_privacy_notice_url(app_configs=None, **kwargs) -> list[checks.CheckMes
             )
         ]
     return []
+
+
+def check_intake_rate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: INTAKE_RATE must parse, so a typo stops `runserver`/`check` at once."""
+    try:
+        parse_rate(settings.INTAKE_RATE)
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint="Set INTAKE_RATE like 10/minute.", id="leads.E001")]
+    return []
+
+
+def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Deploy check: with DEBUG off, what every web process must see alike (CACHES["shared"])
+    must not be kept in each process's own memory."""
+    shared = settings.CACHES.get("shared", {}).get("BACKEND")
+    if settings.DEBUG or shared not in settings.PER_PROCESS_CACHES:
+        return []
+    return [
+        checks.Warning(
+            f"The shared cache is per process ({shared}): each web process would compute and "
+            "show its own dashboard and /stats/ figures of a large table.",
+            hint="Keep CACHES['shared'] as config/settings.py builds it: the database's "
+            "leads_shared_cache table, or CACHE_URL's Redis.",
+            id="leads.W001",
+        )
+    ]

@@ -21,7 +21,7 @@ from django.core.validators import URLValidator, validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.encoding import punycode
 
-from config.faults import ServiceUnavailable
+from web.responses import ServiceUnavailable
 
 from . import resume_check
 

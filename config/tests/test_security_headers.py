@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leads.ratelimit import check_shared_cache
+from leads.checks import check_shared_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["/admin/login/", "/no-such-page/", "/api/v1/"]

@@ -1,4 +1,4 @@
-"""The API's throttles, counted by the project's rate limiter (leads/ratelimit.py): shared by
+"""The API's throttles, counted by the project's rate limiter (leads/intake/ratelimit.py): shared by
 every process, one store round trip per throttle and request, no history lists in a cache.
 
 Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] by scope (API_ANON_RATE,
@@ -8,8 +8,8 @@ API_USER_RATE, API_TOKEN_RATE); past one, DRF answers 429 with Retry-After.
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from config.clientip import client_address
-from leads import ratelimit
+from leads.intake import ratelimit
+from web.clientip import client_address
 
 
 class LimiterThrottle(BaseThrottle):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
-from leads.forms import HONEYPOT_FIELD
+from leads.intake.forms import HONEYPOT_FIELD
 from leads.models import AssignmentChange, Lead, Note
 from leads.tests.factories import MINIMAL_PDF
 from leads.tests.mail import run_worker

@@ -5,10 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
 from leads import services
-from leads.forms import HONEYPOT_FIELD, IntakeForm
+from leads.intake.forms import HONEYPOT_FIELD, IntakeForm
+from leads.intake.uploads import OversizedUpload
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory
-from leads.uploads import OversizedUpload
 
 pytestmark = pytest.mark.django_db
 

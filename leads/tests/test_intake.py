@@ -16,16 +16,17 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
-from leads.forms import HONEYPOT_FIELD, IntakeForm
+from leads.checks import check_intake_rate
+from leads.intake.forms import HONEYPOT_FIELD, IntakeForm
+from leads.intake.ratelimit import parse_rate
+from leads.intake.uploads import OversizedUpload, SizeLimitUploadHandler
 from leads.models import Lead, RateLimitBucket
-from leads.ratelimit import check_intake_rate, parse_rate
 from leads.tests import documents
 from leads.tests.checkers import idle_checkers_stopped, wait_for
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
 from leads.tests.queries import statements
-from leads.uploads import OversizedUpload, SizeLimitUploadHandler
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from conftest import ARTIFACTS
-from leads.forms import HONEYPOT_FIELD
+from leads.intake.forms import HONEYPOT_FIELD
 from leads.models import Lead
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from config.testing import database_url, free_port, gunicorn
-from leads import ratelimit
+from leads.intake import ratelimit
 from leads.models import Lead, RateLimitBucket
 from leads.tests.documents import minimal_pdf, reference_chain_pdf
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads.forms import HONEYPOT_FIELD
+from leads.intake.forms import HONEYPOT_FIELD
 from leads.models import Lead, TrappedSubmission
 from leads.tests import documents
 from leads.tests.factories import MINIMAL_PDF, LeadFactory, TrappedSubmissionFactory

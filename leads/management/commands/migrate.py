@@ -2,7 +2,7 @@
 
 from django.core.management.commands import migrate
 
-from config.database import DirectConnectionCommand
+from leads.management.database import DirectConnectionCommand
 
 
 class Command(DirectConnectionCommand, migrate.Command):

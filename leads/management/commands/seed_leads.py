@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ATTORNEYS_GROUP, User
-from config.database import DirectConnectionCommand
+from leads.management.database import DirectConnectionCommand
 from leads.models import SEARCH_CONFIG, SHARED_RESUME_PREFIX, Lead, StatusChange
 from leads.resume_text import demo_resume_text
 from leads.samples import sample_pdf

@@ -17,15 +17,13 @@ from typing import Protocol
 
 import redis
 from django.conf import settings
-from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpRequest
 
-from config.clientip import client_address
-from config.faults import ServiceUnavailable
-
-from .models import RateLimitBucket
+from leads.models import RateLimitBucket
+from web.clientip import client_address
+from web.responses import ServiceUnavailable
 
 PERIODS = {
     "s": 1,
@@ -133,32 +131,6 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), PERIODS[unit])
 
 
-def check_intake_rate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """System check: INTAKE_RATE must parse, so a typo stops `runserver`/`check` at once."""
-    try:
-        parse_rate(settings.INTAKE_RATE)
-    except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), hint="Set INTAKE_RATE like 10/minute.", id="leads.E001")]
-    return []
-
-
-def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Deploy check: with DEBUG off, what every web process must see alike (CACHES["shared"])
-    must not be kept in each process's own memory."""
-    shared = settings.CACHES.get("shared", {}).get("BACKEND")
-    if settings.DEBUG or shared not in settings.PER_PROCESS_CACHES:
-        return []
-    return [
-        checks.Warning(
-            f"The shared cache is per process ({shared}): each web process would compute and "
-            "show its own dashboard and /stats/ figures of a large table.",
-            hint="Keep CACHES['shared'] as config/settings.py builds it: the database's "
-            "leads_shared_cache table, or CACHE_URL's Redis.",
-            id="leads.W001",
-        )
-    ]
-
-
 def hit_key(key: str, rate: str) -> Verdict:
     """Count one attempt on `key` (one store round trip); say whether it is within `rate`."""
     parsed = parse_rate(rate)
@@ -169,5 +141,5 @@ def hit_key(key: str, rate: str) -> Verdict:
 
 
 def hit(scope: str, request: HttpRequest, rate: str) -> Verdict:
-    """Count one attempt by this client (config.clientip) in `scope` against `rate`."""
+    """Count one attempt by this client (web.clientip) in `scope` against `rate`."""
     return hit_key(f"{scope}:{client_address(request)}", rate)

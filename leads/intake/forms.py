@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .models import Lead
-from .validators import clean_referrer, clean_source, validate_resume
+from leads.models import Lead
+from leads.validators import clean_referrer, clean_source, validate_resume
 
 # The honeypot's name, id and label match none of the patterns browsers and password
 # managers autofill by (name, email, phone, address, company, url, website, ...), so a

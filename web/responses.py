@@ -1,17 +1,21 @@
-"""The answer while the database (or another service a request needs, such as the rate
-limiter's store) is down: 503, HTML for pages, JSON under /api/.
+"""The answers both apps give alike: 503 while the database (or another service a request
+needs, such as the rate limiter's store) is down, HTML for pages and JSON under /api/; and 429
+when a client must wait.
 
-The template is standalone (no base.html), so it renders when the rest of the site cannot.
+The 503 template is standalone (no base.html), so it renders when the rest of the site cannot.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 
-logger = logging.getLogger("config.faults")
+logger = logging.getLogger(__name__)
 
 
 class ServiceUnavailable(Exception):
@@ -73,3 +77,17 @@ def stylesheet() -> str:
         return static("css/site.css")
     except ValueError:
         return ""
+
+
+def too_many_requests(
+    request: HttpRequest, retry_after: int, *, template: str = "429.html", context: dict | None = None
+) -> HttpResponse:
+    """429 with a page (and a Retry-After header) saying when to try again."""
+    context = {
+        **(context or {}),
+        "retry_after": retry_after,
+        "retry_at": timezone.now() + timedelta(seconds=retry_after),
+    }
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

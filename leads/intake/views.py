@@ -1,7 +1,6 @@
 """The prospect's pages: the intake form at / and the confirmation at /thanks/."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,14 +8,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.clientip import client_address
-from config.framing import framable_by_intake_origins
+from leads import services
+from web.clientip import client_address
+from web.responses import too_many_requests
 
-from . import ratelimit, services
+from . import ratelimit
 from .forms import IntakeForm
+from .framing import framable_by_intake_origins
 
 logger = logging.getLogger(__name__)
 
@@ -80,20 +80,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def csrf_failure_page(request: HttpRequest, reason: str) -> HttpResponse:
     # Django's own view renders a project's 403_csrf.html without its context.
     return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403)
-
-
-def too_many_requests(
-    request: HttpRequest, retry_after: int, *, template: str = "429.html", context: dict | None = None
-) -> HttpResponse:
-    """429 with a page (and a Retry-After header) saying when to try again."""
-    context = {
-        **(context or {}),
-        "retry_after": retry_after,
-        "retry_at": timezone.now() + timedelta(seconds=retry_after),
-    }
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def see_other(url: str) -> HttpResponseRedirect:
