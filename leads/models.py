@@ -110,7 +110,7 @@ class PendingAge:
 
 @dataclass(frozen=True)
 class Funnel:
-    """The intake dashboard's figures (leads.dashboard draws them)."""
+    """The intake dashboard's figures (leads.admin.dashboard draws them)."""
 
     weeks: list[tuple[date, int]]
     median_seconds: float | None

@@ -1,10 +1,11 @@
-"""Page-number pagination for the lead list: `page_size` up to 100, bad values refused."""
+"""Page-number pagination for every list of the API (leads, deliveries, webhook subscriptions):
+`page_size` up to 100, bad values refused."""
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from leads import pagination
-from leads.pagination import ListPaginator
+from leads import counting
+from leads.counting import ListPaginator
 
 
 class ListPagination(PageNumberPagination):
@@ -29,7 +30,7 @@ class ListPagination(PageNumberPagination):
             raise ValidationError(
                 {
                     self.page_query_param: [
-                        f"Pages end {pagination.MAX_DEPTH} leads deep (page {deepest} at this "
+                        f"Pages end {counting.MAX_DEPTH} leads deep (page {deepest} at this "
                         "page_size); use created_before to go further back."
                     ]
                 }
@@ -62,7 +63,7 @@ class ListPagination(PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
                 parameter["description"] = (
-                    f"Page number from 1. Pages reach {pagination.MAX_DEPTH} leads deep (page times "
+                    f"Page number from 1. Pages reach {counting.MAX_DEPTH} leads deep (page times "
                     "page_size); go further back in time with created_before."
                 )
             if parameter["name"] == self.page_size_query_param:

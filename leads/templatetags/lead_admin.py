@@ -16,16 +16,13 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from leads import recipients
-from leads.dashboard import format_duration
+from leads.admin import display
 from leads.models import Delivery, Lead, LeadSummary
 
 register = template.Library()
 
 
-@register.filter
-def status_css(status: str) -> str:
-    """The badge's CSS modifier: REACHED_OUT -> reached-out."""
-    return status.lower().replace("_", "-")
+register.filter("status_css", display.status_css)
 
 
 @register.filter
@@ -40,10 +37,7 @@ def delivery_status_label(value: str) -> str:
     return Delivery.Status(value).label
 
 
-@register.filter
-def duration(seconds: float | None) -> str:
-    """Seconds as '2 d 4 h', '3 h 20 min', '12 min', or '—'."""
-    return format_duration(seconds)
+register.filter("duration", display.format_duration)
 
 
 @register.simple_tag

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from leads import services
-from leads.admin import LeadAdmin
+from leads.admin.leads import LeadAdmin
 from leads.models import Delivery, Lead, StatusChange
 from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker

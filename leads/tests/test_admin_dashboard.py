@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory
 from leads import services
-from leads.dashboard import format_duration
+from leads.admin.display import format_duration
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 

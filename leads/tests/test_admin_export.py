@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 from django.http import StreamingHttpResponse
 
 from leads import services
-from leads.export import FORMULA_PREFIXES, csv_file, safe_cell
+from leads.admin.export import FORMULA_PREFIXES, csv_file, safe_cell
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 

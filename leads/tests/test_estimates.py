@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from leads.counting import MAX_DEPTH, ListPaginator
 from leads.models import EXACT_COUNT_LIMIT, Lead
-from leads.pagination import MAX_DEPTH, ListPaginator
 
 pytestmark = [
     pytest.mark.postgres_only(reason="the estimates come from PostgreSQL's statistics"),

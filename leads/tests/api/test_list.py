@@ -315,7 +315,7 @@ def test_pages_end_ten_thousand_leads_deep_with_a_400_saying_what_to_do(integrat
 @pytest.mark.django_db
 def test_last_page_within_the_depth_links_no_further(integration_client, monkeypatch):
     LeadFactory.create_batch(3)
-    monkeypatch.setattr("leads.pagination.MAX_DEPTH", 2)
+    monkeypatch.setattr("leads.counting.MAX_DEPTH", 2)
 
     body = integration_client.get(URL, {"page_size": 1, "page": 2}).json()
 

@@ -1,5 +1,5 @@
-"""How the admin dashboard draws the funnel (Lead.objects.funnel()): the server-side SVG chart's
-geometry and durations as people read them. No reads here."""
+"""How the admin dashboard draws the funnel (leads.selectors.funnel): the server-side SVG
+chart's geometry. No reads here."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -62,17 +62,3 @@ def weekly_chart(weeks: list[tuple[date, int]]) -> Chart:
             )
         )
     return Chart(bars=bars, total=sum(count for _, count in weeks))
-
-
-def format_duration(seconds: float | None) -> str:
-    """'2 d 4 h', '3 h 20 min', '12 min', or '—' when there is nothing to show."""
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from . import services, webhooks
-from .models import WebhookEndpoint
+from leads import services, webhooks
+from leads.models import WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):

@@ -27,25 +27,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from leads import services
+from leads.downloads import resume_response
+from leads.models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
 
-from . import (
-    delivery_admin,  # noqa: F401 (registers DeliveryAdmin)
-    services,
-    trapped_admin,  # noqa: F401 (registers TrappedSubmissionAdmin)
-    webhook_admin,  # noqa: F401 (registers WebhookEndpointAdmin)
-)
-from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, format_duration, weekly_chart
-from .downloads import resume_response
+from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
+from .display import compact_time, format_duration, status_css
 from .export import csv_response
-from .models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
-from .pagination import OneQueryListAdmin
-from .templatetags.lead_admin import status_css
-
-
-def compact_time(moment) -> str:
-    """'2 Dec 2025 14:03' in the server's time zone: the list's dates, short enough to fit."""
-    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
-
+from .lists import OneQueryListAdmin
 
 # The firm's name heads every admin page and ends its title (read as each page renders).
 admin.site.site_header = admin.site.site_title = lazy(lambda: settings.FIRM_NAME, str)()

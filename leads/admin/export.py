@@ -23,7 +23,7 @@ from django.db.models.functions import Cast
 from django.http import FileResponse
 from django.utils import timezone
 
-from .models import LeadQuerySet
+from leads.models import LeadQuerySet
 
 # Header -> the lead's field (or a related one).
 COLUMNS = {

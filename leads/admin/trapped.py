@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
-from . import services
-from .models import TRAPPED_KEEP_DAYS, TrappedSubmission
+from leads import services
+from leads.models import TRAPPED_KEEP_DAYS, TrappedSubmission
 
 
 @admin.register(TrappedSubmission)

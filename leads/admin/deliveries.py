@@ -6,10 +6,11 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
-from . import services
-from .models import Delivery
-from .pagination import OneQueryListAdmin
-from .recipients import shown_recipient
+from leads import services
+from leads.models import Delivery
+from leads.recipients import shown_recipient
+
+from .lists import OneQueryListAdmin
 
 
 def recipient_shown_to(viewer):

@@ -1,0 +1,5 @@
+"""The attorneys' side in the Django admin, one module per admin: the leads (list, lead page,
+their dashboard and CSV export), deliveries, trapped submissions, webhook subscriptions.
+Importing this package registers them (Django's autodiscovery imports `leads.admin`)."""
+
+from . import deliveries, leads, trapped, webhooks  # noqa: F401 (each registers its ModelAdmin)
