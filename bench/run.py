@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages come from its root
 
-from leads.samples import sample_pdf  # noqa: E402 (needs the path above)
+from leads.demo import sample_pdf  # noqa: E402 (needs the path above)
 from leads.tests.documents import review_chain_pdf  # noqa: E402
 
 PYTHON = sys.executable
@@ -67,7 +67,7 @@ with connection.cursor() as cursor:
     cursor.execute("TRUNCATE bench_row")
     from django_tasks_db.models import DBTaskResult
     # The tasks earlier runs queued (no worker serves the bench): the floor's and the intake's.
-    queued = ["bench.views.noop", "leads.tasks.process_application"]
+    queued = ["bench.views.noop", "leads.worker.fanout.process_application"]
     DBTaskResult.objects.filter(task_path__in=queued).delete()
     cursor.execute("ANALYZE")
 from leads.models import Lead

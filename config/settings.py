@@ -272,7 +272,7 @@ if RESUME_CHECK_SECONDS <= 0 or RESUME_CHECK_MEMORY_MB < 16:
     raise ImproperlyConfigured("RESUME_CHECK_SECONDS must be above 0 and RESUME_CHECK_MEMORY_MB 16 or more.")
 
 # The worker reads each resume's text in a child process, killed after this many seconds,
-# with at most this much address space (leads/resume_text.py).
+# with at most this much address space (leads/worker/resume_text.py).
 RESUME_TEXT_TIMEOUT_SECONDS = env.int("RESUME_TEXT_TIMEOUT_SECONDS", default=30)
 RESUME_TEXT_MEMORY_MB = env.int("RESUME_TEXT_MEMORY_MB", default=512)
 

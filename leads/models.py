@@ -833,7 +833,7 @@ class Lead(models.Model):
         related_name="assigned_leads",
         editable=False,
     )
-    # Written by the worker (leads.resume_text), never by a form: the resume's text, bounded
+    # Written by the worker (leads.worker.resume_text), never by a form: the resume's text, bounded
     # in pages and characters; whether it was read; why not, in a few words of our own.
     # Database defaults too, so a bulk load (COPY) that leaves them out still works.
     resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
@@ -949,7 +949,7 @@ class Resubmission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
-    # Written by the worker (leads.resume_text): this resume's text, searched with the lead's.
+    # Written by the worker (leads.worker.resume_text): this resume's text, searched with the lead's.
     resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:

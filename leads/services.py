@@ -22,7 +22,6 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 
-from . import outbox, tasks, webhooks
 from .models import (
     NOTE_MAX_CHARS,
     RESUME_FOLDER,
@@ -39,6 +38,10 @@ from .models import (
     WebhookEndpoint,
 )
 from .validators import email_key, validate_plain_text, validate_resume
+from .worker import fanout, webhooks
+from .worker.deliveries import send_delivery
+from .worker.files import remove_files
+from .worker.queued import task_rows_mentioning, waiting_application_files
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ def submit_lead(
     application = {
         "lead_id": str(lead.pk),
         # The normalised address: what the worker finds a resubmission's lead by, and what
-        # erasure matches (outbox.task_rows_mentioning). Older rows hold the address as typed.
+        # erasure matches (leads.worker.queued.task_rows_mentioning). Older rows hold the address as typed.
         "email": lead.email_key,
         "resume": lead.resume.name,
         "source": source,
@@ -102,7 +105,7 @@ def submit_lead(
                 Lead.objects.bulk_create([lead], ignore_conflicts=True)
             else:
                 lead.save(force_insert=True)
-            tasks.process_application.enqueue(application)
+            fanout.process_application.enqueue(application)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(lead.email) is not None:
@@ -182,7 +185,7 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
     with transaction.atomic():
         changed = leads.move_to(status, by=by)
         if changed and status == Lead.Status.REACHED_OUT:
-            outbox.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
+            fanout.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
     return len(changed)
 
 
@@ -253,12 +256,7 @@ def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> in
     """
     if to is not None and not User.objects.attorneys().filter(pk=to.pk).exists():
         raise ValidationError({"assigned_to": [NOT_AN_ATTORNEY_MESSAGE]}, code="not_an_attorney")
-    with transaction.atomic():
-        changed = leads.assign_all(to, by=by)
-        if changed:
-            data = {"assigned_to": str(to.pk) if to else None, "assigned_by": str(by.pk) if by else None}
-            outbox.emit(WebhookEndpoint.Event.LEAD_ASSIGNED, [pk for pk, _ in changed], data)
-    return len(changed)
+    return len(fanout.assign_and_announce(leads, to=to, by=by))
 
 
 def add_note(*, lead: Lead, author: User, body: str) -> Note:
@@ -303,8 +301,8 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
         names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
         addresses = [address for _, email, former in rows for address in (email, *former)]
-        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)
-        names |= outbox.waiting_application_files(queued)
+        queued = task_rows_mentioning(lead_ids=ids, emails=addresses)
+        names |= waiting_application_files(queued)
         queued.delete()
         _scrub_admin_log(ids)
         _, per_model = Lead.objects.filter(pk__in=ids).delete()
@@ -312,7 +310,7 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
         # Only for someone listening: the event's task carries the ids, and without a
         # subscriber nothing of the deleted leads should stay behind, not even their ids.
         if WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
-            outbox.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
+            fanout.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
     return per_model.get(Lead._meta.label, 0)
 
 
@@ -335,12 +333,12 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         addresses = [email, *(address for lead in leads for address in (lead.email, *lead.former_emails))]
         needles = [*addresses, *map(str, ids)]
         trapped = TrappedSubmission.objects.with_address(*addresses)
-        queued = outbox.task_rows_mentioning(lead_ids=ids, emails=addresses)
+        queued = task_rows_mentioning(lead_ids=ids, emails=addresses)
         deliveries = Delivery.objects.about_prospect(emails=addresses, lead_ids=ids)
         log = _admin_log_about(ids, needles)
         files = {lead.resume.name for lead in leads}
         files |= set(Resubmission.objects.filter(lead__in=ids).values_list("resume", flat=True))
-        files |= set(trapped.values_list("resume", flat=True)) | outbox.waiting_application_files(queued)
+        files |= set(trapped.values_list("resume", flat=True)) | waiting_application_files(queued)
         counts = {
             "leads": len(ids),
             "resume files": len(files - {""}),
@@ -356,7 +354,7 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         }
         if dry_run or not any(counts.values()):
             return counts
-        _queue_file_removal(outbox.waiting_application_files(queued))
+        _queue_file_removal(waiting_application_files(queued))
         queued.delete()
         log.delete()
         deliveries.delete()
@@ -390,7 +388,7 @@ def sweep_orphan_files(*, older_than: timedelta, dry_run: bool = False) -> int:
     cutoff = timezone.now() - older_than
     orphans = sorted(name for name in unreferenced if default_storage.get_modified_time(name) < cutoff)
     if orphans and not dry_run:
-        outbox.remove_files(orphans)
+        remove_files.call(orphans)
     return len(orphans)
 
 
@@ -401,7 +399,7 @@ def _referenced_files() -> set[str]:
     for model in (Lead, Resubmission, TrappedSubmission):
         names = model.objects.filter(resume__startswith=prefix).values_list("resume", flat=True)
         referenced.update(names.iterator(chunk_size=10_000))
-    referenced |= outbox.waiting_application_files(DBTaskResult.objects.all())
+    referenced |= waiting_application_files(DBTaskResult.objects.all())
     return referenced
 
 
@@ -445,14 +443,14 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
             status=Delivery.Status.QUEUED, attempts=0, next_attempt_at=None, claimed_at=None
         )
         for pk in ids:
-            tasks.send_delivery.enqueue(str(pk))
+            send_delivery.enqueue(str(pk))
     return len(ids)
 
 
 def _queue_file_removal(names: Iterable[str]) -> None:
     """Queue the removal of these stored files, in the caller's transaction."""
     if names := sorted(name for name in names if name):
-        tasks.remove_files.enqueue(names)
+        remove_files.enqueue(names)
 
 
 def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:

@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from leads import services, webhooks
+from leads import services
 from leads.models import WebhookEndpoint
+from leads.worker import webhooks
 
 
 class WebhookEndpointForm(forms.ModelForm):

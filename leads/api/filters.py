@@ -8,8 +8,7 @@ from django_filters.fields import IsoDateTimeField
 
 from accounts.models import User
 from leads.models import Delivery, Lead
-
-from .per_class import built_once_per_class
+from leads.representations import built_once_per_class
 
 
 class UTCDateTimeField(IsoDateTimeField):

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from leads import services
 from leads.downloads import resume_response
 from leads.models import Delivery, Lead, ResumeDownload, WebhookEndpoint
+from leads.representations import LeadSerializer
 from leads.validators import CONTENT_TYPES
 
 from .filters import ORDERING_KEYS, DeliveryFilter, LeadFilter
@@ -28,7 +29,6 @@ from .serializers import (
     DeliverySerializer,
     ErrorSerializer,
     LeadCreateSerializer,
-    LeadSerializer,
     LeadStatsSerializer,
     LeadUpdateSerializer,
     NoteSerializer,

@@ -19,7 +19,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from leads.samples import sample_pdf
+from leads.demo import sample_pdf
 
 # --- PDF --------------------------------------------------------------------------------
 

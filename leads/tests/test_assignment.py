@@ -34,7 +34,7 @@ def assign(lead: Lead, to, by) -> int:
 
 
 def event_tasks():
-    return DBTaskResult.objects.filter(task_path="leads.tasks.handle_event")
+    return DBTaskResult.objects.filter(task_path="leads.worker.fanout.handle_event")
 
 
 @pytest.mark.django_db

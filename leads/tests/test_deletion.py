@@ -62,7 +62,7 @@ def test_the_files_stay_until_the_worker_removes_them_after_the_commit(
 def test_the_removal_task_names_only_the_random_file_names(resubmitted_lead, integration_client):
     integration_client.delete(f"/api/v1/leads/{resubmitted_lead.pk}/")
 
-    [task] = DBTaskResult.objects.filter(task_path="leads.tasks.remove_files", status="READY")
+    [task] = DBTaskResult.objects.filter(task_path="leads.worker.files.remove_files", status="READY")
     names = task.args_kwargs["args"][0]
     assert len(names) == 2
     assert all(re.fullmatch(r"resumes/[0-9a-f]{32}\.pdf", name) for name in names)

@@ -15,10 +15,10 @@ from django_tasks_db.models import DBTaskResult
 
 from conftest import token_client
 from leads import services
-from leads.deliveries import RetryPolicy
 from leads.models import Delivery, Lead
 from leads.tests.factories import MINIMAL_PDF
 from leads.tests.mail import SmtpServer, SmtpSink, run_worker
+from leads.worker.failures import RetryPolicy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,7 +85,7 @@ def test_a_mail_server_that_is_down_leaves_queued_deliveries_with_the_error(smtp
             <= delivery.next_attempt_at
             <= timezone.now() + timedelta(seconds=60)
         )
-    retries = DBTaskResult.objects.filter(status="READY", task_path="leads.tasks.send_delivery")
+    retries = DBTaskResult.objects.filter(status="READY", task_path="leads.worker.deliveries.send_delivery")
     assert retries.count() == 2
 
 
@@ -245,7 +245,9 @@ def test_a_fault_of_ours_is_logged_without_the_recipient_and_kept_on_the_row(smt
 
     notification = lead.deliveries.get(kind=Delivery.Kind.NOTIFICATION)
     assert "josé.desk@firm.example" in notification.last_error  # for people to see
-    [record] = [r for r in caplog.records if r.name == "leads.deliveries" and r.levelno == logging.ERROR]
+    [record] = [
+        r for r in caplog.records if r.name == "leads.worker.deliveries" and r.levelno == logging.ERROR
+    ]
     assert str(notification.pk) in record.getMessage() and "ValueError" in record.getMessage()
     ours = [r for r in caplog.records if not r.name.startswith("mail.log")]  # not the test server's
     assert "josé" not in "\n".join(map(logging.Formatter().format, ours))

@@ -193,7 +193,7 @@ def test_erasure_removes_failed_tasks_whose_error_names_the_address_and_only_tho
         return DBTaskResult.objects.create(
             status="FAILED",
             args_kwargs={"args": [], "kwargs": {}},
-            task_path="leads.tasks.handle_event",
+            task_path="leads.worker.fanout.handle_event",
             backend_name="default",
             run_after=timezone.now(),
             traceback=traceback,

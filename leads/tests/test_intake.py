@@ -547,7 +547,7 @@ def test_fifty_identical_submissions_at_once_give_one_lead_and_the_same_answer(s
     assert Lead.objects.count() == 1
     # Each kept its own resume, waiting for the worker to record the 49 resubmissions.
     assert len(stored_files(settings)) == 50
-    assert DBTaskResult.objects.filter(task_path="leads.tasks.process_application").count() == 50
+    assert DBTaskResult.objects.filter(task_path="leads.worker.fanout.process_application").count() == 50
 
 
 def test_malformed_upload_is_a_400_not_a_server_error(client):

@@ -2,12 +2,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from leads import models, services
 from leads.models import Lead
+from leads.tests.mail import run_worker
+from leads.worker.files import remove_files
 
 
 @pytest.mark.django_db
@@ -127,3 +132,22 @@ def test_going_back_empties_the_keys_and_leaves_the_leads(before_keys):
         first.pk: "victim@example.org",
         second.pk: "victim@\uff45xample.org",
     }
+
+
+# --- 0027: queued tasks follow their functions into leads/worker/ ----------------------------
+
+BEFORE_WORKER = ("leads", "0026_delivery_printed")
+
+
+def test_a_task_queued_before_the_move_still_runs_after_it(transactional_db, settings):
+    name = default_storage.save("resumes/left-behind.pdf", ContentFile(b"%PDF-1.4"))
+    queued = remove_files.enqueue([name])
+    migrate(BEFORE_WORKER)  # as the row stood before the move: leads.tasks.remove_files
+    assert DBTaskResult.objects.get(pk=queued.id).task_path == "leads.tasks.remove_files"
+
+    migrate()
+    run_worker()
+
+    row = DBTaskResult.objects.get(pk=queued.id)
+    assert (row.task_path, row.status) == ("leads.worker.files.remove_files", "SUCCESSFUL")
+    assert not default_storage.exists(name)

@@ -8,8 +8,8 @@ import ssl
 import pytest
 import trustme
 
-from leads import outbound
 from leads.tests.receiver import Receiver
+from leads.worker import outbound
 
 
 @pytest.mark.parametrize(

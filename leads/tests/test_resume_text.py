@@ -17,8 +17,6 @@ from django_tasks_db.models import DBTaskResult
 
 from conftest import token_client
 from leads.models import Lead
-from leads.resume_text import MAX_CHARS, MAX_PAGES
-from leads.tasks import extract_resume_text
 from leads.tests.documents import (
     docx,
     docx_bomb,
@@ -31,6 +29,7 @@ from leads.tests.documents import (
 )
 from leads.tests.factories import LeadFactory
 from leads.tests.mail import run_worker
+from leads.worker.resume_text import MAX_CHARS, MAX_PAGES, extract_resume_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -177,7 +177,7 @@ def test_a_removal_that_failed_while_the_storage_was_down_is_retried_by_the_work
     try:
         services.delete_leads(leads=Lead.objects.filter(pk=lead.pk))
         run_worker()  # the first attempt meets a refused connection
-        [retry] = DBTaskResult.objects.filter(task_path="leads.tasks.remove_files", status="READY")
+        [retry] = DBTaskResult.objects.filter(task_path="leads.worker.files.remove_files", status="READY")
         assert retry.args_kwargs["args"] == [[lead.resume.name], 2]
         assert retry.run_after > timezone.now()  # backoff: not at once
     finally:

@@ -80,7 +80,7 @@ def test_the_lead_and_one_task_for_the_worker_are_written_together(django_captur
     # Queued in the lead's own transaction, not after it: no callback waits for the commit.
     assert callbacks == []
     [task] = DBTaskResult.objects.all()
-    assert task.task_path == "leads.tasks.process_application"
+    assert task.task_path == "leads.worker.fanout.process_application"
     assert task.args_kwargs["args"][0]["lead_id"] == str(lead.pk)
 
 

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from leads import outbox, services
+from leads import services
 from leads.models import Delivery, Lead, WebhookEndpoint
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 from leads.tests.mail import run_worker
 from leads.tests.receiver import Receiver
+from leads.worker import fanout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,7 +146,7 @@ def test_an_assignment_event_is_posted_as_lead_assigned(receiver):
     lead = LeadFactory()
 
     with transaction.atomic():
-        outbox.emit(WebhookEndpoint.Event.LEAD_ASSIGNED, [lead.pk], {"assigned_by": None})
+        fanout.emit(WebhookEndpoint.Event.LEAD_ASSIGNED, [lead.pk], {"assigned_by": None})
     run_worker()
 
     [body] = verified(receiver, endpoint)
@@ -213,7 +214,7 @@ def test_the_call_carries_the_standard_webhooks_headers_with_the_delivery_as_its
 def test_a_call_signed_with_another_secret_fails_verification(client, receiver):
     from standardwebhooks import WebhookVerificationError
 
-    from leads.webhooks import generate_secret
+    from leads.worker.webhooks import generate_secret
 
     subscribe(receiver)
     apply(client)
@@ -265,7 +266,7 @@ def test_a_status_change_that_rolls_back_queues_no_event(receiver, attorney):
         )
         raise RuntimeError("the request failed after the change")
 
-    assert not DBTaskResult.objects.filter(task_path="leads.tasks.handle_event").exists()
+    assert not DBTaskResult.objects.filter(task_path="leads.worker.fanout.handle_event").exists()
 
 
 # --- failures and retries --------------------------------------------------------------
@@ -407,7 +408,7 @@ def test_reaching_out_to_many_leads_queues_one_task_and_the_worker_one_call_each
     with django_assert_max_num_queries(15):
         attorney_client.post("/admin/leads/lead/", selected)
 
-    assert DBTaskResult.objects.filter(task_path="leads.tasks.handle_event").count() == 1
+    assert DBTaskResult.objects.filter(task_path="leads.worker.fanout.handle_event").count() == 1
     run_worker()
     assert {call.verified(WebhookEndpoint.objects.get().secret)["data"]["id"] for call in receiver.calls} == {
         str(lead.pk) for lead in leads

@@ -4,9 +4,9 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from leads.management.commands.seed_leads import Progress
+from leads.management.progress import Progress
 from leads.models import Lead
-from leads.resume_text import extract_for_lead
+from leads.worker.resume_text import extract_for_lead
 
 
 class Command(BaseCommand):

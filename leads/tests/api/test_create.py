@@ -62,7 +62,7 @@ def test_create_queues_one_task_for_the_worker_with_the_lead(integration_client,
     integration_client.post(URL, form(pdf), format="multipart")
 
     [task] = DBTaskResult.objects.all()
-    assert task.task_path == "leads.tasks.process_application"
+    assert task.task_path == "leads.worker.fanout.process_application"
     assert task.args_kwargs["args"][0]["lead_id"] == str(Lead.objects.get().pk)
 
 

@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
 from leads import services
-from leads.api.serializers import LEAD_FIELDS, LeadSerializer
 from leads.models import Lead
+from leads.representations import LEAD_FIELDS, LeadSerializer
 from leads.tests.factories import LeadFactory, ResubmissionFactory
 
 

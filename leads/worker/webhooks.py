@@ -19,12 +19,12 @@ from ssl import SSLError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from standardwebhooks import Webhook
 
-from . import deliveries, outbound
-from .deliveries import DeliveryFailed, Sent
-from .models import Delivery, Lead, WebhookEndpoint
+from leads.models import Delivery, WebhookEndpoint
+
+from . import outbound
+from .failures import DeliveryFailed, Sent
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
 SECRET_BYTES = 32  # the Standard Webhooks scheme asks for 24 to 64
@@ -61,42 +61,6 @@ def clean_events(events: Iterable[str]) -> list[str]:
     if not events:
         raise ValidationError("Name at least one event.", code="required")
     return [event for event in WebhookEndpoint.Event.values if event in events]
-
-
-def leads_data(leads: Iterable[Lead]) -> list[dict]:
-    """The leads as the API shows them, with absolute URLs from SITE_URL."""
-    from .api.serializers import LeadSerializer  # the API's serializers import the services
-
-    # Read again as the API reads them (one query), then one serializer for all: building a
-    # serializer's fields costs more than using them.
-    rows = Lead.objects.as_in_the_api().in_bulk([lead.pk for lead in leads])
-    return LeadSerializer([rows[lead.pk] for lead in leads], many=True).data
-
-
-def queue_calls(event: str, *, leads: Iterable[Lead] = (), deleted_ids: Iterable[str] = ()) -> list[Delivery]:
-    """One delivery per active subscription to `event` and lead, its body written now: the
-    lead as the API shows it, or for a deleted lead only its id. In the caller's transaction."""
-    endpoints = WebhookEndpoint.objects.subscribed_to(event)
-    if not endpoints:
-        return []
-    leads = list(leads)
-    subjects = list(zip(leads, leads_data(leads), strict=True))
-    subjects += [(None, {"id": str(pk)}) for pk in deleted_ids]
-    timestamp = timezone.now().isoformat().replace("+00:00", "Z")
-    return deliveries.queue_many(
-        [
-            Delivery(
-                kind=event,
-                channel=Delivery.Channel.WEBHOOK,
-                recipient=endpoint.url,
-                lead=lead,
-                endpoint=endpoint,
-                payload={"type": event, "timestamp": timestamp, "data": data},
-            )
-            for endpoint in endpoints
-            for lead, data in subjects
-        ]
-    )
 
 
 def body(delivery: Delivery) -> str:

@@ -12,52 +12,24 @@ the error is kept on the row.
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.tasks import task
 from django.utils import timezone
 
-from . import tasks
-from .models import Delivery, Lead, WebhookEndpoint
-from .validators import email_key
+from leads.models import Delivery, Lead, WebhookEndpoint
+from leads.validators import email_key
+
+from . import emails, webhooks
+from .failures import DeliveryFailed, RetryPolicy, Sent
 
 logger = logging.getLogger(__name__)
 
 # The kinds that go to a prospect's address, counted against PROSPECT_EMAILS_PER_DAY.
 PROSPECT_KINDS = (Delivery.Kind.CONFIRMATION, Delivery.Kind.RESUBMISSION_CONFIRMATION)
-
-
-class DeliveryFailed(Exception):
-    """An attempt failed. `permanent`: trying again cannot help (the recipient was refused)."""
-
-    def __init__(self, message: str, *, permanent: bool = False, status_code: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.status_code = status_code
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What a sender reports of an attempt that did not fail: the answer's status code, or
-    `printed`: the email was only written to the log (the console mailer, DEBUG), not sent."""
-
-    status_code: int | None
-    printed: bool = False
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int
-    base_seconds: int
-    max_seconds: int
-
-    def delay(self, attempt: int) -> timedelta:
-        """How long to wait after failed attempt number `attempt` (1-based)."""
-        return timedelta(seconds=min(self.base_seconds * 2 ** (attempt - 1), self.max_seconds))
 
 
 def retry_policy(channel: str) -> RetryPolicy:
@@ -75,8 +47,6 @@ def retry_policy(channel: str) -> RetryPolicy:
 
 def senders() -> dict[str, Callable[[Delivery], Sent]]:
     """channel -> the function that makes one attempt and says what became of it."""
-    from . import emails, webhooks  # both import this module for DeliveryFailed
-
     return {Delivery.Channel.EMAIL: emails.send, Delivery.Channel.WEBHOOK: webhooks.send}
 
 
@@ -108,7 +78,7 @@ def queue_many(deliveries: list[Delivery]) -> list[Delivery]:
         delivery.recipient_key = recipient_key(delivery.channel, delivery.recipient)
     created = Delivery.objects.bulk_create(deliveries, batch_size=500)
     for delivery in created:
-        tasks.send_delivery.enqueue(str(delivery.pk))
+        send_delivery.enqueue(str(delivery.pk))
     return created
 
 
@@ -149,6 +119,12 @@ def queue_prospect_email(*, lead: Lead, kind: str, payload: dict | None = None) 
     return queue(kind=kind, channel=Delivery.Channel.EMAIL, recipient=lead.email, lead=lead, payload=payload)
 
 
+@task
+def send_delivery(delivery_id: str) -> str:
+    """One attempt at one delivery; schedules the next attempt itself on a temporary fault."""
+    return attempt(delivery_id)
+
+
 def attempt(delivery_id: str) -> str:
     """Claim the delivery, try it once, record the outcome; returns what happened."""
     delivery = Delivery.objects.claim(delivery_id, stale_after=stale_after())
@@ -163,9 +139,7 @@ def attempt(delivery_id: str) -> str:
             return "done"  # sent or failed already, or deleted with its lead
         # Another attempt holds it: look again once its claim would count as stale, so a
         # delivery never waits forever on an attempt whose worker died.
-        tasks.send_delivery.using(run_after=held_since + stale_after() + timedelta(seconds=1)).enqueue(
-            delivery_id
-        )
+        send_delivery.using(run_after=held_since + stale_after() + timedelta(seconds=1)).enqueue(delivery_id)
         return "held"
     try:
         sent = senders()[delivery.channel](delivery)
@@ -214,7 +188,7 @@ def _record_failure(delivery: Delivery, failure: DeliveryFailed) -> str:
             updated_at=now,
         )
         if not final:
-            tasks.send_delivery.using(run_after=next_at).enqueue(str(delivery.pk))
+            send_delivery.using(run_after=next_at).enqueue(str(delivery.pk))
     logger.warning(
         "Delivery %s (%s) attempt %d of %d failed%s",
         delivery.pk,

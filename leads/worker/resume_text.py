@@ -4,20 +4,21 @@ returned as a task result or put in an exception: a failure records a short reas
 
 Bounds: the first MAX_PAGES pages of a PDF, MAX_CHARS characters of any file,
 RESUME_TEXT_TIMEOUT_SECONDS of wall-clock time and RESUME_TEXT_MEMORY_MB of address space
-for the child (leads/extract.py), which is killed past its time.
+for the child (leads/worker/extract.py), which is killed past its time.
 """
 
 import logging
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import task
+
+from leads.models import Lead, Resubmission
 
 from . import extract
-from .models import Lead, Resubmission
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def read_resume_text(resume) -> tuple[str, str]:
 
 
 def run_extractor(data: bytes, kind: str) -> tuple[str, str]:
-    """Run leads.extract on `data` in a child process, killed past the time limit."""
+    """Run leads.worker.extract on `data` in a child process, killed past the time limit."""
     timeout = settings.RESUME_TEXT_TIMEOUT_SECONDS
     memory = settings.RESUME_TEXT_MEMORY_MB * 1024 * 1024
     limits = [str(MAX_PAGES), str(MAX_CHARS), str(memory), str(timeout + 1)]
@@ -55,7 +56,7 @@ def run_extractor(data: bytes, kind: str) -> tuple[str, str]:
         done = subprocess.run(  # noqa: S603 (our own module, fixed arguments)
             # -E -s and an empty environment: the parser of a hostile file gets no database
             # address, no secret key and no user site-packages.
-            [sys.executable, "-E", "-s", "-m", "leads.extract", kind, *limits],
+            [sys.executable, "-E", "-s", "-m", "leads.worker.extract", kind, *limits],
             input=data,
             env={},
             stdout=subprocess.PIPE,
@@ -101,60 +102,13 @@ def extract_for_resubmission(resubmission_id: str) -> str:
     return state
 
 
-# --- Demo resumes (seed_leads) ---------------------------------------------------------------
-
-TITLES = [
-    "Paralegal", "Litigation associate", "Corporate counsel", "Legal assistant", "Compliance analyst",
-    "Contracts manager", "Immigration paralegal", "Patent agent", "Law clerk", "Legal secretary",
-    "Trial attorney", "Claims adjuster", "Privacy officer", "Real estate paralegal", "Docket clerk",
-]  # fmt: skip
-PRACTICE_AREAS = [
-    "litigation", "corporate law", "intellectual property", "patents", "trademarks", "employment law",
-    "family law", "immigration", "real estate", "estate planning", "bankruptcy", "tax law",
-    "personal injury", "insurance defense", "environmental law", "antitrust", "securities",
-    "mergers and acquisitions", "criminal defense", "data privacy", "healthcare compliance",
-]  # fmt: skip
-SKILLS = [
-    "legal research", "Westlaw", "LexisNexis", "e-discovery", "Relativity", "document review",
-    "contract drafting", "deposition preparation", "case management", "Clio", "billing",
-    "client intake", "due diligence", "regulatory filings", "trial preparation", "negotiation",
-    "Microsoft Office", "Spanish", "French", "Mandarin", "GDPR", "HIPAA", "SEC reporting",
-    "machine learning", "data analysis", "project management", "mediation", "court filings",
-    "legal writing", "subpoenas", "medical records review", "title searches", "notary public",
-]  # fmt: skip
-EMPLOYERS = [
-    "Baker & Finch LLP", "Morrison Hale", "Carter Legal Group", "Northwind Insurance", "Acme Corporation",
-    "City of Springfield", "Harbor Health", "Summit Bank", "Greenleaf Realty", "Orion Technologies",
-    "the Public Defender's Office", "Blue Ridge Title", "Pioneer Logistics", "Keystone Partners",
-]  # fmt: skip
-SCHOOLS = [
-    "State University", "City College", "Westbrook Law School", "Lakeside Community College",
-    "Northern Institute of Technology", "Hillcrest University",
-]  # fmt: skip
-VERBS = ["Managed", "Drafted", "Prepared", "Coordinated", "Reviewed", "Supported", "Researched", "Organized"]
-OBJECTS = [
-    "discovery for complex commercial cases", "closing binders for real estate transactions",
-    "patent applications and office action responses", "client files and court deadlines",
-    "vendor contracts and renewals", "immigration petitions and visa paperwork",
-    "settlement negotiations with opposing counsel", "a caseload of 40 active matters",
-    "compliance audits across three states", "deposition summaries and exhibits",
-]  # fmt: skip
-# Each word appears in about one resume in RARE_RATE: a search for one is a needle in a haystack.
-RARE_WORDS = ["falconry", "heliography", "zymurgy", "paleography", "bookbinding", "glassblowing"]
-RARE_RATE = 5_000
+@task
+def extract_resume_text(lead_id: str) -> str:
+    """Read a lead's resume text into the lead and its search vector (a child process)."""
+    return extract_for_lead(lead_id)
 
 
-def demo_resume_text(rng: random.Random) -> str:
-    """A resume-like text of 60-120 words: title, practice areas, employers, skills."""
-    areas = rng.sample(PRACTICE_AREAS, 2)
-    lines = [
-        f"{rng.choice(TITLES)} with {rng.randint(1, 25)} years of experience in {areas[0]} and {areas[1]}.",
-        "Experience",
-    ]
-    for employer in rng.sample(EMPLOYERS, rng.randint(1, 3)):
-        lines.append(f"{employer}, {rng.randint(1995, 2025)}: {rng.choice(VERBS)} {rng.choice(OBJECTS)}.")
-    lines.append(f"Skills: {', '.join(rng.sample(SKILLS, rng.randint(4, 8)))}.")
-    lines.append(f"Education: {rng.choice(SCHOOLS)}.")
-    if rng.randrange(RARE_RATE // len(RARE_WORDS)) == 0:
-        lines.append(f"Interests: {rng.choice(RARE_WORDS)}.")
-    return "\n".join(lines)
+@task
+def extract_resubmission_text(resubmission_id: str) -> str:
+    """Read a resubmission's resume text and add it to its lead's search vector."""
+    return extract_for_resubmission(resubmission_id)

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from leads.models import Delivery, Lead, Resubmission
 
-from .deliveries import DeliveryFailed, Sent
-from .models import Delivery, Lead, Resubmission
+from .failures import DeliveryFailed, Sent
 
 SUBJECT_MAX_CHARS = 200
 TEMPLATES = {

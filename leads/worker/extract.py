@@ -1,9 +1,9 @@
 """Reading a resume's text: the child process the worker starts, and can kill, per resume.
 
-    python -m leads.extract KIND MAX_PAGES MAX_CHARS MEMORY_BYTES  < resume  > text
+    python -m leads.worker.extract KIND MAX_PAGES MAX_CHARS MEMORY_BYTES  < resume  > text
 
 A hostile file must not stall or exhaust the worker, and a thread cannot be stopped, so the
-parsing runs here: the worker (leads.resume_text) pipes the file in, kills this process past
+parsing runs here: the worker (leads.worker.resume_text) pipes the file in, kills this process past
 its time limit, and this process caps its own address space before it reads a byte. It
 writes the text as UTF-8 and exits 0; on failure it writes nothing and exits with one of the
 codes below, never a parser's message (which may quote the file). No Django here: it starts
