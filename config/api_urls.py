@@ -3,8 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accounts.api import MeView, ObtainTokenView
 from config.api_docs import SchemaView, SwaggerView
+from leads.api.accounts import MeView, ObtainTokenView
 from leads.api.views import DeliveryViewSet, LeadViewSet, WebhookEndpointViewSet
 
 app_name = "api"

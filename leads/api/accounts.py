@@ -1,4 +1,5 @@
-"""Account endpoints of the API: who am I, and a token for a username and password."""
+"""Account endpoints of the API: who am I, and a token for a username and password (the
+sign-in actions are accounts.services'; this is the API's face of them, beside its others)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -6,11 +7,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads.api.serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
-from leads.api.throttles import TokenRateThrottle
+from accounts import services
+from accounts.models import User
 
-from . import services
-from .models import User
+from .serializers import VALIDATION_ERROR_SCHEMA, ErrorSerializer
+from .throttles import TokenRateThrottle
 
 
 class UserSerializer(serializers.ModelSerializer):
