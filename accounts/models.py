@@ -95,7 +95,7 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
 
         Compared as that index is built, lower(email) = lower(%s): email__iexact compiles to
         UPPER() on PostgreSQL, which no index serves. (Leads compare a normalised form kept in
-        a column of its own, leads.models.AddressQuerySet; staff addresses have none.)
+        a column of its own, leads.addresses.AddressQuerySet; staff addresses have none.)
         """
         typed = Value(email.strip(), output_field=models.CharField())
         return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(typed)).first()

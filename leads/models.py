@@ -1,25 +1,17 @@
-import hashlib
-import json
-import statistics
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Case, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Extract, TruncWeek
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Extract
 from django.utils import timezone
 
-from .expressions import CountOf, Median, table_rows_estimate, value_share_estimate
+from .addresses import AddressQuerySet
+from .counting import CountingQuerySet
 from .recipients import url_host
 from .validators import (
     REFERRER_MAX_CHARS,
@@ -36,14 +28,6 @@ RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
 # resume) are shared by many leads and stay while any lead points at them.
 RESUME_FOLDER = "resumes"
 SHARED_RESUME_PREFIX = "seed/"
-# Counts are exact up to this many rows; above it, on PostgreSQL, the planner's estimate.
-EXACT_COUNT_LIMIT = 10_000
-# The alias under which page_with_count() hands each row of a page the count of the whole list.
-PAGE_COUNT = "list_count"
-# How long a filter found to match more than EXACT_COUNT_LIMIT rows goes uncounted (estimated).
-OVER_LIMIT_SECONDS = 300
-STATS_CACHE_KEY = "leads:stats"
-PENDING_TOO_LONG = timedelta(hours=48)
 
 
 def resume_upload_to(instance: "Lead", filename: str) -> str:
@@ -82,53 +66,18 @@ def search_document():
     )
 
 
-@dataclass(frozen=True)
-class LeadSummary:
-    """What the lead list shows above its rows: leads per status and the span of creation times."""
-
-    counts: dict[str, int]
-    is_estimate: bool
-    first_created_at: datetime | None
-    last_created_at: datetime | None
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def statuses(self) -> list[tuple[str, str, int]]:
-        """(value, label, count) of each status, in the order of Lead.Status."""
-        return [(value, label, self.counts[value]) for value, label in Lead.Status.choices]
-
-
-@dataclass(frozen=True)
-class PendingAge:
-    days: int
-    count: int
-    is_estimate: bool
-
-
-@dataclass(frozen=True)
-class Funnel:
-    """The intake dashboard's figures (leads.admin.dashboard draws them)."""
-
-    weeks: list[tuple[date, int]]
-    median_seconds: float | None
-    median_since: date
-    pending: list[PendingAge]
-    newest_pending: list["Lead"]
-
-
-def _per_status() -> dict[str, Count]:
-    """One COUNT per status, for an aggregate."""
+def count_per_status() -> dict[str, Count]:
+    """One COUNT per status, for an aggregate (count_by_status; the stats, beside their other
+    figures in the same pass)."""
     return {status: Count("pk", filter=Q(status=status)) for status in Lead.Status.values}
 
 
-def _is_pending_older_than(age: timedelta) -> Q:
+def is_pending_older_than(age: timedelta) -> Q:
+    """Leads still PENDING `age` after they came in (index lead_status_created_idx)."""
     return Q(status=Lead.Status.PENDING, created_at__lt=timezone.now() - age)
 
 
-def _wait_seconds() -> Extract:
+def wait_seconds() -> Extract:
     """Seconds from submission to first reach-out."""
     return Extract(F("reached_out_at") - F("created_at"), "epoch")
 
@@ -142,165 +91,6 @@ def resume_query(query: str) -> SearchQuery:
 # (Lead.email_key): no normalised address holds one after its @, so no address matches it.
 SET_ASIDE_MARK = "#"
 EMAIL_KEY_UNIQUE = "lead_email_key_unique"
-
-# The lead page shows this many of the newest events of a lead's timeline ("show all" for more).
-TIMELINE_LIMIT = 200
-# pg_advisory_xact_lock key that queues concurrent round-robin picks ("lead" in ASCII).
-ROUND_ROBIN_LOCK = 0x6C656164
-
-
-TIMELINE_TYPES = (
-    "submitted",
-    "resubmitted",
-    "status_changed",
-    "assigned",
-    "note",
-    "delivery",
-    "resume_downloaded",
-)
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    """One thing that happened to a lead: what (`type`, one of TIMELINE_TYPES), when, by whom
-    (a user or None)."""
-
-    type: str
-    at: datetime
-    by: Any
-    detail: dict
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """A lead's events, oldest first; `truncated` when older ones were left out."""
-
-    events: list[TimelineEvent]
-    truncated: bool
-
-
-@dataclass(frozen=True)
-class AttorneyFigures:
-    """One attorney's row on the dashboard."""
-
-    attorney: Any
-    assigned: int
-    pending: int
-    reached_out: int
-    median_seconds: float | None
-
-
-class CountingQuerySet(models.QuerySet):
-    """Counting that stays cheap at a million rows, for every list the one paginator serves
-    (leads, deliveries, webhook endpoints): exact up to EXACT_COUNT_LIMIT, estimated above."""
-
-    def estimated_count(self) -> tuple[int, bool]:
-        """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above it on
-        PostgreSQL; one query, two when a filter other than status passes the limit."""
-        if self.query.is_empty():  # .none(): nothing to count, and no SQL to count it with
-            return 0, False
-        over_limit = self._over_limit_key()
-        if over_limit is not None and cache.get(over_limit):
-            return self._settle_count(EXACT_COUNT_LIMIT + 1, seen=0)
-        rows = self.model._default_manager.using(self.db).order_by()
-        row = rows.values(n=self._count_expression())[:1]
-        # One row of the table carries the count; no row at all means an empty table.
-        return self._settle_count(row[0]["n"], seen=0, over_limit=over_limit) if row else (0, False)
-
-    def page_with_count(self, start: int, stop: int) -> tuple[list, int, bool]:
-        """Rows [start:stop] and estimated_count() in one query, each row carrying the count as a
-        scalar subquery. A short page is its own count (exact, whatever the statistics say); an
-        empty page past the first takes a second query (no row to carry the count)."""
-        if self.query.is_empty():  # .none(): no page, and no SQL to ask for one
-            return [], 0, False
-        over_limit = self._over_limit_key()
-        if over_limit is not None and cache.get(over_limit):
-            rows, counted, over_limit = list(self[start:stop]), EXACT_COUNT_LIMIT + 1, None
-        else:
-            rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
-            counted = getattr(rows[0], PAGE_COUNT) if rows else 0
-        if len(rows) < stop - start and (rows or not start):
-            return rows, start + len(rows), False  # the list ends on this page
-        if not rows:
-            return rows, *self.estimated_count()
-        return rows, *self._settle_count(counted, seen=start + len(rows), over_limit=over_limit)
-
-    def _over_limit_key(self) -> str | None:
-        """Where the count is a bounded count of matching rows (a filter, not the table's or a
-        status's statistics: see _count_expression), the cache key under which a count that
-        passed EXACT_COUNT_LIMIT is remembered for OVER_LIMIT_SECONDS. Its next counts skip
-        reading the limit's worth of matching rows and take the planner's estimate, which is
-        what they show anyway; only that fact is kept, never a count shown as exact."""
-        if connections[self.db].vendor != "postgresql" or not self.query.where:
-            return None
-        if self._filtered_status() is not None:
-            return None
-        sql, params = self.order_by().query.sql_with_params()
-        digest = hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
-        return f"leads:over-limit:{digest}"
-
-    def _count_expression(self) -> models.Expression:
-        """estimated_count() as one scalar subquery (leads.expressions): the table's reltuples when
-        unfiltered, pg_stats' share for a status filter, else a bounded count."""
-        if connections[self.db].vendor != "postgresql":
-            return CountOf(self)
-        table = self.model._meta.db_table
-        if not self.query.where:
-            rows = table_rows_estimate(table)
-            # A large table is never counted: the bounded count runs only when reltuples is small.
-            bounded = CountOf(self, limit=EXACT_COUNT_LIMIT)
-            return Case(When(GreaterThan(rows, EXACT_COUNT_LIMIT), then=rows), default=bounded)
-        status = self._filtered_status()
-        estimate = None if status is None else value_share_estimate(table, "status", status)
-        return CountOf(self, limit=EXACT_COUNT_LIMIT, estimate=estimate)
-
-    def _filtered_status(self) -> str | None:
-        """The status kept when that is this queryset's one filter (the lists' status filter)."""
-        where = self.query.where
-        if where.negated or len(where.children) != 1:
-            return None
-        (lookup,) = where.children
-        status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
-        if isinstance(lookup, Exact) and getattr(lookup.lhs, "target", None) is status_field:
-            return lookup.rhs if isinstance(lookup.rhs, str) else None
-        return None
-
-    def _settle_count(self, counted: int, *, seen: int, over_limit: str | None = None) -> tuple[int, bool]:
-        """(count, is_estimate) from the count expression's value, never below the rows seen. A
-        bounded count that stopped at the limit with no statistic to go by takes EXPLAIN's guess,
-        and is remembered under `over_limit` (_over_limit_key) when it was read, not recalled."""
-        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
-            cache.set(over_limit, True, OVER_LIMIT_SECONDS)
-        count = max(counted, seen)
-        if connections[self.db].vendor != "postgresql" or count <= EXACT_COUNT_LIMIT:
-            return count, False
-        if count == EXACT_COUNT_LIMIT + 1:
-            plan = json.loads(self.order_by().explain(format="json"))
-            count = max(int(plan[0]["Plan"]["Plan Rows"]), count)
-        return count, True
-
-
-class AddressQuerySet(models.QuerySet):
-    """Rows by email address, however it is spelt: each row keeps its address's normalised form
-    (validators.email_key) in the indexed column ADDRESS_KEY, beside the address as typed.
-
-    The one way a lead, a trapped submission or an email delivery is found by its address.
-    Normalising takes Python (IDNA), so the key is a column of its own, written with the
-    address by every path that writes one; a match is then one probe of the key's index.
-    """
-
-    ADDRESS_KEY = "email_key"
-
-    def with_address(self, *addresses: str) -> Self:
-        """Rows with any of these addresses, in any spelling that reaches the same mailbox
-        (letter case, Unicode forms, IDNA); none for no address or an empty one."""
-        return self.filter(self.address_match(*addresses))
-
-    @classmethod
-    def address_match(cls, *addresses: str) -> Q:
-        """with_address()'s condition, to combine with others in one filter."""
-        keys = sorted({key for key in map(email_key, addresses) if key})
-        return Q(**{f"{cls.ADDRESS_KEY}__in": keys})
 
 
 class LeadQuerySet(AddressQuerySet, CountingQuerySet):
@@ -392,7 +182,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
 
     def count_by_status(self) -> dict[str, int]:
         """Leads per status, every status present (zeros included), in one query."""
-        counts = self.aggregate(**_per_status())
+        counts = self.aggregate(**count_per_status())
         return {status: counts[status] or 0 for status in Lead.Status.values}
 
     def created_before(self, moment) -> "LeadQuerySet":
@@ -418,41 +208,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
 
     def pending_older_than(self, age: timedelta) -> "LeadQuerySet":
         """PENDING leads submitted more than `age` ago (index lead_status_created_idx)."""
-        return self.filter(_is_pending_older_than(age))
-
-    def count_per_week(self, weeks: int) -> list[tuple[date, int]]:
-        """Leads created in each of the last `weeks` weeks (Monday first, local time, this
-        week included), oldest first, empty weeks as 0; one query over lead_created_idx."""
-        today = timezone.localdate()
-        first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-        since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-        rows = (
-            self.filter(created_at__gte=since)
-            .annotate(week=TruncWeek("created_at"))
-            .values("week")
-            .annotate(n=Count("pk"))
-            .order_by("week")
-        )
-        counts = {timezone.localtime(row["week"]).date(): row["n"] for row in rows}
-        return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
-
-    def median_seconds_to_reach_out(self) -> float | None:
-        """Median seconds from submission to first reach-out, None when nobody was reached."""
-        reached = self.filter(reached_out_at__isnull=False)
-        if connections[self.db].vendor == "postgresql":
-            seconds = reached.aggregate(median=Median(_wait_seconds()))["median"]
-            return None if seconds is None else float(seconds)
-        # Elsewhere: the middle one or two durations, in two queries.
-        total = reached.count()
-        if total == 0:
-            return None
-        middle = (
-            reached.annotate(waited=F("reached_out_at") - F("created_at"))
-            .order_by("waited")
-            .values_list("waited", flat=True)[(total - 1) // 2 : total // 2 + 1]
-        )
-        waits = [w.total_seconds() for w in middle]
-        return sum(waits) / len(waits)
+        return self.filter(is_pending_older_than(age))
 
     def assign_all(self, to, *, by) -> list[tuple]:
         """Assign every lead of this queryset not yet assigned to `to` (None: nobody) to it,
@@ -524,161 +280,6 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
 
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
-    def summary(self) -> LeadSummary:
-        """Leads per status (pg_stats' estimate above EXACT_COUNT_LIMIT on PostgreSQL) and the first
-        and last creation times, in one query: what the lead list shows above its rows."""
-        leads = self.get_queryset().order_by()
-        postgres = connections[self.db].vendor == "postgresql"
-        figures = {
-            status: CountOf(leads.with_status(status), limit=EXACT_COUNT_LIMIT if postgres else None)
-            for status in Lead.Status.values
-        }
-        if postgres:
-            table = self.model._meta.db_table
-            large = GreaterThan(table_rows_estimate(table), EXACT_COUNT_LIMIT)
-            figures = {
-                # A large table's statuses come from its statistics; the bounded count runs only
-                # on a small table (or for a status too rare to be among the common values). An
-                # unbounded COUNT here, even one never run, would cost the plan enough for JIT.
-                status: Case(
-                    When(large, then=Coalesce(value_share_estimate(table, "status", status), bounded)),
-                    default=bounded,
-                )
-                for status, bounded in figures.items()
-            }
-            figures["table_rows"] = table_rows_estimate(table)
-        row = leads.values(
-            first_created_at=Subquery(leads.order_by("created_at").values("created_at")[:1]),
-            last_created_at=Subquery(leads.order_by("-created_at").values("created_at")[:1]),
-            **figures,
-        )[:1]
-        if not row:
-            return LeadSummary(dict.fromkeys(Lead.Status.values, 0), False, None, None)
-        (row,) = row
-        counts = {status: row[status] for status in Lead.Status.values}
-        return LeadSummary(
-            counts=counts,
-            is_estimate=postgres and max(row["table_rows"], *counts.values()) > EXACT_COUNT_LIMIT,
-            first_created_at=row["first_created_at"],
-            last_created_at=row["last_created_at"],
-        )
-
-    def figures_per_attorney(self, *, since) -> list[AttorneyFigures]:
-        """Per attorney (every active one, and anyone else with figures), by username: the
-        leads assigned to them now and how many of those are PENDING, the leads they reached
-        out to since `since` and the median wait from submission to that reach-out (reused for a
-        while on a large table); 3 queries, 4 on PostgreSQL."""
-        assigned = {
-            row["assigned_to"]: row
-            for row in self.get_queryset()
-            .filter(assigned_to__isnull=False)
-            .order_by()
-            .values("assigned_to")
-            .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
-        }
-        # The medians read every reach-out of the window (120 ms at 1,000,000 leads): reused for
-        # a while on a large table, as the funnel's figures are; the assignments stay fresh.
-        key = f"leads:attorney-waits:{since:%Y-%m-%d}"
-        waits = self._reused_when_large(key, lambda: self._waits_per_attorney(since))
-        users = get_user_model().objects.filter(
-            Q(pk__in=get_user_model().objects.attorneys().values("pk")) | Q(pk__in=[*assigned, *waits])
-        )
-        return [
-            AttorneyFigures(
-                attorney=user,
-                assigned=assigned.get(user.pk, {}).get("n", 0),
-                pending=assigned.get(user.pk, {}).get("pending", 0),
-                reached_out=waits.get(user.pk, (0, None))[0],
-                median_seconds=waits.get(user.pk, (0, None))[1],
-            )
-            for user in users.order_by("username")
-        ]
-
-    def _waits_per_attorney(self, since) -> dict:
-        """{user id: (leads reached out since `since`, median seconds from submission to it)}."""
-        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
-        reached = (
-            self.get_queryset().filter(reached_out_at__gte=since, reached_out_by__isnull=False).order_by()
-        )
-        if connections[self.db].vendor == "postgresql":
-            rows = reached.values("reached_out_by").annotate(
-                n=Count("pk"), median=Median(Extract(F("reached_out_at") - F("created_at"), "epoch"))
-            )
-            return {row["reached_out_by"]: (row["n"], float(row["median"])) for row in rows}
-        # Elsewhere no median aggregate: the waits of the window, grouped here.
-        durations = defaultdict(list)
-        for user_id, waited in reached.annotate(waited=F("reached_out_at") - F("created_at")).values_list(
-            "reached_out_by", "waited"
-        ):
-            durations[user_id].append(waited.total_seconds())
-        return {user_id: (len(d), statistics.median(d)) for user_id, d in durations.items()}
-
-    def stats(self) -> dict:
-        """Leads per status, the total, the median seconds to first reach-out and the PENDING leads
-        older than 48 hours (reused for a while on a large table, see _reused_when_large)."""
-        return self._reused_when_large(STATS_CACHE_KEY, self._compute_stats)
-
-    def _reused_when_large(self, key: str, compute):
-        """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
-        LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh.
-        Kept in the shared cache, so every web process shows the same figures and one of
-        them, not each, reads the table once a period."""
-        if not self._is_large():
-            return compute()
-        return caches["shared"].get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
-
-    def _is_large(self) -> bool:
-        if connections[self.db].vendor != "postgresql":
-            return False
-        row = self.get_queryset().order_by().values(n=table_rows_estimate(self.model._meta.db_table))[:1]
-        return bool(row) and row[0]["n"] > EXACT_COUNT_LIMIT
-
-    def _compute_stats(self) -> dict:
-        """The stats in one pass over the table on PostgreSQL (the median elsewhere takes two more)."""
-        leads = self.get_queryset()
-        figures = {
-            **_per_status(),
-            "pending_older_than_48h": Count("pk", filter=_is_pending_older_than(PENDING_TOO_LONG)),
-        }
-        postgres = connections[self.db].vendor == "postgresql"
-        if postgres:
-            figures["median"] = Median(_wait_seconds(), filter=Q(reached_out_at__isnull=False))
-        row = leads.aggregate(**figures)
-        counts = {status: row[status] for status in Lead.Status.values}
-        median = row["median"] if postgres else leads.median_seconds_to_reach_out()
-        return {
-            **counts,
-            "total": sum(counts.values()),
-            "median_seconds_to_reach_out": None if median is None else float(median),
-            "pending_older_than_48h": row["pending_older_than_48h"],
-        }
-
-    def funnel(self, *, weeks: int, pending_days: tuple[int, ...], newest: int) -> Funnel:
-        """The intake dashboard's figures: leads per week over the last `weeks`, the median wait of
-        the leads reached out in that time, how many are PENDING after each of `pending_days` (exact
-        up to EXACT_COUNT_LIMIT), all reused for a while on a large table, and the `newest` PENDING
-        leads; 5-10 queries (2 when reused)."""
-        since = timezone.now() - timedelta(weeks=weeks)
-
-        def figures() -> tuple[list[tuple[date, int]], float | None, list[PendingAge]]:
-            # reached_out_at >= since is served by the partial index lead_reached_out_idx.
-            median = self.filter(reached_out_at__gte=since).median_seconds_to_reach_out()
-            pending = [
-                PendingAge(days, *self.pending_older_than(timedelta(days=days)).estimated_count())
-                for days in pending_days
-            ]
-            return self.count_per_week(weeks), median, pending
-
-        key = f"leads:funnel:{weeks}:{'-'.join(map(str, pending_days))}"
-        per_week, median, pending = self._reused_when_large(key, figures)
-        return Funnel(
-            weeks=per_week,
-            median_seconds=median,
-            median_since=timezone.localtime(since).date(),
-            pending=pending,
-            newest_pending=list(self.with_status(Lead.Status.PENDING).recent(newest)),
-        )
-
     def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":
         """Reach out to one lead (idempotent); refreshes `lead` from the row."""
         self.filter(pk=lead.pk).mark_all_reached_out(by=by)
@@ -690,94 +291,6 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
         self.filter(pk=lead.pk).mark_all_pending(by=by)
         lead.refresh_from_db(fields=["status", "updated_at"])
         return lead
-
-    def next_assignee(self):
-        """The active attorney with the fewest PENDING leads assigned (ties: by username), or
-        None. Call it inside the transaction that assigns: on PostgreSQL it first takes a lock
-        that makes a concurrent pick wait until this transaction ends, so two workers never
-        both count the same attorney as the least busy (SQLite has one writer at a time)."""
-        connection = connections[self.db]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUND_ROBIN_LOCK])
-        # One count per attorney over the partial index lead_pending_assigned_idx.
-        pending = (
-            self.filter(assigned_to=OuterRef("pk"), status=Lead.Status.PENDING)
-            .order_by()
-            .values("assigned_to")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            get_user_model()
-            .objects.attorneys()
-            .annotate(pending=Coalesce(Subquery(pending), 0))
-            .order_by("pending", "username")
-            .first()
-        )
-
-    def timeline(self, lead: "Lead", *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
-        """Everything that happened to `lead`, oldest first: its newest `limit` events (None:
-        all of them), in one query per kind of event whatever the history's length."""
-
-        def username(user) -> str | None:
-            return user.username if user else None
-
-        def resubmitted(r: Resubmission) -> TimelineEvent:
-            detail = {"resubmission": r.pk, "source": r.source, "referrer": r.referrer}
-            return TimelineEvent("resubmitted", r.created_at, None, detail)
-
-        def status_changed(c: StatusChange) -> TimelineEvent:
-            detail = {"from": c.from_status, "to": c.to_status}
-            return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
-
-        def assigned(a: AssignmentChange) -> TimelineEvent:
-            detail = {"from": username(a.from_user), "to": username(a.to_user)}
-            return TimelineEvent("assigned", a.changed_at, a.changed_by, detail)
-
-        def note(n: Note) -> TimelineEvent:
-            return TimelineEvent("note", n.created_at, n.author, {"id": n.pk, "body": n.body})
-
-        def delivery(d: Delivery) -> TimelineEvent:
-            detail = {
-                "id": d.pk,
-                "kind": d.kind,
-                "description": d.get_kind_display(),
-                "channel": d.channel,
-                "recipient": d.recipient,
-                "status": d.status,
-                "attempts": d.attempts,
-                "error": d.last_error,
-                "sent_at": d.sent_at,
-            }
-            return TimelineEvent("delivery", d.created_at, None, detail)
-
-        def downloaded(d: ResumeDownload) -> TimelineEvent:
-            detail = {"resubmission": d.resubmission_id, "via": d.via}
-            return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
-
-        sources = [
-            (lead.resubmissions.all(), "created_at", resubmitted),
-            (lead.status_changes.select_related("changed_by"), "changed_at", status_changed),
-            (
-                lead.assignment_changes.select_related("from_user", "to_user", "changed_by"),
-                "changed_at",
-                assigned,
-            ),
-            (lead.notes.select_related("author"), "created_at", note),
-            (lead.deliveries.all(), "created_at", delivery),
-            (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
-        ]
-        submitted = {"source": lead.source, "referrer": lead.referrer}
-        events = [TimelineEvent("submitted", lead.created_at, None, submitted)]
-        for queryset, field, event in sources:
-            # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
-            # newest `limit` of them all and whether there were more.
-            queryset = queryset.order_by(f"-{field}", "-id")
-            events += map(event, queryset if limit is None else queryset[: limit + 1])
-        events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
-        truncated = limit is not None and len(events) > limit
-        return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
 
 
 class Lead(models.Model):
@@ -1182,17 +695,21 @@ class Delivery(models.Model):
         EMAIL = "email", "Email"
         WEBHOOK = "webhook", "Webhook"
 
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Confirmation to the prospect"
-        RESUBMISSION_CONFIRMATION = "resubmission_confirmation", "Received-again email to the prospect"
-        NOTIFICATION = "notification", "New-lead notification"
-        RESUBMISSION_NOTIFICATION = "resubmission_notification", "Resubmission notification"
-        ASSIGNMENT = "assignment", "Assignment email"
-        LEAD_CREATED = "lead.created", "Webhook lead.created"
-        LEAD_RESUBMITTED = "lead.resubmitted", "Webhook lead.resubmitted"
-        LEAD_REACHED_OUT = "lead.reached_out", "Webhook lead.reached_out"
-        LEAD_ASSIGNED = "lead.assigned", "Webhook lead.assigned"
-        LEAD_DELETED = "lead.deleted", "Webhook lead.deleted"
+    # The emails, then one kind of webhook call per subscription event (WebhookEndpoint.Event).
+    Kind = models.TextChoices(
+        "Kind",
+        [
+            ("CONFIRMATION", ("confirmation", "Confirmation to the prospect")),
+            (
+                "RESUBMISSION_CONFIRMATION",
+                ("resubmission_confirmation", "Received-again email to the prospect"),
+            ),
+            ("NOTIFICATION", ("notification", "New-lead notification")),
+            ("RESUBMISSION_NOTIFICATION", ("resubmission_notification", "Resubmission notification")),
+            ("ASSIGNMENT", ("assignment", "Assignment email")),
+            *((event.name, (event.value, f"Webhook {event.value}")) for event in WebhookEndpoint.Event),
+        ],
+    )
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -1258,31 +775,8 @@ class Delivery(models.Model):
 
 
 class RateLimitBucketQuerySet(models.QuerySet):
-    """The database rate-limit store: one fixed window per key."""
-
-    def hit(self, key: str, *, period: int, now: float) -> tuple[int, float]:
-        """Count one attempt on `key` in ONE atomic statement; (count, expires_at) of its window."""
-        # INSERT … ON CONFLICT … DO UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): concurrent
-        # hits on one key queue on its row and each sees the one before it, so no thread or
-        # process over-admits. A window that has expired restarts at this attempt.
-        db = connections[self.db]
-        qn = db.ops.quote_name
-        table, key_col, expires, count_col = (
-            qn(name) for name in (self.model._meta.db_table, "key", "expires_at", "count")
-        )
-        restart = f"{table}.{expires} <= %s"
-        # Only quoted identifiers are interpolated; every value is a parameter.
-        sql = (
-            f"INSERT INTO {table} ({key_col}, {expires}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT ({key_col}) DO UPDATE SET "
-            f"{count_col} = CASE WHEN {restart} THEN 1 ELSE {table}.{count_col} + 1 END, "
-            f"{expires} = CASE WHEN {restart} THEN excluded.{expires} ELSE {table}.{expires} END "
-            f"RETURNING {count_col}, {expires}"
-        )
-        with db.cursor() as cursor:
-            cursor.execute(sql, [key, now + period, now, now])
-            count, expires_at = cursor.fetchone()
-        return count, expires_at
+    """The database rate-limit store's windows, one per key (leads.intake.ratelimit counts
+    attempts into them, one atomic upsert each)."""
 
     def expired(self, *, now: float) -> "RateLimitBucketQuerySet":
         """Buckets whose window has ended (index ratelimit_expires_idx)."""

@@ -27,9 +27,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from leads import services
+from leads import selectors, services
 from leads.downloads import resume_response
-from leads.models import NOTE_MAX_CHARS, TIMELINE_LIMIT, Delivery, Lead, ResumeDownload
+from leads.models import NOTE_MAX_CHARS, Delivery, Lead, ResumeDownload
+from leads.selectors import TIMELINE_LIMIT
 
 from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
 from .display import compact_time, format_duration, status_css
@@ -341,7 +342,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             limit = None if request.GET.get("timeline") == "all" else TIMELINE_LIMIT
             can_change = self.has_change_permission(request, obj)
             context.update(
-                timeline=Lead.objects.timeline(obj, limit=limit),
+                timeline=selectors.timeline(obj, limit=limit),
                 note_url=self.url_for("note", obj) if can_change else None,
                 note_max_chars=NOTE_MAX_CHARS,
                 reach_out_url=self.url_for("reach_out", obj)
@@ -373,7 +374,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # One query, run when the page renders (an action's redirect skips it): exact counts on
         # a small table, pg_stats' estimate on a large one, and the first and last lead's dates.
-        extra_context = {**(extra_context or {}), "lead_summary": SimpleLazyObject(Lead.objects.summary)}
+        extra_context = {**(extra_context or {}), "lead_summary": SimpleLazyObject(selectors.lead_summary)}
         return super().changelist_view(request, extra_context=extra_context)
 
     # --- extra pages --------------------------------------------------------------------
@@ -452,9 +453,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
         quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
-        funnel = Lead.objects.funnel(
-            weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING
-        )
+        funnel = selectors.funnel(weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -462,7 +461,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "funnel": funnel,
             "chart": weekly_chart(funnel.weeks),
             "median_display": format_duration(funnel.median_seconds),
-            "attorneys": Lead.objects.figures_per_attorney(since=quarter_ago),
+            "attorneys": selectors.figures_per_attorney(since=quarter_ago),
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

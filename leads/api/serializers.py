@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from accounts.models import User
 from leads import recipients
-from leads.models import TIMELINE_TYPES, Delivery, Lead, Note, WebhookEndpoint
+from leads.models import Delivery, Lead, Note, WebhookEndpoint
 from leads.representations import ModelSerializer
+from leads.selectors import TIMELINE_TYPES
 from leads.validators import validate_resume
 
 

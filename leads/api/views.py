@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
-from leads import services
+from leads import selectors, services
 from leads.downloads import resume_response
 from leads.models import Delivery, Lead, ResumeDownload, WebhookEndpoint
 from leads.representations import LeadSerializer
@@ -213,7 +213,7 @@ class LeadViewSet(
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def stats(self, request):
-        return Response(LeadStatsSerializer(Lead.objects.stats()).data)
+        return Response(LeadStatsSerializer(selectors.lead_stats()).data)
 
     @extend_schema(
         summary="A lead's timeline",
@@ -225,7 +225,7 @@ class LeadViewSet(
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
         lead = self.get_object()
-        events = Lead.objects.timeline(lead, limit=None).events
+        events = selectors.timeline(lead, limit=None).events
         context = {**self.get_serializer_context(), "lead": lead}
         return Response(TimelineEventSerializer(events, many=True, context=context).data)
 

@@ -18,7 +18,7 @@ from typing import Protocol
 import redis
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import HttpRequest
 
 from leads.models import RateLimitBucket
@@ -66,13 +66,40 @@ class Store(Protocol):
 
 
 class DatabaseStore:
-    """Buckets in our database: one INSERT … ON CONFLICT DO UPDATE … RETURNING per attempt."""
+    """Buckets in our database (RateLimitBucket): one INSERT … ON CONFLICT DO UPDATE …
+    RETURNING per attempt, as the Redis store's is one script."""
 
     def hit(self, key: str, period: int) -> tuple[int, float]:
         try:
-            return RateLimitBucket.objects.hit(key, period=period, now=time.time())
+            return self.upsert(key, period=period, now=time.time())
         except DatabaseError as exc:
             raise LimiterUnavailable(f"database: {type(exc).__name__}") from exc
+
+    @staticmethod
+    def upsert(key: str, *, period: int, now: float) -> tuple[int, float]:
+        """Count one attempt on `key` in ONE atomic statement; (count, expires_at) of its window."""
+        # INSERT … ON CONFLICT … DO UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): concurrent
+        # hits on one key queue on its row and each sees the one before it, so no thread or
+        # process over-admits. A window that has expired restarts at this attempt.
+        buckets = RateLimitBucket.objects
+        db = connections[buckets.db]
+        qn = db.ops.quote_name
+        table, key_col, expires, count_col = (
+            qn(name) for name in (RateLimitBucket._meta.db_table, "key", "expires_at", "count")
+        )
+        restart = f"{table}.{expires} <= %s"
+        # Only quoted identifiers are interpolated; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({key_col}, {expires}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({key_col}) DO UPDATE SET "
+            f"{count_col} = CASE WHEN {restart} THEN 1 ELSE {table}.{count_col} + 1 END, "
+            f"{expires} = CASE WHEN {restart} THEN excluded.{expires} ELSE {table}.{expires} END "
+            f"RETURNING {count_col}, {expires}"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, [key, now + period, now, now])
+            count, expires_at = cursor.fetchone()
+        return count, expires_at
 
 
 class RedisStore:

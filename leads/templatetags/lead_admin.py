@@ -17,7 +17,8 @@ from django.utils.text import capfirst
 
 from leads import recipients
 from leads.admin import display
-from leads.models import Delivery, Lead, LeadSummary
+from leads.models import Delivery, Lead
+from leads.selectors import LeadSummary
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leads import services
+from leads import selectors, services
 from leads.models import Delivery, Lead
 from leads.tests.factories import LeadFactory
 from leads.tests.queries import plan_of
@@ -150,7 +150,7 @@ def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
     services.reach_out(lead=LeadFactory(created_at=now - timedelta(days=1)), by=attorney)
 
     with django_assert_num_queries(1):
-        summary = Lead.objects.summary()
+        summary = selectors.lead_summary()
 
     assert summary.counts == {"PENDING": 2, "REACHED_OUT": 1}
     assert (summary.total, summary.is_estimate) == (3, False)
@@ -158,7 +158,7 @@ def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
 
 
 def test_summary_of_no_leads_is_zeros_without_dates():
-    summary = Lead.objects.summary()
+    summary = selectors.lead_summary()
 
     assert summary.counts == {"PENDING": 0, "REACHED_OUT": 0}
     assert summary.first_created_at is None
@@ -173,7 +173,7 @@ def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_querie
 
     # The table's size (a large one is cached), then one aggregate for every figure.
     with django_assert_num_queries(2):
-        stats = Lead.objects.stats()
+        stats = selectors.lead_stats()
 
     assert stats == {
         "PENDING": 1,
@@ -196,7 +196,7 @@ def test_pending_older_than_skips_recent_and_reached_out_leads(attorney):
 def test_median_seconds_to_reach_out_is_none_without_reach_outs():
     LeadFactory()
 
-    assert Lead.objects.median_seconds_to_reach_out() is None
+    assert selectors.median_seconds_to_reach_out(Lead.objects.all()) is None
 
 
 def test_median_seconds_to_reach_out_averages_the_middle_two(attorney):
@@ -206,7 +206,7 @@ def test_median_seconds_to_reach_out_averages_the_middle_two(attorney):
         services.reach_out(lead=lead, by=attorney)
         Lead.objects.filter(pk=lead.pk).update(reached_out_at=now)
 
-    assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(3 * 3600, abs=1)
+    assert selectors.median_seconds_to_reach_out(Lead.objects.all()) == pytest.approx(3 * 3600, abs=1)
 
 
 def test_median_seconds_to_reach_out_takes_the_middle_of_an_odd_count(attorney):
@@ -215,7 +215,7 @@ def test_median_seconds_to_reach_out_takes_the_middle_of_an_odd_count(attorney):
         lead = LeadFactory(created_at=now - timedelta(hours=hours))
         Lead.objects.filter(pk=lead.pk).update(reached_out_at=now, status=Lead.Status.REACHED_OUT)
 
-    assert Lead.objects.median_seconds_to_reach_out() == pytest.approx(5 * 3600, abs=1)
+    assert selectors.median_seconds_to_reach_out(Lead.objects.all()) == pytest.approx(5 * 3600, abs=1)
 
 
 def test_an_empty_list_is_paged_and_counted_without_asking_the_database(django_assert_num_queries):

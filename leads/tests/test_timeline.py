@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory
+from leads import selectors
 from leads.models import (
     AssignmentChange,
-    Lead,
     Note,
     Resubmission,
     ResumeDownload,
@@ -49,7 +49,7 @@ def history():
 def test_every_kind_of_event_is_merged_oldest_first(history):
     lead, _ = history
 
-    timeline = Lead.objects.timeline(lead)
+    timeline = selectors.timeline(lead)
 
     assert [event.type for event in timeline.events] == [
         "submitted",
@@ -68,7 +68,7 @@ def test_every_kind_of_event_is_merged_oldest_first(history):
 def test_each_event_says_who_did_it_and_what_happened(history):
     lead, resubmission = history
 
-    events = {event.type: event for event in Lead.objects.timeline(lead).events}
+    events = {event.type: event for event in selectors.timeline(lead).events}
 
     assert (events["submitted"].by, events["submitted"].detail["source"]) == (None, "newsletter")
     assert events["resubmitted"].detail["resubmission"] == resubmission.pk
@@ -85,7 +85,7 @@ def test_each_event_says_who_did_it_and_what_happened(history):
 def test_downloads_say_which_file_and_through_what(history):
     lead, resubmission = history
 
-    downloads = [event for event in Lead.objects.timeline(lead).events if event.type == "resume_downloaded"]
+    downloads = [event for event in selectors.timeline(lead).events if event.type == "resume_downloaded"]
 
     assert [(d.by.username, d.detail) for d in downloads] == [
         ("alice", {"resubmission": resubmission.pk, "via": "admin"}),
@@ -100,7 +100,7 @@ def test_a_long_history_shows_the_newest_events_and_says_it_was_cut():
         Note(lead=lead, author=author, body=f"note {n}", created_at=at(n)) for n in range(1, 251)
     )
 
-    timeline = Lead.objects.timeline(lead, limit=200)
+    timeline = selectors.timeline(lead, limit=200)
 
     assert timeline.truncated
     assert len(timeline.events) == 200
@@ -112,7 +112,7 @@ def test_without_a_limit_the_whole_history_is_read():
     lead = LeadFactory(created_at=at(0))
     Note.objects.bulk_create(Note(lead=lead, body=f"note {n}", created_at=at(n)) for n in range(1, 251))
 
-    timeline = Lead.objects.timeline(lead, limit=None)
+    timeline = selectors.timeline(lead, limit=None)
 
     assert not timeline.truncated
     assert len(timeline.events) == 251
@@ -141,7 +141,7 @@ def test_reading_it_takes_one_query_per_kind_of_event_whatever_its_length(django
 
     # resubmissions, status changes, assignments, notes, deliveries, downloads (users joined)
     with django_assert_num_queries(6):
-        timeline = Lead.objects.timeline(lead)
+        timeline = selectors.timeline(lead)
         names = {event.by.username for event in timeline.events if event.by}
 
     assert names == {attorney.username}

@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
 
@@ -27,6 +29,9 @@ from .files import remove_files
 from .resume_text import extract_resubmission_text, extract_resume_text
 
 logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key that queues concurrent round-robin picks ("lead" in ASCII).
+ROUND_ROBIN_LOCK = 0x6C656164
 
 
 @task
@@ -63,7 +68,7 @@ def lead_created(lead: Lead) -> None:
     attorneys' notification (which says who it was assigned to), its resume's text, the
     subscribers' lead.created calls."""
     if settings.LEAD_AUTO_ASSIGN == "round_robin":
-        assignee = Lead.objects.next_assignee()
+        assignee = next_assignee()
         if assignee is not None:
             assign_and_announce(Lead.objects.filter(pk=lead.pk), to=assignee, by=None)
             lead.assigned_to = assignee
@@ -100,6 +105,31 @@ def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> N
         deliveries.queue(
             kind=kind, channel=Delivery.Channel.EMAIL, recipient=address, lead=lead, payload=payload
         )
+
+
+def next_assignee() -> User | None:
+    """The active attorney with the fewest PENDING leads assigned (ties: by username), or
+    None. Call it inside the transaction that assigns: on PostgreSQL it first takes a lock
+    that makes a concurrent pick wait until this transaction ends, so two workers never
+    both count the same attorney as the least busy (SQLite has one writer at a time)."""
+    connection = connections[Lead.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUND_ROBIN_LOCK])
+    # One count per attorney over the partial index lead_pending_assigned_idx.
+    pending = (
+        Lead.objects.filter(assigned_to=OuterRef("pk"), status=Lead.Status.PENDING)
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        User.objects.attorneys()
+        .annotate(pending=Coalesce(Subquery(pending), 0))
+        .order_by("pending", "username")
+        .first()
+    )
 
 
 def assign_and_announce(leads: LeadQuerySet, *, to: User | None, by: User | None) -> list[tuple]:

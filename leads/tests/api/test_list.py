@@ -326,7 +326,7 @@ def test_last_page_within_the_depth_links_no_further(integration_client, monkeyp
 @pytest.mark.postgres_only(reason="the planner's estimate exists on PostgreSQL")
 @pytest.mark.django_db
 def test_past_the_exact_limit_the_count_is_the_planners_estimate(integration_client, monkeypatch):
-    monkeypatch.setattr("leads.models.EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr("leads.counting.EXACT_COUNT_LIMIT", 3)
     LeadFactory.create_batch(5)
     with connection.cursor() as cursor:
         # What ANALYZE would record for a table of two million rows (rolled back with the test).

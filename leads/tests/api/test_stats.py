@@ -6,7 +6,8 @@ from django.db import connection
 from django.utils import timezone
 
 from leads import services
-from leads.models import STATS_CACHE_KEY, Lead, SharedCacheEntry
+from leads.models import Lead, SharedCacheEntry
+from leads.selectors import STATS_CACHE_KEY
 from leads.tests.factories import LeadFactory
 
 URL = "/api/v1/leads/stats/"

@@ -1,0 +1,357 @@
+"""The read model: what the pages and the API show about many leads or one lead's history,
+shared by the admin, the API and the commands. The lead list's summary, the API's stats, the
+dashboard's funnel and per-attorney figures (on a large table reused for a while from the
+shared cache, so each web process does not read the table on its own), and a lead's timeline.
+Reads only: nothing here writes a row.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.db.models import Case, Count, Q, Subquery, When
+from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from accounts.models import User
+
+from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_estimate, value_share_estimate
+from .models import (
+    AssignmentChange,
+    Delivery,
+    Lead,
+    LeadQuerySet,
+    Note,
+    Resubmission,
+    ResumeDownload,
+    StatusChange,
+    count_per_status,
+    is_pending_older_than,
+    wait_seconds,
+)
+
+STATS_CACHE_KEY = "leads:stats"
+PENDING_TOO_LONG = timedelta(hours=48)
+# The lead page shows this many of the newest events of a lead's timeline ("show all" for more).
+TIMELINE_LIMIT = 200
+TIMELINE_TYPES = (
+    "submitted",
+    "resubmitted",
+    "status_changed",
+    "assigned",
+    "note",
+    "delivery",
+    "resume_downloaded",
+)
+
+
+@dataclass(frozen=True)
+class LeadSummary:
+    """What the lead list shows above its rows: leads per status and the span of creation times."""
+
+    counts: dict[str, int]
+    is_estimate: bool
+    first_created_at: datetime | None
+    last_created_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def statuses(self) -> list[tuple[str, str, int]]:
+        """(value, label, count) of each status, in the order of Lead.Status."""
+        return [(value, label, self.counts[value]) for value, label in Lead.Status.choices]
+
+
+@dataclass(frozen=True)
+class PendingAge:
+    days: int
+    count: int
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The intake dashboard's figures (leads.admin.dashboard draws them)."""
+
+    weeks: list[tuple[date, int]]
+    median_seconds: float | None
+    median_since: date
+    pending: list[PendingAge]
+    newest_pending: list[Lead]
+
+
+@dataclass(frozen=True)
+class AttorneyFigures:
+    """One attorney's row on the dashboard."""
+
+    attorney: Any
+    assigned: int
+    pending: int
+    reached_out: int
+    median_seconds: float | None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened to a lead: what (`type`, one of TIMELINE_TYPES), when, by whom
+    (a user or None)."""
+
+    type: str
+    at: datetime
+    by: Any
+    detail: dict
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A lead's events, oldest first; `truncated` when older ones were left out."""
+
+    events: list[TimelineEvent]
+    truncated: bool
+
+
+def lead_summary() -> LeadSummary:
+    """Leads per status (pg_stats' estimate above EXACT_COUNT_LIMIT on PostgreSQL) and the first
+    and last creation times, in one query: what the lead list shows above its rows.
+
+    Unlike count_by_status (exact, one aggregate), each status is a bounded count or the
+    planner's estimate: the list is drawn on every page view, at any size."""
+    leads = Lead.objects.order_by()
+    postgres = connections[leads.db].vendor == "postgresql"
+    figures = {
+        status: CountOf(leads.with_status(status), limit=EXACT_COUNT_LIMIT if postgres else None)
+        for status in Lead.Status.values
+    }
+    if postgres:
+        table = Lead._meta.db_table
+        large = GreaterThan(table_rows_estimate(table), EXACT_COUNT_LIMIT)
+        figures = {
+            # A large table's statuses come from its statistics; the bounded count runs only
+            # on a small table (or for a status too rare to be among the common values). An
+            # unbounded COUNT here, even one never run, would cost the plan enough for JIT.
+            status: Case(
+                When(large, then=Coalesce(value_share_estimate(table, "status", status), bounded)),
+                default=bounded,
+            )
+            for status, bounded in figures.items()
+        }
+        figures["table_rows"] = table_rows_estimate(table)
+    row = leads.values(
+        first_created_at=Subquery(leads.order_by("created_at").values("created_at")[:1]),
+        last_created_at=Subquery(leads.order_by("-created_at").values("created_at")[:1]),
+        **figures,
+    )[:1]
+    if not row:
+        return LeadSummary(dict.fromkeys(Lead.Status.values, 0), False, None, None)
+    (row,) = row
+    counts = {status: row[status] for status in Lead.Status.values}
+    return LeadSummary(
+        counts=counts,
+        is_estimate=postgres and max(row["table_rows"], *counts.values()) > EXACT_COUNT_LIMIT,
+        first_created_at=row["first_created_at"],
+        last_created_at=row["last_created_at"],
+    )
+
+
+def leads_per_week(leads: LeadQuerySet, weeks: int) -> list[tuple[date, int]]:
+    """Leads created in each of the last `weeks` weeks (Monday first, local time, this
+    week included), oldest first, empty weeks as 0; one query over lead_created_idx."""
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    rows = (
+        leads.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    counts = {timezone.localtime(row["week"]).date(): row["n"] for row in rows}
+    return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
+
+
+def median_seconds_to_reach_out(leads: LeadQuerySet) -> float | None:
+    """Median seconds from submission to first reach-out of `leads`, None when nobody was reached."""
+    reached = leads.filter(reached_out_at__isnull=False)
+    return medians(reached, start="created_at", end="reached_out_at").get(None, (0, None))[1]
+
+
+def lead_stats() -> dict:
+    """Leads per status, the total, the median seconds to first reach-out and the PENDING leads
+    older than 48 hours (reused for a while on a large table, see reused_when_large)."""
+    return reused_when_large(STATS_CACHE_KEY, _compute_stats)
+
+
+def _compute_stats() -> dict:
+    """The stats in one pass over the table on PostgreSQL (the median elsewhere takes one more)."""
+    leads = Lead.objects.all()
+    figures = {
+        **count_per_status(),
+        "pending_older_than_48h": Count("pk", filter=is_pending_older_than(PENDING_TOO_LONG)),
+    }
+    postgres = connections[leads.db].vendor == "postgresql"
+    if postgres:
+        figures["median"] = Median(wait_seconds(), filter=Q(reached_out_at__isnull=False))
+    row = leads.aggregate(**figures)
+    counts = {status: row[status] for status in Lead.Status.values}
+    median = row["median"] if postgres else median_seconds_to_reach_out(leads)
+    return {
+        **counts,
+        "total": sum(counts.values()),
+        "median_seconds_to_reach_out": None if median is None else float(median),
+        "pending_older_than_48h": row["pending_older_than_48h"],
+    }
+
+
+def funnel(*, weeks: int, pending_days: tuple[int, ...], newest: int) -> Funnel:
+    """The intake dashboard's figures: leads per week over the last `weeks`, the median wait of
+    the leads reached out in that time, how many are PENDING after each of `pending_days` (exact
+    up to EXACT_COUNT_LIMIT), all reused for a while on a large table, and the `newest` PENDING
+    leads; 5-10 queries (2 when reused)."""
+    since = timezone.now() - timedelta(weeks=weeks)
+    leads: LeadQuerySet = Lead.objects.all()
+
+    def figures() -> tuple[list[tuple[date, int]], float | None, list[PendingAge]]:
+        # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+        median = median_seconds_to_reach_out(leads.filter(reached_out_at__gte=since))
+        pending = [
+            PendingAge(days, *leads.pending_older_than(timedelta(days=days)).estimated_count())
+            for days in pending_days
+        ]
+        return leads_per_week(leads, weeks), median, pending
+
+    key = f"leads:funnel:{weeks}:{'-'.join(map(str, pending_days))}"
+    per_week, median, pending = reused_when_large(key, figures)
+    return Funnel(
+        weeks=per_week,
+        median_seconds=median,
+        median_since=timezone.localtime(since).date(),
+        pending=pending,
+        newest_pending=list(leads.with_status(Lead.Status.PENDING).recent(newest)),
+    )
+
+
+def figures_per_attorney(*, since) -> list[AttorneyFigures]:
+    """Per attorney (every active one, and anyone else with figures), by username: the
+    leads assigned to them now and how many of those are PENDING, the leads they reached
+    out to since `since` and the median wait from submission to that reach-out (reused for a
+    while on a large table); 3 queries, 4 on PostgreSQL."""
+    assigned = {
+        row["assigned_to"]: row
+        for row in Lead.objects.filter(assigned_to__isnull=False)
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
+    }
+    # The medians read every reach-out of the window (120 ms at 1,000,000 leads): reused for
+    # a while on a large table, as the funnel's figures are; the assignments stay fresh.
+    key = f"leads:attorney-waits:{since:%Y-%m-%d}"
+    waits = reused_when_large(key, lambda: _waits_per_attorney(since))
+    users = User.objects.filter(
+        Q(pk__in=User.objects.attorneys().values("pk")) | Q(pk__in=[*assigned, *waits])
+    )
+    return [
+        AttorneyFigures(
+            attorney=user,
+            assigned=assigned.get(user.pk, {}).get("n", 0),
+            pending=assigned.get(user.pk, {}).get("pending", 0),
+            reached_out=waits.get(user.pk, (0, None))[0],
+            median_seconds=waits.get(user.pk, (0, None))[1],
+        )
+        for user in users.order_by("username")
+    ]
+
+
+def _waits_per_attorney(since) -> dict:
+    """{user id: (leads reached out since `since`, median seconds from submission to it)}."""
+    # reached_out_at >= since is served by the partial index lead_reached_out_idx.
+    reached = Lead.objects.filter(reached_out_at__gte=since, reached_out_by__isnull=False)
+    return medians(reached, start="created_at", end="reached_out_at", by="reached_out_by")
+
+
+def reused_when_large(key: str, compute):
+    """compute(), or on PostgreSQL above EXACT_COUNT_LIMIT leads its result of the last
+    LEAD_STATS_CACHE_SECONDS: such figures read much of the table; small ones stay fresh.
+    Kept in the shared cache, so every web process shows the same figures and one of
+    them, not each, reads the table once a period."""
+    if not _is_large():
+        return compute()
+    return caches["shared"].get_or_set(key, compute, settings.LEAD_STATS_CACHE_SECONDS)
+
+
+def _is_large() -> bool:
+    leads = Lead.objects.order_by()
+    if connections[leads.db].vendor != "postgresql":
+        return False
+    row = leads.values(n=table_rows_estimate(Lead._meta.db_table))[:1]
+    return bool(row) and row[0]["n"] > EXACT_COUNT_LIMIT
+
+
+def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
+    """Everything that happened to `lead`, oldest first: its newest `limit` events (None:
+    all of them), in one query per kind of event whatever the history's length."""
+
+    def username(user) -> str | None:
+        return user.username if user else None
+
+    def resubmitted(r: Resubmission) -> TimelineEvent:
+        detail = {"resubmission": r.pk, "source": r.source, "referrer": r.referrer}
+        return TimelineEvent("resubmitted", r.created_at, None, detail)
+
+    def status_changed(c: StatusChange) -> TimelineEvent:
+        detail = {"from": c.from_status, "to": c.to_status}
+        return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
+
+    def assigned(a: AssignmentChange) -> TimelineEvent:
+        detail = {"from": username(a.from_user), "to": username(a.to_user)}
+        return TimelineEvent("assigned", a.changed_at, a.changed_by, detail)
+
+    def note(n: Note) -> TimelineEvent:
+        return TimelineEvent("note", n.created_at, n.author, {"id": n.pk, "body": n.body})
+
+    def delivery(d: Delivery) -> TimelineEvent:
+        detail = {
+            "id": d.pk,
+            "kind": d.kind,
+            "description": d.get_kind_display(),
+            "channel": d.channel,
+            "recipient": d.recipient,
+            "status": d.status,
+            "attempts": d.attempts,
+            "error": d.last_error,
+            "sent_at": d.sent_at,
+        }
+        return TimelineEvent("delivery", d.created_at, None, detail)
+
+    def downloaded(d: ResumeDownload) -> TimelineEvent:
+        detail = {"resubmission": d.resubmission_id, "via": d.via}
+        return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
+
+    sources = [
+        (lead.resubmissions.all(), "created_at", resubmitted),
+        (lead.status_changes.select_related("changed_by"), "changed_at", status_changed),
+        (
+            lead.assignment_changes.select_related("from_user", "to_user", "changed_by"),
+            "changed_at",
+            assigned,
+        ),
+        (lead.notes.select_related("author"), "created_at", note),
+        (lead.deliveries.all(), "created_at", delivery),
+        (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
+    ]
+    submitted = {"source": lead.source, "referrer": lead.referrer}
+    events = [TimelineEvent("submitted", lead.created_at, None, submitted)]
+    for queryset, field, event in sources:
+        # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
+        # newest `limit` of them all and whether there were more.
+        queryset = queryset.order_by(f"-{field}", "-id")
+        events += map(event, queryset if limit is None else queryset[: limit + 1])
+    events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
+    truncated = limit is not None and len(events) > limit
+    return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
