@@ -71,6 +71,7 @@ LAYERS = [
             "leads.resume_check",
             "leads.recipients",
             "leads.demo",
+            "leads.translations",
             "leads",
             "accounts",
             "web",
