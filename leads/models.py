@@ -360,6 +360,10 @@ class Lead(models.Model):
     resume_text_note = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
     # PostgreSQL full-text search over search_document(); GIN index lead_search_vector_gin.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The prospect's language (one of INTAKE_LANGUAGES): the form's, or the API caller's;
+    # every later email to the prospect speaks it. "en" for leads from before languages; a
+    # database default too, for bulk loads (COPY).
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     objects = LeadManager()
 
@@ -398,6 +402,8 @@ class Lead(models.Model):
                 name="lead_reached_out_idx",
                 condition=Q(reached_out_at__isnull=False),
             ),
+            # The admin's language filter, newest first.
+            models.Index(fields=["language", "created_at", "id"], name="lead_language_idx"),
         ]
 
     def __str__(self) -> str:
@@ -464,6 +470,8 @@ class Resubmission(models.Model):
     referrer = models.CharField(max_length=500, blank=True, default="")
     # Written by the worker (leads.worker.resume_text): this resume's text, searched with the lead's.
     resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
+    # The language of the form it came from (the lead then speaks it: leads.worker.fanout).
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
+from web.language import default_language, offered
 
 from .models import (
     NOTE_MAX_CHARS,
@@ -61,6 +62,7 @@ def submit_lead(
     source: str = "",
     referrer: str = "",
     resubmit_duplicates: bool = False,
+    language: str = "",
 ) -> Lead:
     """Store the resume and save the lead as PENDING, with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
@@ -71,8 +73,12 @@ def submit_lead(
     public form): then the submission is recorded on the existing lead as a resubmission
     by the worker, and the caller cannot tell the two cases apart. Both cases run the same
     two statements, so neither the answer nor its timing says whether an address applied.
+
+    `language` (one of INTAKE_LANGUAGES; else the first of them) is the prospect's: every
+    email to them speaks it; a resubmission's becomes its lead's.
     """
     kind = validate_resume(resume)
+    language = offered(language) or default_language()
     lead = Lead(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -81,6 +87,7 @@ def submit_lead(
         status=Lead.Status.PENDING,
         source=source,
         referrer=referrer,
+        language=language,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
@@ -93,6 +100,7 @@ def submit_lead(
         "referrer": referrer,
         "submitted_at": lead.created_at.isoformat(),
         "resubmit": resubmit_duplicates,
+        "language": language,
     }
     try:
         # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
