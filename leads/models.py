@@ -278,6 +278,10 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             )
             return ids
 
+    def in_language(self, language: str) -> "LeadQuerySet":
+        """Leads whose prospect speaks `language` (index lead_language_idx, newest first)."""
+        return self.filter(language=language)
+
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
     def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":

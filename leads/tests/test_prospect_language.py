@@ -209,3 +209,27 @@ def test_the_language_cookie_is_partitioned_when_a_firm_frames_the_form(settings
     assert "SameSite=None" in header
     assert "Secure" in header
     assert header.endswith("; Partitioned")
+
+
+def test_the_lead_list_shows_and_filters_by_language(attorney_client):
+    LeadFactory(first_name="Ana", language="es")
+    LeadFactory(first_name="John", language="en")
+
+    response = attorney_client.get("/admin/leads/lead/?language=es")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ana" in page
+    assert "John" not in page
+    assert 'class="column-language"' in page
+    assert "?language=es" in page  # the filter's choice
+
+
+def test_the_csv_export_has_a_language_column(attorney_client):
+    LeadFactory(language="es")
+
+    response = attorney_client.get("/admin/leads/lead/export/")
+
+    header, row = b"".join(response.streaming_content).decode().splitlines()[:2]
+    assert header.split(",")[-1] == "language"
+    assert row.split(",")[-1] == "es"
