@@ -112,3 +112,13 @@ def remember(response: HttpResponse, language: str) -> None:
         partitioned.set(cookie.key, cookie.value, cookie.coded_value)
         partitioned.update(cookie)
         response.cookies[settings.LANGUAGE_COOKIE_NAME] = partitioned
+
+
+def requested_language(request: HttpRequest) -> str:
+    """The language an anonymous API read asks for (GET /api/v1/intake-form/): `?language=`
+    when it is an intake language, else the best of Accept-Language, else the default. The
+    view answers within `translation.override(requested_language(request))`, through
+    leads.translations.translated, since /api/ otherwise speaks LANGUAGE_CODE."""
+    return offered(request.GET.get("language")) or language_from_header(
+        request.headers.get("Accept-Language", "")
+    )

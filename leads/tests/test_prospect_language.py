@@ -13,6 +13,7 @@ from config.testing import ROOT
 from leads.models import Lead
 from leads.tests.documents import MINIMAL_PDF
 from leads.tests.factories import LeadFactory
+from web.language import requested_language
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,19 @@ def test_the_csv_export_has_a_language_column(attorney_client):
     header, row = b"".join(response.streaming_content).decode().splitlines()[:2]
     assert header.split(",")[-1] == "language"
     assert row.split(",")[-1] == "es"
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "expected"),
+    [
+        ("?language=es", "en", "es"),
+        ("?language=fr", "es-AR,es;q=0.9", "es"),
+        ("", "fr-CA,fr;q=0.9,es;q=0.5", "es"),
+        ("", "", "en"),
+        ("?language=ES", "", "es"),
+    ],
+)
+def test_an_anonymous_api_read_answers_in_the_requested_language(rf, query, header, expected):
+    request = rf.get(f"/api/v1/intake-form/{query}", HTTP_ACCEPT_LANGUAGE=header)
+
+    assert requested_language(request) == expected
