@@ -19,10 +19,6 @@ LANGUAGE_PARAMETER = "lang"
 STAFF_PREFIXES = ("/admin/", "/api/")
 
 
-def intake_languages() -> list[str]:
-    return list(settings.INTAKE_LANGUAGES)
-
-
 def default_language() -> str:
     """What a prospect whose browser asks for none of INTAKE_LANGUAGES gets."""
     return settings.INTAKE_LANGUAGES[0]
