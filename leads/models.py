@@ -542,6 +542,8 @@ class TrappedSubmission(models.Model):
     resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+    # The language of the form it came from: a lead restored from it speaks it.
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     objects = TrappedSubmissionQuerySet.as_manager()
 

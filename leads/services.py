@@ -134,11 +134,17 @@ def trap_submission(
     resume: UploadedFile | None,
     source: str = "",
     referrer: str = "",
+    language: str = "",
 ) -> TrappedSubmission:
     """Keep a form submission that filled the honeypot as a TrappedSubmission: no lead, no
     email, kept TRAPPED_KEEP_DAYS for attorneys to review and restore. What was typed is
     kept as typed (cut to the columns' lengths); the file only if it is a resume."""
-    trapped = TrappedSubmission(client_address=client_address, source=source, referrer=referrer)
+    trapped = TrappedSubmission(
+        client_address=client_address,
+        source=source,
+        referrer=referrer,
+        language=offered(language) or default_language(),
+    )
     for field, value in {"first_name": first_name, "last_name": last_name, "email": email}.items():
         setattr(trapped, field, value.strip()[: TrappedSubmission._meta.get_field(field).max_length])
     trapped.email_key = email_key(trapped.email)
@@ -164,6 +170,7 @@ def restore_trapped_submission(*, trapped: TrappedSubmission) -> Lead:
     typed = {
         name: getattr(trapped, name) for name in ("first_name", "last_name", "email", "source", "referrer")
     }
+    typed["language"] = trapped.language
     Lead(**typed).clean_fields(exclude={"resume"})  # the rules the form and the API apply
     with trapped.resume.open("rb") as resume:
         # Checked before the transaction, which then holds no lock while a file is parsed;

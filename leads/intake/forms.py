@@ -97,6 +97,7 @@ class IntakeForm(forms.ModelForm):
             "resume": self.files.get("resume"),
             "source": clean_source(self.data.get("source", "")),
             "referrer": clean_referrer(self.data.get("referrer", "")),
+            "language": self.language_of(self.data),
         }
 
     def focus_first_error(self) -> None:

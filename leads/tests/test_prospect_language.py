@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from config.testing import ROOT
-from leads.models import Lead
+from leads.intake.forms import HONEYPOT_FIELD
+from leads.models import Lead, TrappedSubmission
 from leads.tests.documents import MINIMAL_PDF
-from leads.tests.factories import LeadFactory
+from leads.tests.factories import LeadFactory, TrappedSubmissionFactory
 from web.language import requested_language
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +251,22 @@ def test_an_anonymous_api_read_answers_in_the_requested_language(rf, query, head
     request = rf.get(f"/api/v1/intake-form/{query}", HTTP_ACCEPT_LANGUAGE=header)
 
     assert requested_language(request) == expected
+
+
+def test_a_trapped_submission_keeps_the_language_of_its_form(client):
+    client.post("/", {**application(), "language": "es", HONEYPOT_FIELD: "Ana"}, **ENGLISH)
+
+    assert TrappedSubmission.objects.get().language == "es"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_restored_from_a_trapped_submission_speaks_its_language(attorney_client):
+    trapped = TrappedSubmissionFactory(
+        first_name="Ana", last_name="García", email="ana@example.com", language="es"
+    )
+
+    attorney_client.post(
+        "/admin/leads/trappedsubmission/", {"action": "restore_selected", "_selected_action": [trapped.pk]}
+    )
+
+    assert Lead.objects.get().language == "es"
