@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # Tests run with production-like settings (DEBUG off); this key exists only for them.
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test venv deps dev-deps lint check seed bench clean
+.PHONY: run test venv deps dev-deps lint check seed bench clean messages
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -51,3 +51,11 @@ bench: dev-deps
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
+
+## Translations: refresh locale/*/LC_MESSAGES/django.po from the public pages' and the prospect
+## emails' strings (GNU gettext needed), then compile the .mo files that are committed beside them.
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=staticfiles --ignore=test-artifacts --ignore=media \
+	--ignore='*/tests/*' --ignore=leads/admin --ignore=templates/admin --ignore=leads/management --ignore=accounts
+messages: dev-deps
+	$(TEST_ENV) $(PY) manage.py makemessages --all --no-location --no-obsolete $(MESSAGES_IGNORE)
+	$(TEST_ENV) $(PY) manage.py compilemessages --ignore=.venv

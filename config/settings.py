@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The prospect's language on the public pages (LANGUAGE_CODE under /admin/ and /api/),
+    # active before anything below answers: the 413, 429, 503 and expired-form pages too.
+    "web.language.ProspectLanguageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "config.framing.PartitionedCsrfCookieMiddleware",
@@ -503,3 +506,18 @@ if LOG_FORMAT not in {"plain", "json"}:
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)
+
+# --- The prospect's language --------------------------------------------------------------
+# The languages there are catalogues for (locale/<code>/LC_MESSAGES/django.po), each named in
+# itself for the public pages' switcher. INTAKE_LANGUAGES (codes, comma-separated) are the ones
+# prospects are offered; the first is what a browser asking for none of them gets. The public
+# pages (web.language.ProspectLanguageMiddleware) and every email to a prospect speak the
+# prospect's language; the admin, the API and the attorneys' emails stay in LANGUAGE_CODE.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+INTAKE_LANGUAGES = [code.strip().lower() for code in env.list("INTAKE_LANGUAGES", default=["en", "es"])]
+if not INTAKE_LANGUAGES or not set(INTAKE_LANGUAGES) <= {code for code, _ in LANGUAGES}:
+    raise ImproperlyConfigured(
+        f"INTAKE_LANGUAGES must name one or more of {', '.join(code for code, _ in LANGUAGES)}, "
+        f"not {','.join(INTAKE_LANGUAGES)!r}"
+    )

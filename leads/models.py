@@ -278,6 +278,10 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             )
             return ids
 
+    def in_language(self, language: str) -> "LeadQuerySet":
+        """Leads whose prospect speaks `language` (index lead_language_idx, newest first)."""
+        return self.filter(language=language)
+
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
     def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":
@@ -360,6 +364,10 @@ class Lead(models.Model):
     resume_text_note = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
     # PostgreSQL full-text search over search_document(); GIN index lead_search_vector_gin.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The prospect's language (one of INTAKE_LANGUAGES): the form's, or the API caller's;
+    # every later email to the prospect speaks it. "en" for leads from before languages; a
+    # database default too, for bulk loads (COPY).
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     objects = LeadManager()
 
@@ -398,6 +406,8 @@ class Lead(models.Model):
                 name="lead_reached_out_idx",
                 condition=Q(reached_out_at__isnull=False),
             ),
+            # The admin's language filter, newest first.
+            models.Index(fields=["language", "created_at", "id"], name="lead_language_idx"),
         ]
 
     def __str__(self) -> str:
@@ -464,6 +474,8 @@ class Resubmission(models.Model):
     referrer = models.CharField(max_length=500, blank=True, default="")
     # Written by the worker (leads.worker.resume_text): this resume's text, searched with the lead's.
     resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
+    # The language of the form it came from (the lead then speaks it: leads.worker.fanout).
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -530,6 +542,8 @@ class TrappedSubmission(models.Model):
     resume = models.FileField(upload_to=resume_upload_to, max_length=255, blank=True)
     source = models.CharField(max_length=100, blank=True, default="")
     referrer = models.CharField(max_length=500, blank=True, default="")
+    # The language of the form it came from: a lead restored from it speaks it.
+    language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
 
     objects = TrappedSubmissionQuerySet.as_manager()
 

@@ -53,6 +53,7 @@ LEAD_FIELDS = [
     "referrer",
     "assigned_to",
     "resubmissions",
+    "language",
 ]
 
 
@@ -119,6 +120,7 @@ class LeadSerializer(ModelSerializer):
             "referrer": lead.referrer,
             "assigned_to": username_or_none(lead.assigned_to),
             "resubmissions": lead.resubmission_count,
+            "language": lead.language,
         }
 
     @extend_schema_field(OpenApiTypes.URI)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
+from web.language import default_language, offered
 
 from .models import (
     NOTE_MAX_CHARS,
@@ -61,6 +62,7 @@ def submit_lead(
     source: str = "",
     referrer: str = "",
     resubmit_duplicates: bool = False,
+    language: str = "",
 ) -> Lead:
     """Store the resume and save the lead as PENDING, with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
@@ -71,8 +73,12 @@ def submit_lead(
     public form): then the submission is recorded on the existing lead as a resubmission
     by the worker, and the caller cannot tell the two cases apart. Both cases run the same
     two statements, so neither the answer nor its timing says whether an address applied.
+
+    `language` (one of INTAKE_LANGUAGES; else the first of them) is the prospect's: every
+    email to them speaks it; a resubmission's becomes its lead's.
     """
     kind = validate_resume(resume)
+    language = offered(language) or default_language()
     lead = Lead(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -81,6 +87,7 @@ def submit_lead(
         status=Lead.Status.PENDING,
         source=source,
         referrer=referrer,
+        language=language,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
@@ -93,6 +100,7 @@ def submit_lead(
         "referrer": referrer,
         "submitted_at": lead.created_at.isoformat(),
         "resubmit": resubmit_duplicates,
+        "language": language,
     }
     try:
         # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
@@ -126,11 +134,17 @@ def trap_submission(
     resume: UploadedFile | None,
     source: str = "",
     referrer: str = "",
+    language: str = "",
 ) -> TrappedSubmission:
     """Keep a form submission that filled the honeypot as a TrappedSubmission: no lead, no
     email, kept TRAPPED_KEEP_DAYS for attorneys to review and restore. What was typed is
     kept as typed (cut to the columns' lengths); the file only if it is a resume."""
-    trapped = TrappedSubmission(client_address=client_address, source=source, referrer=referrer)
+    trapped = TrappedSubmission(
+        client_address=client_address,
+        source=source,
+        referrer=referrer,
+        language=offered(language) or default_language(),
+    )
     for field, value in {"first_name": first_name, "last_name": last_name, "email": email}.items():
         setattr(trapped, field, value.strip()[: TrappedSubmission._meta.get_field(field).max_length])
     trapped.email_key = email_key(trapped.email)
@@ -156,6 +170,7 @@ def restore_trapped_submission(*, trapped: TrappedSubmission) -> Lead:
     typed = {
         name: getattr(trapped, name) for name in ("first_name", "last_name", "email", "source", "referrer")
     }
+    typed["language"] = trapped.language
     Lead(**typed).clean_fields(exclude={"resume"})  # the rules the form and the API apply
     with trapped.resume.open("rb") as resume:
         # Checked before the transaction, which then holds no lock while a file is parsed;

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.encoding import punycode
+from django.utils.translation import gettext_lazy as _
 
 from web.responses import ServiceUnavailable
 
@@ -35,46 +36,64 @@ CHECKERS_PER_PROCESS = 4
 # A checker that is not ready this long after it was started is a fault of ours (503).
 START_SECONDS = 30
 
-PLAIN_PDF = "Save it again as a plain PDF (for example with Print to PDF)."
-NEW_DOCUMENT = "Save it as a new document, or as a PDF, and upload that."
+# Shown to prospects in their language (gettext_lazy: translated where they are shown).
 MESSAGES = {
-    resume_check.INVALID_TYPE: "Upload a PDF, DOC or DOCX file.",
-    resume_check.UNREADABLE: (
+    resume_check.INVALID_TYPE: _("Upload a PDF, DOC or DOCX file."),
+    resume_check.UNREADABLE: _(
         "This file could not be read as a %(kind)s. Save it again and upload the new copy."
     ),
-    resume_check.TOO_COMPLEX: (
+    resume_check.TOO_COMPLEX: _(
         "This %(kind)s is too complex for us to check. Save it again (for example with Print to PDF) "
         "and upload the new copy."
     ),
-    resume_check.ENCRYPTED: "This file is password-protected. Upload a copy without a password.",
-    resume_check.MACROS: (
+    resume_check.ENCRYPTED: _("This file is password-protected. Upload a copy without a password."),
+    resume_check.MACROS: _(
         "Documents with macros are not accepted. Save it as a plain Word document (.docx) or PDF."
     ),
-    resume_check.ZIP_BOMB: (
+    resume_check.ZIP_BOMB: _(
         "This Word file unpacks to far more than its size. Save it again and upload the new copy."
     ),
-    resume_check.SCRIPTS: f"PDFs with scripts or launch actions are not accepted. {PLAIN_PDF}",
-    resume_check.XFA: f"PDFs with XFA forms are not accepted. {PLAIN_PDF}",
-    resume_check.OTHER_FILES: f"PDFs with links that open other files are not accepted. {PLAIN_PDF}",
-    resume_check.FORM_DATA: f"PDFs with forms that send or fetch data are not accepted. {PLAIN_PDF}",
-    resume_check.EMBEDDED_FILES: f"PDFs with attached or embedded files are not accepted. {PLAIN_PDF}",
-    resume_check.RICH_MEDIA: f"PDFs with video, sound or 3D content are not accepted. {PLAIN_PDF}",
-    resume_check.EXTERNAL_CONTENT: (
-        f"Word documents that load content from elsewhere (such as an online template) are not "
-        f"accepted. {NEW_DOCUMENT}"
+    resume_check.SCRIPTS: _(
+        "PDFs with scripts or launch actions are not accepted. "
+        "Save it again as a plain PDF (for example with Print to PDF)."
     ),
-    resume_check.OLE_OBJECTS: (
-        f"Word documents with embedded objects (such as a spreadsheet, a chart's data or another "
-        f"file) are not accepted. {NEW_DOCUMENT}"
+    resume_check.XFA: _(
+        "PDFs with XFA forms are not accepted. Save it again as a plain PDF (for example with Print to PDF)."
     ),
-    resume_check.ALT_CHUNK: (
-        f"Word documents with content imported from other files are not accepted. {NEW_DOCUMENT}"
+    resume_check.OTHER_FILES: _(
+        "PDFs with links that open other files are not accepted. "
+        "Save it again as a plain PDF (for example with Print to PDF)."
     ),
-    resume_check.DDE_FIELDS: (
-        f"Word documents with fields that start other programs (DDE fields) are not accepted. {NEW_DOCUMENT}"
+    resume_check.FORM_DATA: _(
+        "PDFs with forms that send or fetch data are not accepted. "
+        "Save it again as a plain PDF (for example with Print to PDF)."
+    ),
+    resume_check.EMBEDDED_FILES: _(
+        "PDFs with attached or embedded files are not accepted. "
+        "Save it again as a plain PDF (for example with Print to PDF)."
+    ),
+    resume_check.RICH_MEDIA: _(
+        "PDFs with video, sound or 3D content are not accepted. "
+        "Save it again as a plain PDF (for example with Print to PDF)."
+    ),
+    resume_check.EXTERNAL_CONTENT: _(
+        "Word documents that load content from elsewhere (such as an online template) are not "
+        "accepted. Save it as a new document, or as a PDF, and upload that."
+    ),
+    resume_check.OLE_OBJECTS: _(
+        "Word documents with embedded objects (such as a spreadsheet, a chart's data or another "
+        "file) are not accepted. Save it as a new document, or as a PDF, and upload that."
+    ),
+    resume_check.ALT_CHUNK: _(
+        "Word documents with content imported from other files are not accepted. "
+        "Save it as a new document, or as a PDF, and upload that."
+    ),
+    resume_check.DDE_FIELDS: _(
+        "Word documents with fields that start other programs (DDE fields) are not accepted. "
+        "Save it as a new document, or as a PDF, and upload that."
     ),
 }
-KIND_NAMES = {"pdf": "PDF", "doc": "Word document", "docx": "Word document", None: "file"}
+KIND_NAMES = {"pdf": _("PDF"), "doc": _("Word document"), "docx": _("Word document"), None: _("file")}
 
 # The lengths of Lead.source and Lead.referrer, which the form's cleaning keeps to.
 SOURCE_MAX_CHARS = 100
@@ -102,7 +121,7 @@ def validate_resume(file) -> str:
         return kind
     size = getattr(file, "size", None)
     if size == 0:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError(_("The file is empty."), code="empty")
     if size is not None and size > settings.RESUME_MAX_BYTES:
         raise too_large(size)
     file.seek(0)
@@ -122,7 +141,7 @@ def validate_resume(file) -> str:
 
 def too_large(size: int) -> ValidationError:
     return ValidationError(
-        "The file is too large (%(size)s); the limit is %(limit)s.",
+        _("The file is too large (%(size)s); the limit is %(limit)s."),
         code="too_large",
         params={"size": filesizeformat(size), "limit": filesizeformat(settings.RESUME_MAX_BYTES)},
     )
@@ -260,7 +279,7 @@ def validate_plain_text(value: str) -> None:
     """Refuse control and formatting characters (line breaks, NUL, bidi overrides): a name
     is one line of text, and a line break in it could end up in an email header."""
     if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
-        raise ValidationError("Use letters, spaces and punctuation only.", code="control_characters")
+        raise ValidationError(_("Use letters, spaces and punctuation only."), code="control_characters")
 
 
 # Names are repeated in emails and shown to attorneys: "Dear www.evil.example" or a name
@@ -277,9 +296,9 @@ def validate_name(value: str) -> None:
     validate_plain_text(value)
     lowered = value.lower()
     if any(marker in lowered for marker in LINK_MARKERS):
-        raise ValidationError("Enter a name without links or email addresses.", code="link")
+        raise ValidationError(_("Enter a name without links or email addresses."), code="link")
     if ENCODED_WORD_MARKER in value:
-        message = "Enter a name without “=?”: mail programs read it as encoded text."
+        message = _("Enter a name without “=?”: mail programs read it as encoded text.")
         raise ValidationError(message, code="encoded_word")
 
 
@@ -312,7 +331,7 @@ def validate_email_address(value: str) -> None:
     prohibits); the latter only once Django's own validator has passed the address."""
     if any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value):
         raise ValidationError(
-            "Enter the email address without control or invisible characters.", code="hidden_characters"
+            _("Enter the email address without control or invisible characters."), code="hidden_characters"
         )
     try:
         validate_email(value)
@@ -321,7 +340,7 @@ def validate_email_address(value: str) -> None:
     try:
         punycode(value.rpartition("@")[2])
     except UnicodeError:
-        raise ValidationError("Enter a valid email address.", code="invalid") from None
+        raise ValidationError(_("Enter a valid email address."), code="invalid") from None
 
 
 def clean_source(value: str) -> str:

@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ class ServiceUnavailable(Exception):
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, ServiceUnavailable)
 RETRY_AFTER_SECONDS = 30
 FALLBACK_HTML = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+    "<!doctype html><html lang={language}><meta charset=utf-8><title>{title}</title>"
     "<h1>{title}</h1><p>{text}</p></html>"
 )
 
@@ -53,8 +54,9 @@ def service_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespons
             request,
             "503.html",
             503,
-            title="Temporarily unavailable",
-            text="We cannot take requests right now. Please try again in a few minutes.",
+            # The prospect's language on the public pages (web.language), LANGUAGE_CODE elsewhere.
+            title=gettext("Temporarily unavailable"),
+            text=gettext("We cannot take requests right now. Please try again in a few minutes."),
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
@@ -67,7 +69,7 @@ def page(request: HttpRequest, template: str, status: int, *, title: str, text: 
         html = loader.render_to_string(template, {"css_url": stylesheet(), "title": title, "text": text})
     except Exception:  # the error page must not fail in turn; the cause is logged
         logger.exception("Could not render %s", template)
-        html = FALLBACK_HTML.format(title=title, text=text)
+        html = FALLBACK_HTML.format(language=translation.get_language(), title=title, text=text)
     return HttpResponse(html, status=status)
 
 

@@ -77,6 +77,7 @@ LAYERS = [
             "web",
             "web.clientip",
             "web.responses",
+            "web.language",
         ],
     ),
 ]

@@ -101,6 +101,21 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """The prospect's language: each one there is a catalogue for (no query to list them)."""
+
+    title = "language"
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return [(code, name) for code, name in settings.LANGUAGES]
+
+    def queryset(self, request, queryset):
+        if value := self.value():
+            return queryset.in_language(value)
+        return queryset
+
+
 class AttorneyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user: User) -> str:
         return attorney_label(user)
@@ -135,13 +150,14 @@ class LeadAdminForm(forms.ModelForm):
 @admin.register(Lead)
 class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     form = LeadAdminForm
-    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out"]
+    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out", "language"]
     list_display_links = ["name"]
     list_filter = [
         "status",
         AssigneeFilter,
         ("created_at", admin.DateFieldListFilter),
         PendingOlderThanFilter,
+        LanguageFilter,
     ]
     date_hierarchy = "created_at"
     search_fields = ["first_name", "last_name", "email"]
@@ -178,7 +194,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             },
         ),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
-        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
+        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer", "language"]}),
     ]
     readonly_fields = [
         "resume_link",
@@ -189,6 +205,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         "updated_at",
         "source",
         "referrer",
+        "language",
     ]
 
     class Media:

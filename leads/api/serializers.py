@@ -1,6 +1,7 @@
 """The shapes the API accepts and answers with (the lead itself: leads.representations).
 Serializers validate; services act."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
@@ -18,10 +19,16 @@ class LeadCreateSerializer(ModelSerializer):
     lengths and validators come from the Lead model's fields."""
 
     resume = serializers.FileField(help_text="PDF, DOC or DOCX, judged by content; RESUME_MAX_BYTES at most.")
+    language = serializers.ChoiceField(
+        choices=settings.INTAKE_LANGUAGES,
+        required=False,
+        help_text="The prospect's language (one of INTAKE_LANGUAGES): every email to them speaks it. "
+        "Default: the first of INTAKE_LANGUAGES.",
+    )
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "resume", "source", "referrer"]
+        fields = ["first_name", "last_name", "email", "resume", "source", "referrer", "language"]
         extra_kwargs = {
             "source": {"help_text": "Where the prospect came from, e.g. a utm_source. Read-only."},
             "referrer": {"help_text": "The page that sent the prospect. Read-only."},

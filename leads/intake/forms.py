@@ -3,9 +3,13 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead
 from leads.validators import clean_referrer, clean_source, validate_resume
+from web.language import offered
 
 # The honeypot's name, id and label match none of the patterns browsers and password
 # managers autofill by (name, email, phone, address, company, url, website, ...), so a
@@ -23,11 +27,14 @@ class IntakeForm(forms.ModelForm):
 
     source = forms.CharField(required=False, widget=forms.HiddenInput)
     referrer = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The language the form was shown in: the lead's (its later emails speak it).
+    language = forms.CharField(required=False, widget=forms.HiddenInput)
     resume = forms.FileField(
+        label=_("Resume"),
         error_messages={
-            "required": "Choose your resume to upload.",
-            "invalid": "Choose your resume to upload.",
-            "empty": "The file is empty.",
+            "required": _("Choose your resume to upload."),
+            "invalid": _("Choose your resume to upload."),
+            "empty": _("The file is empty."),
         },
         widget=forms.FileInput(attrs={"accept": ".pdf,.doc,.docx"}),
     )
@@ -35,11 +42,14 @@ class IntakeForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["source", "referrer", "first_name", "last_name", "email"]
-        labels = {"email": "Email address"}
+        labels = {"first_name": _("First name"), "last_name": _("Last name"), "email": _("Email address")}
         error_messages = {
-            "first_name": {"required": "Enter your first name."},
-            "last_name": {"required": "Enter your last name."},
-            "email": {"required": "Enter your email address.", "invalid": "Enter a valid email address."},
+            "first_name": {"required": _("Enter your first name.")},
+            "last_name": {"required": _("Enter your last name.")},
+            "email": {
+                "required": _("Enter your email address."),
+                "invalid": _("Enter a valid email address."),
+            },
         }
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -51,10 +61,10 @@ class IntakeForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         limit = filesizeformat(settings.RESUME_MAX_BYTES)
-        self.fields["resume"].help_text = f"PDF, DOC or DOCX, up to {limit}."
+        self.fields["resume"].help_text = gettext("PDF, DOC or DOCX, up to %(limit)s.") % {"limit": limit}
         self.fields[HONEYPOT_FIELD] = forms.CharField(
             required=False,
-            label="Leave this empty",
+            label=_("Leave this empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
 
@@ -69,6 +79,11 @@ class IntakeForm(forms.ModelForm):
         source = query.get("utm_source") or query.get("source") or ""
         return {"source": clean_source(source), "referrer": clean_referrer(referer)}
 
+    @staticmethod
+    def language_of(data) -> str:
+        """The intake language a submission's form was shown in (else the active one)."""
+        return offered(data.get("language")) or translation.get_language()
+
     def is_honeypot_filled(self) -> bool:
         """True when the hidden HONEYPOT_FIELD came back filled: a robot, or an autofill."""
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
@@ -82,6 +97,7 @@ class IntakeForm(forms.ModelForm):
             "resume": self.files.get("resume"),
             "source": clean_source(self.data.get("source", "")),
             "referrer": clean_referrer(self.data.get("referrer", "")),
+            "language": self.language_of(self.data),
         }
 
     def focus_first_error(self) -> None:
@@ -96,6 +112,9 @@ class IntakeForm(forms.ModelForm):
 
     def clean_referrer(self) -> str:
         return clean_referrer(self.cleaned_data["referrer"])
+
+    def clean_language(self) -> str:
+        return self.language_of(self.cleaned_data)
 
     def clean_resume(self):
         resume = self.cleaned_data["resume"]

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_safe
 
 from leads import services
@@ -27,6 +28,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     """GET: the form (source and referrer noted); POST: a lead, or the form with errors."""
     if request.method != "POST":
         initial = IntakeForm.initial_from(query=request.GET, referer=request.headers.get("Referer", ""))
+        initial["language"] = translation.get_language()  # the page's (web.language)
         return render_form(request, IntakeForm(initial=initial))
 
     # The attempt is counted first, in its own commit, before anything it sent is read or
@@ -36,6 +38,14 @@ def intake(request: HttpRequest) -> HttpResponse:
     verdict = ratelimit.hit("intake", request, settings.INTAKE_RATE)
     if not verdict.allowed:
         return too_many_requests(request, verdict.retry_after)
+    # Answered in the language the form was shown in (its hidden field), whatever the
+    # cookie or the browser says now: a framed form's cookie may not come back.
+    with translation.override(IntakeForm.language_of(request.POST)):
+        return submitted(request)
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    """A POST past the rate limit: a lead (or a trapped submission) and a 303, or the form with errors."""
     form = IntakeForm(request.POST, request.FILES)
     if form.is_honeypot_filled():
         # Answered as a real submission is; kept for attorneys, since autofill can land a

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from accounts.models import User
@@ -71,6 +72,15 @@ def context_for(delivery: Delivery) -> dict:
     return context
 
 
+def language_for(delivery: Delivery) -> str:
+    """An email to the lead's own address speaks the prospect's language (Lead.language);
+    every other (the attorneys') LANGUAGE_CODE."""
+    lead = delivery.lead
+    if lead is not None and delivery.kind not in ATTORNEY_KINDS and delivery.recipient_key == lead.email_key:
+        return lead.language
+    return settings.LANGUAGE_CODE
+
+
 def is_console_mailer() -> bool:
     """True when emails would only be printed (EMAIL_URL unset or consolemail://)."""
     return settings.MAILERS["default"]["BACKEND"].endswith("console.EmailBackend")
@@ -98,9 +108,10 @@ def send(delivery: Delivery) -> Sent:
             permanent=True,
         )
     reply_to = [delivery.lead.email] if delivery.kind in ATTORNEY_KINDS else None
-    message = build_email(
-        TEMPLATES[delivery.kind], context_for(delivery), to=[delivery.recipient], reply_to=reply_to
-    )
+    with translation.override(language_for(delivery)):
+        message = build_email(
+            TEMPLATES[delivery.kind], context_for(delivery), to=[delivery.recipient], reply_to=reply_to
+        )
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:

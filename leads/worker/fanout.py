@@ -58,7 +58,12 @@ def process_application(application: dict) -> str:
             created_at=datetime.fromisoformat(application["submitted_at"]),
             source=application["source"],
             referrer=application["referrer"],
+            language=application.get("language", lead.language),
         )
+        if resubmission.language != lead.language:
+            # The prospect's latest choice: this resubmission's email and every later one speak it.
+            Lead.objects.filter(pk=lead.pk).update(language=resubmission.language)
+            lead.language = resubmission.language
         lead_resubmitted(lead, resubmission)
         return "resubmitted"
 
