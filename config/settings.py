@@ -503,3 +503,7 @@ if LOG_FORMAT not in {"plain", "json"}:
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)
+
+# --- The attorneys' workspace (issue 28) ----------------------------------------------------
+# One way of writing dates and times in the admin, with the time zone (config/formats/en).
+FORMAT_MODULE_PATH = "config.formats"
