@@ -2,7 +2,7 @@
 // Sending one reloads the page; when another holds text the attorney typed and did not send,
 // ask first, so no action drops it unasked.
 "use strict";
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   const forms = Array.from(document.querySelectorAll("form[data-workspace-form], form#lead_form"));
 
   function typedIn(form) {
@@ -35,4 +35,4 @@
       if (!window.confirm(question)) event.preventDefault();
     });
   });
-})();
+});
