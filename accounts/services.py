@@ -112,3 +112,28 @@ def remove_devices(*, user: User) -> int:
     deleted, _ = TOTPDevice.objects.devices_for_user(user).delete()
     end_sign_ins(user=user)
     return deleted
+
+
+INTEGRATION_EMAIL_DOMAIN = "integrations.invalid"  # RFC 2606: never a mailbox, never mailed
+
+
+@transaction.atomic
+def create_integration(*, name: str, permissions: list) -> tuple[User, str]:
+    """An account for another program: not staff, in no group (so never notified, never
+    assigned, no admin), no password, exactly `permissions` (Permission rows), and a new API
+    token whose key is returned, the one time anyone sees it. For an existing integration of
+    that name: its permissions set again and a new token (the old ones keep working until
+    revoked). Raises ValidationError on a name taken by a person's account."""
+    user = User.objects.get_by_username(name)
+    if user is None:
+        user = User(
+            username=name, email=f"{name}@{INTEGRATION_EMAIL_DOMAIN}", full_name=f"{name} (integration)"
+        )
+        user.full_clean(exclude=["password"])
+        user.set_unusable_password()
+        user.save()
+    elif user.is_staff or user.is_superuser or user.groups.exists() or user.has_usable_password():
+        raise ValidationError({"name": [f"{name!r} is a person's account; choose another name."]})
+    user.user_permissions.set(permissions)
+    _, key = issue_token(user=user)
+    return user, key
