@@ -1,11 +1,14 @@
 """The sign-in actions every interface calls: API tokens and the second factor."""
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,6 +21,10 @@ WRONG_CREDENTIALS = (
     "(username, password and, once two-factor sign-in is set up, the current otp code)."
 )
 CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
+CODE_WAIT = (
+    "After a wrong code the next one is accepted only after a pause: wait {seconds} second{s}, "
+    "then enter the code your authenticator app shows then."
+)
 ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
 SESSION_WITHOUT_SECOND_FACTOR = (
     "Staff must sign in with a second factor: in the admin, set up two-factor sign-in, or enter "
@@ -102,6 +109,15 @@ def confirm_device(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice |
         verified.save(update_fields=["confirmed"])
         end_sign_ins(user=user)
     return verified
+
+
+def code_wait_seconds(*, device: TOTPDevice) -> int:
+    """Seconds until `device` takes a code again (django-otp's throttle doubles the pause after
+    each wrong code), 0 when it takes one now: a right code sent sooner would be refused as wrong."""
+    allowed, details = device.verify_is_allowed()
+    if allowed or not (details or {}).get("locked_until"):
+        return 0
+    return max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
 
 
 @transaction.atomic
