@@ -37,6 +37,7 @@ COLUMNS = {
     "reached_out_by": "reached_out_by__username",
     "source": "source",
     "referrer": "referrer",
+    "assigned_to": "assigned_to__username",
 }
 # Written as they are: ids, statuses and times never start like a formula.
 PLAIN_COLUMNS = {"id", "status"}
