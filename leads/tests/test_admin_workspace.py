@@ -115,3 +115,19 @@ def test_the_page_warns_before_an_action_drops_typed_text(attorney_client):
 
     assert "js/lead-workspace.js" in body
     assert body.count("data-workspace-form") == 3
+
+
+def test_the_admin_home_links_to_the_dashboard(attorney_client):
+    body = attorney_client.get("/admin/").content.decode()
+
+    assert 'href="/admin/leads/lead/dashboard/"' in body
+
+
+def test_the_dashboards_breadcrumb_names_leads_once(attorney_client):
+    body = attorney_client.get("/admin/leads/lead/dashboard/").content.decode()
+
+    crumbs = re.findall(
+        r"<li[^>]*>(?:<a [^>]*>)?([^<]+)",
+        re.search(r'<ol class="breadcrumbs">(.*?)</ol>', body, re.S).group(1),
+    )
+    assert crumbs == ["Home", "Leads", "Intake funnel"]
