@@ -79,3 +79,35 @@ def test_the_lead_page_has_no_accessibility_violations(page, live_server, worked
 
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_deliveries_list_fits_a_laptop_screen(page, live_server, worked_lead):
+    alice, lead = worked_lead
+    for n in range(8):
+        FailedEmailFactory(
+            lead=lead,
+            recipient=f"maximiliana.montgomery-worthington{n}@international-law-example.com",
+            last_error="550 5.1.1 <desk@firm.example>: Recipient address rejected: User unknown in table",
+        )
+    log_in(page, live_server, alice, then="/admin/leads/delivery/")
+    screenshot(page, "workspace_deliveries_1280")
+
+    results = page.locator("#changelist .results")
+    assert results.evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert axe_violations(page) == []
+
+
+def test_the_lead_list_and_dashboard_have_no_accessibility_violations(page, live_server, worked_lead):
+    alice, _ = worked_lead
+    log_in(page, live_server, alice)
+    screenshot(page, "workspace_lead_list_1280")
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server.url}/admin/leads/lead/dashboard/")
+    screenshot(page, "workspace_dashboard_1280")
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server.url}/admin/")
+    screenshot(page, "workspace_admin_home_1280")
+    assert axe_violations(page) == []
