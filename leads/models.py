@@ -360,6 +360,16 @@ class Lead(models.Model):
     resume_text_note = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
     # PostgreSQL full-text search over search_document(); GIN index lead_search_vector_gin.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The integration (API user) that created the lead; null for the public form. The
+    # timeline's `submitted` event names it.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_leads",
+        editable=False,
+    )
 
     objects = LeadManager()
 

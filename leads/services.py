@@ -61,8 +61,10 @@ def submit_lead(
     source: str = "",
     referrer: str = "",
     resubmit_duplicates: bool = False,
+    submitted_by: User | None = None,
 ) -> Lead:
-    """Store the resume and save the lead as PENDING, with ONE task queued in the same
+    """Store the resume and save the lead as PENDING (`submitted_by`: the integration that
+    sent it through the API, None for the public form), with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
 
     An email already on file in any spelling that reaches the same mailbox (letter case,
@@ -81,6 +83,7 @@ def submit_lead(
         status=Lead.Status.PENDING,
         source=source,
         referrer=referrer,
+        submitted_by=submitted_by,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
