@@ -24,7 +24,10 @@ def test_valid_form_yields_exactly_the_arguments_of_submit_lead():
     form = bound_form(source="newsletter", referrer="https://example.org/", **{HONEYPOT_FIELD: ""})
 
     assert form.is_valid(), form.errors
-    parameters = set(inspect.signature(services.submit_lead).parameters) - {"resubmit_duplicates"}
+    parameters = set(inspect.signature(services.submit_lead).parameters) - {
+        "resubmit_duplicates",
+        "submitted_by",
+    }
     assert set(form.cleaned_data) == parameters
 
 
