@@ -2,10 +2,12 @@
 the top, each action its own form, no link the viewer may not open."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
@@ -131,3 +133,14 @@ def test_the_dashboards_breadcrumb_names_leads_once(attorney_client):
         re.search(r'<ol class="breadcrumbs">(.*?)</ol>', body, re.S).group(1),
     )
     assert crumbs == ["Home", "Leads", "Intake funnel"]
+
+
+def test_admin_times_are_written_one_way_with_their_time_zone(attorney_client, settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    lead = LeadFactory(created_at=timezone.make_aware(datetime(2026, 3, 15, 12, 5), timezone=UTC))
+
+    listed = attorney_client.get(LIST_URL).content.decode()
+    page = attorney_client.get(page_of(lead)).content.decode()
+
+    assert "15 Mar 2026, 13:05 CET" in listed
+    assert page.count("15 Mar 2026, 13:05 CET") >= 2  # the state and the timeline's submission
