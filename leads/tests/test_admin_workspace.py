@@ -144,3 +144,10 @@ def test_admin_times_are_written_one_way_with_their_time_zone(attorney_client, s
 
     assert "15 Mar 2026, 13:05 CET" in listed
     assert page.count("15 Mar 2026, 13:05 CET") >= 2  # the state and the timeline's submission
+
+
+def test_the_lead_lists_breadcrumb_names_leads_once(attorney_client):
+    body = attorney_client.get(LIST_URL).content.decode()
+
+    crumbs = re.search(r'<ol class="breadcrumbs">(.*?)</ol>', body, re.S).group(1)
+    assert re.findall(r"<li[^>]*>(?:<a [^>]*>)?([^<]+)", crumbs) == ["Home", "Leads"]
