@@ -151,3 +151,12 @@ def test_the_lead_lists_breadcrumb_names_leads_once(attorney_client):
 
     crumbs = re.search(r'<ol class="breadcrumbs">(.*?)</ol>', body, re.S).group(1)
     assert re.findall(r"<li[^>]*>(?:<a [^>]*>)?([^<]+)", crumbs) == ["Home", "Leads"]
+
+
+def test_save_and_continue_comes_back_to_the_lead_page_with_its_name(attorney_client):
+    lead = LeadFactory(first_name="Grace", last_name="Hopper")
+
+    response = attorney_client.post(page_of(lead), {**change_form_data(lead), "_continue": "1"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == page_of(lead)
+    assert "Grace Hopper" in " ".join(str(m) for m in response.context["messages"])
