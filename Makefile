@@ -26,7 +26,8 @@ dev-deps: $(VENV)/.dev-deps
 run: deps
 	@scripts/dev-env
 	$(PY) manage.py migrate --no-input
-	@echo "Create your first login (an attorney) with: $(PY) manage.py create_attorney USERNAME EMAIL"
+	@echo "In a second terminal, create your first login (an attorney): $(PY) manage.py create_attorney USERNAME EMAIL"
+	@echo "Name the firm (every page and email): FIRM_NAME=... in .env. An API client: $(PY) manage.py create_integration NAME"
 	scripts/run
 
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).

@@ -53,7 +53,16 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 
 class CodeForm(forms.Form):
+    """The two-factor page's code: six digits (spaces allowed), said so before any check."""
+
     otp = code_field(required=True)
+
+    def clean_otp(self) -> str:
+        code = "".join(self.cleaned_data["otp"].split())
+        if not (code.isdigit() and len(code) == 6):
+            typed = f"{len(code)} digits" if code.isdigit() else "something else"
+            raise ValidationError(f"Enter the 6 digits your authenticator app shows (this was {typed}).")
+        return code
 
 
 class IssueTokenForm(forms.Form):

@@ -1,11 +1,14 @@
 """The sign-in actions every interface calls: API tokens and the second factor."""
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,6 +21,10 @@ WRONG_CREDENTIALS = (
     "(username, password and, once two-factor sign-in is set up, the current otp code)."
 )
 CODE_WRONG = "That code is wrong or has expired: enter the one your authenticator app shows now."
+CODE_WAIT = (
+    "After a wrong code the next one is accepted only after a pause: wait {seconds} second{s}, "
+    "then enter the code your authenticator app shows then."
+)
 ENROL_FIRST = "Staff must set up two-factor sign-in in the admin first."
 SESSION_WITHOUT_SECOND_FACTOR = (
     "Staff must sign in with a second factor: in the admin, set up two-factor sign-in, or enter "
@@ -104,6 +111,15 @@ def confirm_device(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice |
     return verified
 
 
+def code_wait_seconds(*, device: TOTPDevice) -> int:
+    """Seconds until `device` takes a code again (django-otp's throttle doubles the pause after
+    each wrong code), 0 when it takes one now: a right code sent sooner would be refused as wrong."""
+    allowed, details = device.verify_is_allowed()
+    if allowed or not (details or {}).get("locked_until"):
+        return 0
+    return max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
+
+
 @transaction.atomic
 def remove_devices(*, user: User) -> int:
     """Delete the user's authenticator devices and end every sign-in of theirs (end_sign_ins),
@@ -112,3 +128,28 @@ def remove_devices(*, user: User) -> int:
     deleted, _ = TOTPDevice.objects.devices_for_user(user).delete()
     end_sign_ins(user=user)
     return deleted
+
+
+INTEGRATION_EMAIL_DOMAIN = "integrations.invalid"  # RFC 2606: never a mailbox, never mailed
+
+
+@transaction.atomic
+def create_integration(*, name: str, permissions: list) -> tuple[User, str]:
+    """An account for another program: not staff, in no group (so never notified, never
+    assigned, no admin), no password, exactly `permissions` (Permission rows), and a new API
+    token whose key is returned, the one time anyone sees it. For an existing integration of
+    that name: its permissions set again and a new token (the old ones keep working until
+    revoked). Raises ValidationError on a name taken by a person's account."""
+    user = User.objects.get_by_username(name)
+    if user is None:
+        user = User(
+            username=name, email=f"{name}@{INTEGRATION_EMAIL_DOMAIN}", full_name=f"{name} (integration)"
+        )
+        user.full_clean(exclude=["password"])
+        user.set_unusable_password()
+        user.save()
+    elif user.is_staff or user.is_superuser or user.groups.exists() or user.has_usable_password():
+        raise ValidationError({"name": [f"{name!r} is a person's account; choose another name."]})
+    user.user_permissions.set(permissions)
+    _, key = issue_token(user=user)
+    return user, key

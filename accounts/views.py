@@ -33,7 +33,10 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             )
         return HttpResponseRedirect(request.get_full_path())
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if not verified and form.is_valid():
+    wait = services.code_wait_seconds(device=device) if not verified and form.is_valid() else 0
+    if wait:
+        form.add_error("otp", services.CODE_WAIT.format(seconds=wait, s="" if wait == 1 else "s"))
+    elif not verified and form.is_valid():
         enrolling = not device.confirmed
         confirmed = services.confirm_device(user=user, device=device, code=form.cleaned_data["otp"])
         if confirmed is not None:

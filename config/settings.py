@@ -43,8 +43,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Our page (templates/403_csrf.html), framable for the intake form's POST.
 CSRF_FAILURE_VIEW = "leads.intake.views.csrf_failure"
+# The port `make run` serves on (scripts/run); the default SITE_URL follows it.
+PORT = env.int("PORT", default=8000)
 # Absolute base URL used in emails (links to the admin).
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default=f"http://localhost:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -521,3 +523,7 @@ if not INTAKE_LANGUAGES or not set(INTAKE_LANGUAGES) <= {code for code, _ in LAN
         f"INTAKE_LANGUAGES must name one or more of {', '.join(code for code, _ in LANGUAGES)}, "
         f"not {','.join(INTAKE_LANGUAGES)!r}"
     )
+
+# --- The attorneys' workspace (issue 28) ----------------------------------------------------
+# One way of writing dates and times in the admin, with the time zone (config/formats/en).
+FORMAT_MODULE_PATH = "config.formats"

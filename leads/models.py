@@ -368,6 +368,16 @@ class Lead(models.Model):
     # every later email to the prospect speaks it. "en" for leads from before languages; a
     # database default too, for bulk loads (COPY).
     language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
+    # The integration (API user) that created the lead; null for the public form. The
+    # timeline's `submitted` event names it.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_leads",
+        editable=False,
+    )
 
     objects = LeadManager()
 

@@ -346,7 +346,9 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
         (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
     ]
     submitted = {"source": lead.source, "referrer": lead.referrer}
-    events = [TimelineEvent("submitted", lead.created_at, None, submitted)]
+    # Through the API: by the integration (a query only for such a lead).
+    by = lead.submitted_by if lead.submitted_by_id else None
+    events = [TimelineEvent("submitted", lead.created_at, by, submitted)]
     for queryset, field, event in sources:
         # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
         # newest `limit` of them all and whether there were more.

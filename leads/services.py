@@ -63,8 +63,10 @@ def submit_lead(
     referrer: str = "",
     resubmit_duplicates: bool = False,
     language: str = "",
+    submitted_by: User | None = None,
 ) -> Lead:
-    """Store the resume and save the lead as PENDING, with ONE task queued in the same
+    """Store the resume and save the lead as PENDING (`submitted_by`: the integration that
+    sent it through the API, None for the public form), with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
 
     An email already on file in any spelling that reaches the same mailbox (letter case,
@@ -88,6 +90,7 @@ def submit_lead(
         source=source,
         referrer=referrer,
         language=language,
+        submitted_by=submitted_by,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {

@@ -94,6 +94,17 @@ MESSAGES = {
     ),
 }
 KIND_NAMES = {"pdf": _("PDF"), "doc": _("Word document"), "docx": _("Word document"), None: _("file")}
+NAMED_BUT_NOT = _(
+    "This file's name says %(kind)s, but its content is not a %(kind)s. Save or export it again "
+    "as a PDF, DOC or DOCX file and upload that."
+)
+
+
+def kind_by_name(name: str) -> str | None:
+    """'pdf', 'doc' or 'docx' from a file name's extension, or None."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return extension if extension in {"pdf", "doc", "docx"} else None
+
 
 # The lengths of Lead.source and Lead.referrer, which the form's cleaning keeps to.
 SOURCE_MAX_CHARS = 100
@@ -134,6 +145,9 @@ def validate_resume(file) -> str:
     verdict = check_content(data)
     if verdict["error"] is not None:
         code, kind = verdict["error"], verdict["kind"] or resume_check.detect_kind_by_magic(data)
+        if code == resume_check.INVALID_TYPE and (named := kind_by_name(getattr(file, "name", ""))):
+            # A text file renamed cv.pdf: the name is not the problem, its content is.
+            raise ValidationError(NAMED_BUT_NOT, code=code, params={"kind": KIND_NAMES[named]})
         raise ValidationError(MESSAGES[code], code=code, params={"kind": KIND_NAMES[kind]})
     setattr(file, CHECKED_KIND, verdict["kind"])
     return verdict["kind"]

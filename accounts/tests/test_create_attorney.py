@@ -104,3 +104,15 @@ def test_without_the_attorneys_group_it_asks_for_migrate():
 
     with pytest.raises(CommandError, match="migrate"):
         create_attorney("jdoe", "jdoe@firm.example", password=PASSWORD)
+
+
+def test_a_common_typed_password_is_refused_and_asked_for_again(monkeypatch):
+    typed = iter(["password123", "password123", PASSWORD, PASSWORD])
+    monkeypatch.setattr("os.isatty", lambda fd: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    err = io.StringIO()
+
+    call_command("create_attorney", "jdoe", "jdoe@firm.example", stdout=io.StringIO(), stderr=err)
+
+    assert "too common" in err.getvalue()
+    assert User.objects.get_by_username("jdoe").check_password(PASSWORD)

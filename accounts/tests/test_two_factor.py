@@ -1,6 +1,7 @@
 """Enrolling an authenticator app in the admin, removing it, and STAFF_2FA_REQUIRED."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -399,3 +400,46 @@ def test_a_renewed_stamp_changes_the_session_hash(attorney):
     User.objects.end_sessions(attorney)
 
     assert User.objects.get(pk=attorney.pk).get_session_auth_hash() != before
+
+
+def test_a_right_code_just_after_a_wrong_one_is_told_to_wait(attorney_client, attorney):
+    attorney_client.get(URL)
+    device = pending_device(attorney)
+    attorney_client.post(URL, {"otp": f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"})
+
+    response = attorney_client.post(URL, {"otp": totp_code(device)})
+
+    body = response.content.decode()
+    assert "wait 1 second," in body
+    assert "That code is wrong" not in body
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_a_right_code_after_the_pause_confirms_the_device(attorney_client, attorney):
+    attorney_client.get(URL)
+    device = pending_device(attorney)
+    attorney_client.post(URL, {"otp": f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"})
+    device.refresh_from_db()
+    # The pause as it ends: the throttle's clock set back past its one-second wait.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=device.throttling_failure_timestamp - timedelta(seconds=2)
+    )
+
+    response = attorney_client.post(URL, {"otp": totp_code(device)})
+
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_a_five_digit_code_is_told_it_needs_six(attorney_client, attorney):
+    attorney_client.get(URL)
+    device = pending_device(attorney)
+
+    response = attorney_client.post(URL, {"otp": totp_code(device)[:5]})
+
+    body = response.content.decode()
+    assert "Enter the 6 digits your authenticator app shows (this was 5 digits)." in body
+    device.refresh_from_db()
+    assert (device.confirmed, device.throttling_failure_count) == (False, 0)

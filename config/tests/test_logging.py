@@ -82,3 +82,68 @@ def test_an_unknown_log_format_is_refused_at_start():
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be plain or json" in result.stderr
+
+
+# Issue 28: a development session (DEBUG on, as `make run` writes .env) printed every line
+# twice, 400s as warnings, and a 403's traceback.
+SESSION = """
+import django
+django.setup()
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import Client
+from accounts.models import User
+client = Client()
+client.post("/", {"first_name": ""}, headers={"X-Request-ID": "bad-form-0001"})
+client.get("/missing/?q=ada@example.com", headers={"X-Request-ID": "not-found-0001"})
+staff = User.objects.create_user("clerk", "clerk@firm.example", None, is_staff=True)
+client.force_login(staff)
+client.get("/admin/leads/lead/", headers={"X-Request-ID": "forbidden-0001"})
+import logging
+logging.getLogger("django.server").info('"%s" %s %s', "GET /admin/?q=ada@example.com HTTP/1.1", "200", "5")
+"""
+
+
+def run_session() -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "true",
+        "SECRET_KEY": "x" * 50,
+        "DATABASE_URL": "sqlite://:memory:",
+        "LOG_FORMAT": "plain",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", SESSION], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def session_log() -> str:
+    result = run_session()
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def test_no_log_line_is_printed_twice_with_debug_on(session_log):
+    lines = [line.split(" ", 2)[-1] for line in session_log.splitlines() if line.strip()]
+
+    assert len(lines) == len(set(lines)), session_log
+    assert "Not Found: /missing/" in session_log
+
+
+def test_a_bad_form_is_logged_at_info_not_warning(session_log):
+    assert "INFO django.request [bad-form-0001] Bad Request: /" in session_log
+    assert "WARNING django.request [bad-form-0001]" not in session_log
+
+
+def test_a_403_is_logged_without_a_traceback(session_log):
+    assert "[forbidden-0001] Forbidden" in session_log
+    assert "Traceback" not in session_log
+
+
+def test_the_development_servers_lines_keep_no_query_string(session_log):
+    assert '"GET /admin/ HTTP/1.1" 200 5' in session_log
+    assert "ada@example.com" not in session_log

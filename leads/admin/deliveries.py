@@ -10,7 +10,10 @@ from leads import services
 from leads.models import Delivery
 from leads.recipients import shown_recipient
 
+from .display import compact_time
 from .lists import OneQueryListAdmin
+
+ERROR_CHARS = 48
 
 
 def recipient_shown_to(viewer):
@@ -46,12 +49,14 @@ def with_viewer_s_recipient(names: list[str], request) -> list:
 class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
     # recipient_display stands for the viewer's own view of the recipient (get_list_display,
     # get_fields): a webhook's URL is a secret from who may not view subscriptions.
-    list_display = ["created_at", "kind", "recipient_display", "lead_link", "status_display", "attempts",
-                    "error_display", "sent_at"]  # fmt: skip
+    # Compact dates, a short error (the whole one on hover and on the delivery's page) and a
+    # recipient that may wrap: the list fits a 1280 px screen beside its filters.
+    list_display = ["created", "kind", "recipient_display", "lead_link", "status_display", "attempts",
+                    "error_display", "sent"]  # fmt: skip
     list_filter = ["status", "channel", "kind"]
     # Newest first (delivery_created_idx; with a status, delivery_status_idx).
     ordering = ["-created_at", "-id"]
-    sortable_by = ["created_at"]
+    sortable_by = ["created"]
     list_select_related = ["lead"]
     list_per_page = 50
     show_full_result_count = False
@@ -90,7 +95,18 @@ class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def error_display(self, delivery: Delivery) -> str:
-        return Truncator(delivery.last_error).chars(80) or "—"
+        if not delivery.last_error:
+            return "—"
+        short = Truncator(delivery.last_error).chars(ERROR_CHARS)
+        return format_html('<span title="{}">{}</span>', delivery.last_error, short)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, delivery: Delivery) -> str:
+        return format_html("<time>{}</time>", compact_time(delivery.created_at))
+
+    @admin.display(description="sent")
+    def sent(self, delivery: Delivery) -> str:
+        return format_html("<time>{}</time>", compact_time(delivery.sent_at)) if delivery.sent_at else "—"
 
     @admin.action(description="Retry selected", permissions=["change"])
     def retry_selected(self, request, queryset):

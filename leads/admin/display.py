@@ -2,12 +2,14 @@
 as its badge's CSS modifier, durations as people read them. Used by the admin classes and the
 lead_admin template tags alike."""
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 
 def compact_time(moment) -> str:
-    """'2 Dec 2025 14:03' in the server's time zone: the list's dates, short enough to fit."""
-    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+    """'2 Dec 2025, 14:03 UTC' in the server's time zone: the admin's one way of writing a
+    moment (DATETIME_FORMAT in config/formats), the same in lists, the lead page and its
+    timeline."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def status_css(status: str) -> str:

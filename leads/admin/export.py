@@ -38,6 +38,7 @@ COLUMNS = {
     "source": "source",
     "referrer": "referrer",
     "language": "language",
+    "assigned_to": "assigned_to__username",
 }
 # Written as they are: ids, statuses and times never start like a formula.
 PLAIN_COLUMNS = {"id", "status"}

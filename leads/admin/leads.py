@@ -36,6 +36,7 @@ from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_
 from .display import compact_time, format_duration, status_css
 from .export import csv_response
 from .lists import OneQueryListAdmin
+from .timeline import timeline_html
 
 # The firm's name heads every admin page and ends its title (read as each page renders).
 admin.site.site_header = admin.site.site_title = lazy(lambda: settings.FIRM_NAME, str)()
@@ -122,7 +123,16 @@ class AttorneyChoiceField(forms.ModelChoiceField):
 
 
 class LeadAdminForm(forms.ModelForm):
-    """The lead page's form: the editable fields, and the assignee (an active attorney or nobody)."""
+    """The lead page's details form: names, email and status. The assignee has its own form
+    (LeadAssignForm) at the top of the page, so choosing one never rides on another save."""
+
+    class Meta:
+        model = Lead
+        fields = ["first_name", "last_name", "email", "status"]
+
+
+class LeadAssignForm(forms.Form):
+    """The lead page's "Assign" form: an active attorney or nobody."""
 
     assigned_to = AttorneyChoiceField(
         queryset=User.objects.none(),
@@ -132,19 +142,29 @@ class LeadAdminForm(forms.ModelForm):
         help_text="An active attorney, or nobody. A colleague you assign gets an email.",
     )
 
-    class Meta:
-        model = Lead
-        fields = ["first_name", "last_name", "email", "status"]
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lead: Lead, **kwargs):
         super().__init__(*args, **kwargs)
-        current = self.instance.assigned_to_id
+        current = lead.assigned_to_id
         # The current assignee stays a choice even if no longer an active attorney, so
-        # saving a name change does not unassign the lead behind anyone's back.
+        # the form shows who has the lead and assigning elsewhere is a choice, not a surprise.
         self.fields["assigned_to"].queryset = User.objects.filter(
             Q(pk__in=User.objects.attorneys().values("pk")) | Q(pk=current)
         ).order_by("username")
         self.initial["assigned_to"] = current
+
+
+class NamedLead:
+    """A lead that reads as its prospect's name, for the messages on the page only (never
+    the admin log, which keeps str(lead))."""
+
+    def __init__(self, lead: Lead):
+        self._lead = lead
+
+    def __getattr__(self, name):
+        return getattr(self._lead, name)
+
+    def __str__(self) -> str:
+        return self._lead.full_name or str(self._lead)
 
 
 @admin.register(Lead)
@@ -175,27 +195,12 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
     actions = ["mark_reached_out", "assign_to_me"]
-    # What services.update_lead takes; assigned_to is the form's own field, never written by it.
-    EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
+    # What services.update_lead takes from the details form.
+    EDITABLE = ("first_name", "last_name", "email", "status")
     exclude = ["assigned_to"]
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "status",
-                    "assigned_to",
-                    "resume_link",
-                    "extracted_text",
-                ]
-            },
-        ),
-        ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
-        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer", "language"]}),
-    ]
+    # The details form, under the workspace's state, actions and timeline (change_form.html):
+    # the read-only facts are drawn by the page's includes, not as form fields.
+    fieldsets = [(None, {"fields": ["first_name", "last_name", "email", "status"]})]
     readonly_fields = [
         "resume_link",
         "extracted_text",
@@ -210,6 +215,9 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin-leads.css"]}
+        # The lead page's guard: submitting one of its forms asks first when another holds
+        # typed text that would be lost.
+        js = ["js/lead-workspace.js"]
 
     # --- list columns -------------------------------------------------------------------
 
@@ -358,17 +366,41 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             # ?timeline=all (the "show all" link) reads the whole history.
             limit = None if request.GET.get("timeline") == "all" else TIMELINE_LIMIT
             can_change = self.has_change_permission(request, obj)
+            timeline = selectors.timeline(obj, limit=limit)
             context.update(
-                timeline=selectors.timeline(obj, limit=limit),
+                # The page is titled with the prospect's name; str(lead), which the admin log
+                # keeps, stays nameless.
+                title=obj.full_name or "Unnamed lead",
+                subtitle=None,
+                timeline=timeline,
+                timeline_events=timeline_html(
+                    timeline.events,
+                    resume_url=self.url_for("resume", obj),
+                    viewer=request.user,
+                ),
+                assignee=attorney_label(obj.assigned_to) if obj.assigned_to else None,
+                reached_out_by=attorney_label(obj.reached_out_by) if obj.reached_out_by else None,
+                resume_link=self.resume_link(obj),
+                resume_text=self.extracted_text(obj),
                 note_url=self.url_for("note", obj) if can_change else None,
                 note_max_chars=NOTE_MAX_CHARS,
                 reach_out_url=self.url_for("reach_out", obj)
                 if can_change and obj.status == Lead.Status.PENDING
                 else None,
+                assign_url=self.url_for("assign", obj) if can_change else None,
+                assign_form=LeadAssignForm(lead=obj) if can_change else None,
+                # Only for who may open the deliveries list: no link on the page ends in a 403.
                 deliveries_url=reverse(f"{self.admin_site.name}:leads_delivery_changelist")
-                + f"?lead__id__exact={obj.pk}",
+                + f"?lead__id__exact={obj.pk}"
+                if request.user.has_perm("leads.view_delivery")
+                else None,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        # 'The lead "Ada Lovelace" was changed': the message names the prospect; the log entry,
+        # written before this, keeps str(obj), which names nobody.
+        return super().response_change(request, NamedLead(obj))
 
     def url_for(self, view: str, lead: Lead) -> str:
         """The URL of one of this admin's views of `lead` (change, resume, note, reach_out)."""
@@ -403,6 +435,11 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
             path("<uuid:object_id>/resume/", never_cache(self.resume_view), name=f"{prefix}_resume"),
             path("<uuid:object_id>/note/", self.admin_site.admin_view(self.note_view), name=f"{prefix}_note"),
+            path(
+                "<uuid:object_id>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name=f"{prefix}_assign",
+            ),
             path(
                 "<uuid:object_id>/reach-out/",
                 self.admin_site.admin_view(self.reach_out_view),
@@ -452,6 +489,30 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             self.message_user(request, "This lead was already reached out.", messages.INFO)
         else:
             self.message_user(request, "Marked as reached out.", messages.SUCCESS)
+        return HttpResponseRedirect(self.url_for("change", lead))
+
+    @method_decorator(require_POST)
+    def assign_view(self, request, object_id):
+        """POST: the lead page's "Assign" form -> services.assign_leads, back to the lead page."""
+        lead = self.lead_to_change(request, object_id)
+        form = LeadAssignForm(request.POST, lead=lead)
+        if not form.is_valid():
+            errors = " ".join(message for messages_ in form.errors.values() for message in messages_)
+            self.message_user(request, f"The lead was not assigned: {errors}", messages.ERROR)
+            return HttpResponseRedirect(self.url_for("change", lead))
+        to = form.cleaned_data["assigned_to"]
+        try:
+            changed = services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=to, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, f"The lead was not assigned: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            done = (f"Assigned to {to.username}." if to else "Unassigned.") if changed else None
+            if done:
+                self.message_user(request, done, messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, "Nothing changed: the lead already had that assignee.", messages.INFO
+                )
         return HttpResponseRedirect(self.url_for("change", lead))
 
     def lead_to_change(self, request, object_id) -> Lead:

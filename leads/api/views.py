@@ -123,7 +123,7 @@ class LeadViewSet(
     def create(self, request, *args, **kwargs):
         serializer = LeadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lead = services.submit_lead(**serializer.validated_data)
+        lead = services.submit_lead(**serializer.validated_data, submitted_by=request.user)
         # Answered from the lead in hand, not read back (a query more): a new lead has every
         # column it was saved with, nobody assigned or reaching out, and no resubmission yet.
         lead.resubmission_count = 0

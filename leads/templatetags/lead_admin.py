@@ -39,6 +39,7 @@ def delivery_status_label(value: str) -> str:
 
 
 register.filter("duration", display.format_duration)
+register.filter("admin_time", display.compact_time)
 
 
 @register.simple_tag

@@ -1,4 +1,4 @@
-"""Assignment in the admin, through the test client: the lead page's field, the bulk
+"""Assignment in the admin, through the test client: the lead page's "Assign" form, the bulk
 actions, the list column and the filters."""
 
 import re
@@ -37,15 +37,17 @@ def run_action(client, action: str, leads: list[Lead]):
     )
 
 
+def assign_url(lead: Lead) -> str:
+    return f"{LIST_URL}{lead.pk}/assign/"
+
+
 class TestTheLeadPage:
     def test_choosing_a_colleague_assigns_the_lead_through_the_service(
         self, attorney_client, attorney, colleague
     ):
         lead = LeadFactory()
 
-        response = attorney_client.post(
-            f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, assigned_to=str(colleague.pk))
-        )
+        response = attorney_client.post(assign_url(lead), {"assigned_to": str(colleague.pk)})
 
         assert response.status_code == 302
         lead.refresh_from_db()
@@ -57,7 +59,7 @@ class TestTheLeadPage:
         lead = LeadFactory()
         assign(lead, colleague, attorney)
 
-        attorney_client.post(f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, assigned_to=""))
+        attorney_client.post(assign_url(lead), {"assigned_to": ""})
 
         lead.refresh_from_db()
         assert lead.assigned_to is None
@@ -73,16 +75,13 @@ class TestTheLeadPage:
         labels = re.findall(r"<option[^>]*>([^<]*)</option>", select)
         assert labels == ["Nobody", attorney_label(attorney), "Bob Bell (bob)"]
 
-    def test_an_inactive_attorney_is_refused_on_the_field(self, attorney_client):
+    def test_an_inactive_attorney_is_refused_with_a_message(self, attorney_client):
         gone = AttorneyFactory(is_active=False)
         lead = LeadFactory()
 
-        response = attorney_client.post(
-            f"{LIST_URL}{lead.pk}/change/", change_form_data(lead, assigned_to=str(gone.pk))
-        )
+        response = attorney_client.post(assign_url(lead), {"assigned_to": str(gone.pk)}, follow=True)
 
-        assert response.status_code == 200
-        assert response.context["adminform"].form.errors["assigned_to"]
+        assert "The lead was not assigned" in response.content.decode()
         lead.refresh_from_db()
         assert lead.assigned_to is None
 
@@ -110,6 +109,26 @@ class TestTheLeadPage:
 
         assert 'name="assigned_to"' not in body
         assert "bob" in body
+
+    def test_a_viewer_cannot_post_an_assignment(self, client, colleague):
+        viewer = UserFactory(is_staff=True)
+        viewer.user_permissions.add(Permission.objects.get(codename="view_lead"))
+        client.force_login(viewer)
+        lead = LeadFactory()
+
+        response = client.post(assign_url(lead), {"assigned_to": str(colleague.pk)})
+
+        assert response.status_code == 403
+        lead.refresh_from_db()
+        assert lead.assigned_to is None
+
+    def test_assigning_keeps_the_details_form_out_of_it(self, attorney_client, attorney, colleague):
+        lead = LeadFactory(first_name="Jane")
+
+        attorney_client.post(assign_url(lead), {"assigned_to": str(colleague.pk), "first_name": "Janet"})
+
+        lead.refresh_from_db()
+        assert (lead.first_name, lead.assigned_to) == ("Jane", colleague)
 
 
 class TestTheBulkActions:

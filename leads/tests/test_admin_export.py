@@ -48,6 +48,17 @@ def test_export_has_every_lead_with_its_reach_out(attorney_client, attorney):
     assert ada["created_at"] == lead.created_at.isoformat(timespec="microseconds")
 
 
+def test_export_names_each_leads_assignee(attorney_client, attorney):
+    mine = LeadFactory()
+    services.assign_leads(leads=Lead.objects.filter(pk=mine.pk), to=attorney, by=attorney)
+    nobodys = LeadFactory()
+
+    rows = {row["id"]: row for row in rows_of(attorney_client.get(EXPORT_URL))}
+
+    assert rows[str(mine.pk)]["assigned_to"] == attorney.username
+    assert rows[str(nobodys.pk)]["assigned_to"] == ""
+
+
 def test_export_of_many_leads_has_every_one_of_them_once(attorney_client):
     count = 2_500  # more than one chunk of the Python path, more than one block of COPY's output
     Lead.objects.bulk_create(

@@ -24,7 +24,10 @@ def test_valid_form_yields_exactly_the_arguments_of_submit_lead():
     form = bound_form(source="newsletter", referrer="https://example.org/", **{HONEYPOT_FIELD: ""})
 
     assert form.is_valid(), form.errors
-    parameters = set(inspect.signature(services.submit_lead).parameters) - {"resubmit_duplicates"}
+    parameters = set(inspect.signature(services.submit_lead).parameters) - {
+        "resubmit_duplicates",
+        "submitted_by",
+    }
     assert set(form.cleaned_data) == parameters
 
 
@@ -69,10 +72,20 @@ def test_names_are_stripped():
 
 
 def test_resume_that_is_not_a_document_is_an_error_on_the_resume_field():
-    form = bound_form(resume=SimpleUploadedFile("cv.pdf", b"MZ\x90\x00 a windows program"))
+    form = bound_form(resume=SimpleUploadedFile("cv.exe", b"MZ\x90\x00 a windows program"))
 
     assert not form.is_valid()
     assert form.errors["resume"] == ["Upload a PDF, DOC or DOCX file."]
+
+
+def test_a_text_file_named_pdf_is_told_its_content_is_not_a_pdf():
+    form = bound_form(resume=SimpleUploadedFile("cv.pdf", b"Jane Doe\nExperience: ..."))
+
+    assert not form.is_valid()
+    assert form.errors["resume"] == [
+        "This file's name says PDF, but its content is not a PDF. Save or export it again as a PDF, "
+        "DOC or DOCX file and upload that."
+    ]
 
 
 def test_empty_resume_is_an_error_on_the_resume_field():

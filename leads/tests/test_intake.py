@@ -245,7 +245,7 @@ def test_file_that_is_not_a_document_is_refused_beside_the_resume_field(client, 
     response = client.post("/", form_data(resume=resume(b"#!/bin/sh\nrm -rf /\n", name="cv.pdf")))
 
     assert response.status_code == 400
-    assert "Upload a PDF, DOC or DOCX file." in response.content.decode()
+    assert "but its content is not a PDF." in response.content.decode()
     assert Lead.objects.count() == 0
     assert stored_files(settings) == []
 

@@ -67,7 +67,14 @@ def test_file_that_is_not_a_document_is_refused_and_the_field_focused(page, live
     page.get_by_role("button", name="Send application").click()
 
     page.wait_for_load_state()
-    assert page.locator("#id_resume_error").inner_text().endswith("Upload a PDF, DOC or DOCX file.")
+    assert (
+        page.locator("#id_resume_error")
+        .inner_text()
+        .endswith(
+            "This file's name says PDF, but its content is not a PDF. Save or export it again as a PDF, "
+            "DOC or DOCX file and upload that."
+        )
+    )
     assert page.evaluate("document.activeElement.id") == "id_resume"
     assert page.get_by_label("First name").input_value() == "Jane"
     assert Lead.objects.count() == 0

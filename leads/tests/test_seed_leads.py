@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 
+from accounts.models import User
 from leads import services
 from leads.management.commands.seed_leads import SEED_RESUME_NAME
 from leads.models import Lead, StatusChange
@@ -152,11 +153,19 @@ def test_deleting_the_last_seeded_leads_removes_the_shared_resume(settings, atto
     assert not (Path(settings.MEDIA_ROOT) / SEED_RESUME_NAME).exists()
 
 
-def test_seed_creates_demo_attorneys_only_when_there_are_none(attorney):
+def test_seeded_reach_outs_are_credited_to_demo_attorneys_not_a_real_one(attorney):
     seed(100)
 
-    reached_by = set(Lead.objects.exclude(reached_out_by=None).values_list("reached_out_by", flat=True))
-    assert reached_by == {attorney.pk}
+    reached_by = set(
+        Lead.objects.exclude(reached_out_by=None).values_list("reached_out_by__username", flat=True)
+    )
+    assert reached_by and reached_by <= {"demo-attorney-1", "demo-attorney-2", "demo-attorney-3"}
+
+
+def test_demo_attorneys_are_never_notified_nor_assignable(attorney):
+    seed(10)
+
+    assert list(User.objects.attorneys()) == [attorney]
 
 
 def test_a_negative_count_is_refused():

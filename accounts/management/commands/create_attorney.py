@@ -54,14 +54,15 @@ class Command(BaseCommand):
             self.stdout.write(f"{username} already existed; made sure it is an active attorney.")
             return
 
-        if password is None:
-            password = self._prompt_password()
         candidate = User(username=username, email=email, full_name=full_name)
         try:
             candidate.full_clean(exclude=["password"])
-            validate_password(password, candidate)
+            if password is not None:
+                validate_password(password, candidate)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        if password is None:
+            password = self._prompt_password(candidate)
         with transaction.atomic():
             user = User.objects.create_user(username, email, password, full_name=full_name, is_staff=True)
             user.groups.add(group)
@@ -80,12 +81,20 @@ class Command(BaseCommand):
             user.save()
             user.groups.add(group)
 
-    def _prompt_password(self) -> str:
+    def _prompt_password(self, user: User) -> str:
+        """A password typed twice that the validators accept: a refused one (too common, too
+        short) is said why and asked for again, like `createsuperuser` does."""
         if not os.isatty(0):
             raise CommandError(f"No password: pass --password, set {PASSWORD_ENV}, or run in a terminal.")
         for _ in range(3):
             first = getpass.getpass("Password: ")
-            if first and first == getpass.getpass("Password (again): "):
-                return first
-            self.stderr.write("The passwords are empty or differ; try again.")
+            if not first or first != getpass.getpass("Password (again): "):
+                self.stderr.write("The passwords are empty or differ; try again.")
+                continue
+            try:
+                validate_password(first, user)
+            except ValidationError as exc:
+                self.stderr.write(f"{' '.join(exc.messages)} Try another.")
+                continue
+            return first
         raise CommandError("No password given.")

@@ -109,11 +109,11 @@ class Command(DirectConnectionCommand, BaseCommand):
         return SEED_RESUME_NAME
 
     def attorney_ids(self) -> list[str]:
-        """Who reached out: the active attorneys, or three demo attorneys who cannot log in."""
-        ids = list(User.objects.attorneys().values_list("pk", flat=True)[:20])
-        if ids:
-            return [str(pk) for pk in ids]
+        """Who reached out: three demo attorneys, never a real one (whose dashboard figures the
+        demo would inflate). Inactive, in the Attorneys group: the dashboard lists them, and
+        like any inactive attorney they are never notified nor offered as an assignee."""
         group = Group.objects.get(name=ATTORNEYS_GROUP)
+        ids = []
         for n in range(1, 4):
             user = User.objects.filter(username=f"demo-attorney-{n}").first()
             if user is None:
@@ -121,8 +121,12 @@ class Command(DirectConnectionCommand, BaseCommand):
                     username=f"demo-attorney-{n}",
                     email=f"demo-attorney-{n}@example.com",
                     password=None,  # unusable: demo data, not an account
-                    is_staff=True,
+                    full_name=f"Demo attorney {n}",
+                    is_staff=False,
+                    is_active=False,
                 )
+            elif user.is_active or user.is_staff:  # made by an earlier version, active
+                User.objects.filter(pk=user.pk).update(is_active=False, is_staff=False)
             user.groups.add(group)
             ids.append(str(user.pk))
         return ids

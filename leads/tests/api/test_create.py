@@ -106,7 +106,12 @@ def test_create_with_a_text_file_named_pdf_is_a_400_on_resume(integration_client
     response = integration_client.post(URL, form(fake), format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"resume": ["Upload a PDF, DOC or DOCX file."]}
+    assert response.json() == {
+        "resume": [
+            "This file's name says PDF, but its content is not a PDF. Save or export it again as a PDF, "
+            "DOC or DOCX file and upload that."
+        ]
+    }
     assert not Lead.objects.exists()
 
 

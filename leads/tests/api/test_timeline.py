@@ -71,3 +71,23 @@ def test_without_view_lead_the_timeline_is_403(no_perms_client):
 
 def test_the_timeline_of_an_unknown_lead_is_404(attorney_api_client):
     assert attorney_api_client.get("/api/v1/leads/not-a-uuid/timeline/").status_code == 404
+
+
+def test_a_lead_made_through_the_api_was_submitted_by_its_integration(integration_client, integration, pdf):
+    created = integration_client.post(
+        "/api/v1/leads/",
+        {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "resume": pdf},
+        format="multipart",
+    ).json()
+
+    events = integration_client.get(f"/api/v1/leads/{created['id']}/timeline/").json()
+
+    assert (events[0]["type"], events[0]["by"]) == ("submitted", integration.username)
+
+
+def test_a_lead_from_the_public_form_was_submitted_by_nobody(attorney_api_client):
+    lead = LeadFactory()
+
+    events = attorney_api_client.get(url(lead)).json()
+
+    assert (events[0]["type"], events[0]["by"]) == ("submitted", None)
