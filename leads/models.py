@@ -134,7 +134,7 @@ def address_first(query: str, otherwise: Q) -> Q:
     One condition, so a list keeps its one query: `id IN (<the probe> UNION ALL <otherwise,
     behind NOT EXISTS(the probe)>)`. PostgreSQL plans the NOT EXISTS as a one-time filter, so
     when the probe finds the lead the trigram scans never run (at a million leads they read
-    the posting lists of an address's common trigrams, "com", "exa", ".co": ~100 ms); the page
+    the posting lists of an address's common trigrams, "exa", "ple", "com": ~100 ms); the page
     and its bounded count read one row by its key. An address contained in a longer one
     (ann@example.com in joann@example.com) is then found only when nobody has it exactly."""
     if not looks_like_an_address(query):
