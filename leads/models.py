@@ -192,6 +192,8 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         names = Q()
         for word in words:
             names &= text_match(word.strip()) if word.strip() else Q()
+        if not names:  # only empty words (`""`): every lead's names match them, as search("") does
+            return self
         text = resume_words.strip()
         return self.filter(address_first(text, names | resume_match(text, self.db)))
 

@@ -195,3 +195,9 @@ def test_another_place_of_searched_text_joins_the_search_in_one_spot(
     found = set(api_ids(integration_client, search="telescope"))
 
     assert found == {str(wanted.pk), str(by_name.pk)}
+
+
+def test_an_admin_search_of_only_empty_quotes_lists_every_lead_as_before(attorney_client):
+    leads = LeadFactory.create_batch(2)
+
+    assert set(admin_ids(attorney_client, '""')) == {str(lead.pk) for lead in leads}
