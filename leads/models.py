@@ -136,7 +136,9 @@ def address_first(query: str, otherwise: Q) -> Q:
     when the probe finds the lead the trigram scans never run (at a million leads they read
     the posting lists of an address's common trigrams, "exa", "ple", "com": ~100 ms); the page
     and its bounded count read one row by its key. An address contained in a longer one
-    (ann@example.com in joann@example.com) is then found only when nobody has it exactly."""
+    (ann@example.com in joann@example.com) is then found only when nobody has it exactly.
+    (`email_key = k OR (NOT EXISTS(...) AND <contains>)` would still run the trigram scans, as
+    measured: a bitmap index scan inside an OR is not skipped by a parameter.)"""
     if not looks_like_an_address(query):
         return otherwise
     probe = Lead._base_manager.filter(LeadQuerySet.address_match(query))
@@ -195,7 +197,18 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         if not names:  # only empty words (`""`): every lead's names match them, as search("") does
             return self
         text = resume_words.strip()
-        return self.filter(address_first(text, names | resume_match(text, self.db)))
+        resume = resume_match(text, self.db)
+        if not lead_ids_elsewhere(text):
+            return self.filter(address_first(text, names | resume))
+        # The names' condition holds an IN of another place's ids: ORed with the resume's in one
+        # WHERE, PostgreSQL would test both row by row (no bitmap OR of a subquery), so each
+        # side gives its ids and the union is the match.
+        ids = (
+            Lead._base_manager.filter(names)
+            .values("pk")
+            .union(Lead._base_manager.filter(resume).values("pk"), all=True)
+        )
+        return self.filter(address_first(text, Q(pk__in=ids)))
 
     def search_resumes(self, query: str) -> "LeadQuerySet":
         """Leads whose resume text matches `query`: PostgreSQL full-text search in websearch

@@ -201,3 +201,20 @@ def test_an_admin_search_of_only_empty_quotes_lists_every_lead_as_before(attorne
     leads = LeadFactory.create_batch(2)
 
     assert set(admin_ids(attorney_client, '""')) == {str(lead.pk) for lead in leads}
+
+
+def test_another_place_of_searched_text_joins_the_admin_search_beside_resume_words(
+    attorney_client, attorney, monkeypatch
+):
+    by_note = LeadFactory(first_name="Grace", last_name="Hopper")
+    by_resume = LeadFactory(first_name="Alan", last_name="Turing")
+    LeadFactory(first_name="Ada", last_name="Lovelace")
+    Note.objects.create(lead=by_note, author=attorney, body="Keeps a telescope.")
+    Lead.objects.filter(pk=by_resume.pk).store_resume_text(text="Built a telescope mount.")
+    monkeypatch.setattr(
+        models,
+        "lead_ids_elsewhere",
+        lambda query: [Note.objects.filter(body__icontains=query).values("lead_id")],
+    )
+
+    assert set(admin_ids(attorney_client, "telescope")) == {str(by_note.pk), str(by_resume.pk)}
