@@ -127,7 +127,7 @@ def looks_like_an_address(text: str) -> bool:
     return bool(at and local and "." in domain.strip(".") and not any(char.isspace() for char in text))
 
 
-def address_first(query: str, otherwise: Q) -> Q:
+def address_first(query: str, otherwise: Q, *, within: models.QuerySet | None = None) -> Q:
     """`otherwise` (the contains search), or for what looks like a whole address the lead under
     that address, exactly, and `otherwise` only when no lead has it.
 
@@ -141,7 +141,10 @@ def address_first(query: str, otherwise: Q) -> Q:
     measured: a bitmap index scan inside an OR is not skipped by a parameter.)"""
     if not looks_like_an_address(query):
         return otherwise
-    probe = Lead._base_manager.filter(LeadQuerySet.address_match(query))
+    # The probe looks within the list as filtered so far (`within`): a lead under the address
+    # that the list's other filters leave out does not hide the leads the list can show.
+    rows = Lead._base_manager.all() if within is None else within.order_by()
+    probe = rows.filter(LeadQuerySet.address_match(query))
     exact = probe.values("pk")
     fallback = Lead._base_manager.filter(~models.Exists(probe), otherwise).values("pk")
     return Q(pk__in=exact.union(fallback, all=True))
@@ -182,7 +185,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(address_first(query, text_match(query)))
+        return self.filter(address_first(query, text_match(query), within=self))
 
     def search_names_or_resumes(self, words: list[str], *, resume_words: str) -> "LeadQuerySet":
         """The admin's search: leads whose names or email contain every one of `words` (as
@@ -199,7 +202,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         text = resume_words.strip()
         resume = resume_match(text, self.db)
         if not lead_ids_elsewhere(text):
-            return self.filter(address_first(text, names | resume))
+            return self.filter(address_first(text, names | resume, within=self))
         # The names' condition holds an IN of another place's ids: ORed with the resume's in one
         # WHERE, PostgreSQL would test both row by row (no bitmap OR of a subquery), so each
         # side gives its ids and the union is the match.
@@ -208,7 +211,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             .values("pk")
             .union(Lead._base_manager.filter(resume).values("pk"), all=True)
         )
-        return self.filter(address_first(text, Q(pk__in=ids)))
+        return self.filter(address_first(text, Q(pk__in=ids), within=self))
 
     def search_resumes(self, query: str) -> "LeadQuerySet":
         """Leads whose resume text matches `query`: PostgreSQL full-text search in websearch

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.db import connection, transaction
 
-from leads import models
+from leads import models, services
 from leads.models import Lead, Note, looks_like_an_address
 from leads.tests.factories import LeadFactory
 from leads.tests.queries import statements
@@ -218,3 +218,16 @@ def test_another_place_of_searched_text_joins_the_admin_search_beside_resume_wor
     )
 
     assert set(admin_ids(attorney_client, "telescope")) == {str(by_note.pk), str(by_resume.pk)}
+
+
+def test_a_whole_address_whose_lead_another_filter_leaves_out_still_finds_the_leads_containing_it(
+    integration_client, attorney
+):
+    exact = LeadFactory(email="ann@example.com")
+    longer = LeadFactory(email="joann@example.com")
+    services.reach_out(lead=longer, by=attorney)
+
+    found = api_ids(integration_client, search="ann@example.com", status="REACHED_OUT")
+
+    assert found == [str(longer.pk)]
+    assert str(exact.pk) not in found
