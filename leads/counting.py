@@ -32,7 +32,8 @@ EXACT_COUNT_LIMIT = 10_000
 PAGE_COUNT = "list_count"
 
 
-# How long a filter found to match more than EXACT_COUNT_LIMIT rows goes uncounted (estimated).
+# How long a filter found to match more than EXACT_COUNT_LIMIT rows goes uncounted (its estimate
+# remembered).
 OVER_LIMIT_SECONDS = 300
 
 
@@ -46,8 +47,8 @@ class CountingQuerySet(models.QuerySet):
         if self.query.is_empty():  # .none(): nothing to count, and no SQL to count it with
             return 0, False
         over_limit = self._over_limit_key()
-        if over_limit is not None and cache.get(over_limit):
-            return self._settle_count(EXACT_COUNT_LIMIT + 1, seen=0)
+        if over_limit is not None and (remembered := cache.get(over_limit)):
+            return self._settle_count(remembered, seen=0)
         rows = self.model._default_manager.using(self.db).order_by()
         row = rows.values(n=self._count_expression())[:1]
         # One row of the table carries the count; no row at all means an empty table.
@@ -60,8 +61,8 @@ class CountingQuerySet(models.QuerySet):
         if self.query.is_empty():  # .none(): no page, and no SQL to ask for one
             return [], 0, False
         over_limit = self._over_limit_key()
-        if over_limit is not None and cache.get(over_limit):
-            rows, counted, over_limit = list(self[start:stop]), EXACT_COUNT_LIMIT + 1, None
+        if over_limit is not None and (remembered := cache.get(over_limit)):
+            rows, counted, over_limit = list(self[start:stop]), remembered, None
         else:
             rows = list(self.annotate(**{PAGE_COUNT: self._count_expression()})[start:stop])
             counted = getattr(rows[0], PAGE_COUNT) if rows else 0
@@ -75,15 +76,16 @@ class CountingQuerySet(models.QuerySet):
         """Where the count is a bounded count of matching rows (a filter, not the table's or a
         status's statistics: see _count_expression), the cache key under which a count that
         passed EXACT_COUNT_LIMIT is remembered for OVER_LIMIT_SECONDS. Its next counts skip
-        reading the limit's worth of matching rows and take the planner's estimate, which is
-        what they show anyway; only that fact is kept, never a count shown as exact."""
+        reading the limit's worth of matching rows and asking EXPLAIN, and show the planner's
+        estimate remembered, which is what they would show anyway; only an estimate is kept,
+        never a count shown as exact."""
         if connections[self.db].vendor != "postgresql" or not self.query.where:
             return None
         if self._filtered_status() is not None:
             return None
         sql, params = self.order_by().query.sql_with_params()
         digest = hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
-        return f"leads:over-limit:{digest}"
+        return f"leads:over-limit-estimate:{digest}"
 
     def _count_expression(self) -> models.Expression:
         """estimated_count() as one scalar subquery (leads.expressions): the table's reltuples when
@@ -114,15 +116,17 @@ class CountingQuerySet(models.QuerySet):
     def _settle_count(self, counted: int, *, seen: int, over_limit: str | None = None) -> tuple[int, bool]:
         """(count, is_estimate) from the count expression's value, never below the rows seen. A
         bounded count that stopped at the limit with no statistic to go by takes EXPLAIN's guess,
-        and is remembered under `over_limit` (_over_limit_key) when it was read, not recalled."""
-        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
-            cache.set(over_limit, True, OVER_LIMIT_SECONDS)
+        which is remembered under `over_limit` (_over_limit_key) when it was read, not recalled:
+        the next pages of that filter (a search for a common name) then cost their page query
+        alone, no count and no EXPLAIN, as they do when fewer rows match."""
         count = max(counted, seen)
         if connections[self.db].vendor != "postgresql" or count <= EXACT_COUNT_LIMIT:
             return count, False
         if count == EXACT_COUNT_LIMIT + 1:
             plan = json.loads(self.order_by().explain(format="json"))
             count = max(int(plan[0]["Plan"]["Plan Rows"]), count)
+        if over_limit is not None and counted == EXACT_COUNT_LIMIT + 1:
+            cache.set(over_limit, count, OVER_LIMIT_SECONDS)
         return count, True
 
 

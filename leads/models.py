@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Extract
+from django.db.models.lookups import IContains
 from django.utils import timezone
 
 from .addresses import AddressQuerySet
@@ -87,6 +88,68 @@ def resume_query(query: str) -> SearchQuery:
     return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
 
 
+def contains_match(query: str) -> Q:
+    """The lead's own searched texts containing `query`, any letter case: the names and the
+    email (trigram indexes lead_*_trgm answer each as a bitmap, ORed)."""
+    return Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+
+
+def lead_ids_elsewhere(query: str) -> list[models.QuerySet]:
+    """The other places whose text search() and the admin's search read beside the lead's own
+    columns: each a queryset of the ids of leads whose text there contains `query` (an intake
+    answer's: `Answer.objects.lead_ids_matching(query)`, issue 25, joins this list)."""
+    return []
+
+
+def text_match(query: str) -> Q:
+    """Leads whose searched text contains `query`: contains_match, or, once another place is
+    searched too (lead_ids_elsewhere), `id IN (<contains_match's ids> UNION ALL <each place's>)`.
+    The lead's own columns stay a direct condition while they are the only place: an IN over
+    an OR would lose the trigram bitmaps, and the list its backward scan of lead_created_idx."""
+    own = contains_match(query)
+    if not (elsewhere := lead_ids_elsewhere(query)):
+        return own
+    return Q(pk__in=Lead._base_manager.filter(own).values("pk").union(*elsewhere, all=True))
+
+
+def resume_match(query: str, using: str) -> Q:
+    """The resume text matching `query`: PostgreSQL full-text search in websearch syntax on
+    lead_search_vector_gin; elsewhere the text contains it."""
+    if connections[using].vendor == "postgresql":
+        return Q(search_vector=resume_query(query))
+    return Q(IContains(search_document(), query))
+
+
+def looks_like_an_address(text: str) -> bool:
+    """Whether `text` (stripped) could be a whole email address: one word, something before
+    an @ and a dotted domain after it. Only then is the exact probe worth a query part."""
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and not any(char.isspace() for char in text))
+
+
+def address_first(query: str, otherwise: Q, *, within: models.QuerySet | None = None) -> Q:
+    """`otherwise` (the contains search), or for what looks like a whole address the lead under
+    that address, exactly, and `otherwise` only when no lead has it.
+
+    One condition, so a list keeps its one query: `id IN (<the probe> UNION ALL <otherwise,
+    behind NOT EXISTS(the probe)>)`. PostgreSQL plans the NOT EXISTS as a one-time filter, so
+    when the probe finds the lead the trigram scans never run (at a million leads they read
+    the posting lists of an address's common trigrams, "exa", "ple", "com": ~100 ms); the page
+    and its bounded count read one row by its key. An address contained in a longer one
+    (ann@example.com in joann@example.com) is then found only when nobody has it exactly.
+    (`email_key = k OR (NOT EXISTS(...) AND <contains>)` would still run the trigram scans, as
+    measured: a bitmap index scan inside an OR is not skipped by a parameter.)"""
+    if not looks_like_an_address(query):
+        return otherwise
+    # The probe looks within the list as filtered so far (`within`): a lead under the address
+    # that the list's other filters leave out does not hide the leads the list can show.
+    rows = Lead._base_manager.all() if within is None else within.order_by()
+    probe = rows.filter(LeadQuerySet.address_match(query))
+    exact = probe.values("pk")
+    fallback = Lead._base_manager.filter(~models.Exists(probe), otherwise).values("pk")
+    return Q(pk__in=exact.union(fallback, all=True))
+
+
 # Between an address's key and a lead's id in the key of a lead set aside by migration 0022
 # (Lead.email_key): no normalised address holds one after its @, so no address matches it.
 SET_ASIDE_MARK = "#"
@@ -114,13 +177,41 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         return self.filter(status=status)
 
     def search(self, query: str) -> "LeadQuerySet":
-        """Leads whose first name, last name or email contains `query`, any letter case."""
+        """Leads whose first name, last name or email contains `query`, any letter case.
+
+        What looks like a whole address (looks_like_an_address) is first looked up by its key,
+        one probe of lead_email_key_unique, however it is spelt; the contains search runs only
+        when that finds no lead, gated in the same statement (see address_first)."""
         query = query.strip()
         if not query:
             return self
-        return self.filter(
-            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+        return self.filter(address_first(query, text_match(query), within=self))
+
+    def search_names_or_resumes(self, words: list[str], *, resume_words: str) -> "LeadQuerySet":
+        """The admin's search: leads whose names or email contain every one of `words` (as
+        search() reads each), or whose resume matches `resume_words` (search_resumes()). What
+        looks like a whole address is looked up by its key first; the rest runs only when
+        no lead has it (address_first), the resume's full-text match included."""
+        if not resume_words.strip():
+            return self
+        names = Q()
+        for word in words:
+            names &= text_match(word.strip()) if word.strip() else Q()
+        if not names:  # only empty words (`""`): every lead's names match them, as search("") does
+            return self
+        text = resume_words.strip()
+        resume = resume_match(text, self.db)
+        if not lead_ids_elsewhere(text):
+            return self.filter(address_first(text, names | resume, within=self))
+        # The names' condition holds an IN of another place's ids: ORed with the resume's in one
+        # WHERE, PostgreSQL would test both row by row (no bitmap OR of a subquery), so each
+        # side gives its ids and the union is the match.
+        ids = (
+            Lead._base_manager.filter(names)
+            .values("pk")
+            .union(Lead._base_manager.filter(resume).values("pk"), all=True)
         )
+        return self.filter(address_first(text, Q(pk__in=ids), within=self))
 
     def search_resumes(self, query: str) -> "LeadQuerySet":
         """Leads whose resume text matches `query`: PostgreSQL full-text search in websearch
@@ -128,9 +219,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         query = query.strip()
         if not query:
             return self
-        if connections[self.db].vendor == "postgresql":
-            return self.filter(search_vector=resume_query(query))
-        return self.alias(document=search_document()).filter(document__icontains=query)
+        return self.filter(resume_match(query, self.db))
 
     def order_by_resume_rank(self, query: str) -> "LeadQuerySet":
         """This queryset (already `search_resumes(query)`), best match first (ts_rank, then

@@ -273,12 +273,11 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        names = queryset
-        for word in smart_split(search_term):
-            if word[0] in "\"'" and word[0] == word[-1]:
-                word = unescape_string_literal(word)
-            names = names.search(word)
-        return names | queryset.search_resumes(search_term), False
+        words = [
+            unescape_string_literal(word) if word[0] in "\"'" and word[0] == word[-1] else word
+            for word in smart_split(search_term)
+        ]
+        return queryset.search_names_or_resumes(words, resume_words=search_term), False
 
     # --- the bulk action ----------------------------------------------------------------
 

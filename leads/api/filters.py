@@ -83,7 +83,8 @@ class LeadFilter(OneFormFilterSet):
     )
     search = filters.CharFilter(
         method="filter_search",
-        help_text="Text contained in the first name, last name or email, any letter case.",
+        help_text="Text contained in the first name, last name or email, any letter case; a whole "
+        "address finds the lead that has it, however it is spelt (else the leads whose address contains it).",
     )
     resume_search = filters.CharFilter(
         method="filter_resume_search",

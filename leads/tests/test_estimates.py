@@ -123,6 +123,17 @@ def test_a_filter_found_past_the_limit_is_not_counted_again_on_its_next_page(man
     assert not [sql for sql in leads_queries(captured) if "COUNT(" in sql]
 
 
+def test_a_filter_found_past_the_limit_costs_its_next_page_one_query_and_no_explain(many_leads):
+    _, first_count, _ = Lead.objects.search("Many").page_with_count(0, 20)
+
+    with CaptureQueriesContext(connection) as captured:
+        rows, count, is_estimate = Lead.objects.search("Many").page_with_count(20, 40)
+
+    assert (len(rows), count, is_estimate) == (20, first_count, True)
+    assert len(leads_queries(captured)) == 1
+    assert not [sql for sql in leads_queries(captured) if sql.startswith("EXPLAIN")]
+
+
 def test_a_filter_found_past_the_limit_is_not_counted_again_by_estimated_count(many_leads):
     Lead.objects.search("Many").page_with_count(0, 20)
 
