@@ -95,6 +95,10 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
+    overdue = filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="`true`: only PENDING leads past their response_due_at; `false`: all others.",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -102,7 +106,15 @@ class LeadFilter(OneFormFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search", "resume_search", "assigned_to"]
+        fields = [
+            "status",
+            "created_after",
+            "created_before",
+            "search",
+            "resume_search",
+            "assigned_to",
+            "overdue",
+        ]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -116,6 +128,10 @@ class LeadFilter(OneFormFilterSet):
         if words and not self.form.cleaned_data.get("ordering"):
             return queryset.order_by_resume_rank(words)
         return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
     def filter_assigned_to(self, queryset, name, value):
         if value == "me":
