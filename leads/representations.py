@@ -128,7 +128,7 @@ class LeadSerializer(ModelSerializer):
             "response_due_at": self.get_response_due_at(lead),
         }
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
     def get_response_due_at(self, lead: Lead) -> str | None:
         if lead.reached_out_at is not None or lead.response_due_at is None:
             return None

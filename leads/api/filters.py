@@ -95,7 +95,9 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
-    overdue = filters.BooleanFilter(
+    # A choice, not a BooleanFilter: that one ignores a value it cannot read instead of saying so.
+    overdue = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_overdue",
         help_text="`true`: only PENDING leads past their response_due_at; `false`: all others.",
     )
@@ -131,7 +133,7 @@ class LeadFilter(OneFormFilterSet):
 
     def filter_overdue(self, queryset, name, value):
         overdue = queryset.overdue()
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+        return overdue if value == "true" else queryset.exclude(pk__in=overdue.values("pk"))
 
     def filter_assigned_to(self, queryset, name, value):
         if value == "me":
