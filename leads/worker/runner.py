@@ -53,7 +53,7 @@ class ResilientWorker(db_worker.Worker):
                 if time.monotonic() >= next_follow_up:
                     # Speed to lead's periodic pass (one indexed probe when nothing is due).
                     next_follow_up = time.monotonic() + settings.FOLLOW_UP_INTERVAL_SECONDS
-                    followups.periodic_pass()
+                    self.follow_up()
                 task_result, queue_was_read = self.take_one()
                 if outage_since is not None:
                     logger.warning(
@@ -88,6 +88,16 @@ class ResilientWorker(db_worker.Worker):
             close_old_connections()
             if self.running and task_result is None:
                 time.sleep(self.interval)
+
+    def follow_up(self) -> None:
+        """Speed to lead's pass. The database going away is the loop's to handle (it waits
+        and retries); any other fault is logged and the worker goes on with its tasks."""
+        try:
+            followups.periodic_pass()
+        except DATABASE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("The speed-to-lead pass failed; the worker goes on and tries again.")
 
     def take_one(self) -> tuple[DBTaskResult | None, bool]:
         """Claim the next ready task, if any; returns it and whether the queue could be read."""
