@@ -388,3 +388,20 @@ def test_a_pass_with_nothing_due_is_one_query(django_assert_max_num_queries):
 
 def pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile("cv.pdf", MINIMAL_PDF, content_type="application/pdf")
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_erasing_a_prospect_leaves_none_of_their_steps_or_summaries():
+    AttorneyFactory()
+    leads = [new_lead(ny(2026, 11, 2, 10, 0)) for _ in range(8)]
+    followups.periodic_pass(ny(2026, 12, 2, 9, 30))
+    erased = leads[0]
+
+    services.erase_prospect(email=erased.email)
+
+    assert not FollowUp.objects.filter(key__contains=str(erased.pk)).exists()
+    payloads = Delivery.objects.values_list("payload", flat=True)
+    assert all(str(erased.pk) not in str(payload) for payload in payloads)
