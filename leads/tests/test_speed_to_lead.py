@@ -235,6 +235,24 @@ def test_a_reached_out_lead_quiet_for_seven_business_days_gets_one_reminder(atto
 
 
 @pytest.mark.django_db
+def test_a_lead_reassigned_between_two_steps_has_the_next_one_go_to_the_new_assignee():
+    ada, bob = AttorneyFactory(), AttorneyFactory()
+    lead = new_lead(ny(2026, 12, 2, 10, 0), assigned_to=ada)
+    followups.periodic_pass(ny(2026, 12, 2, 11, 0))  # the escalation, to Ada
+    Lead.objects.filter(pk=lead.pk).update(
+        status=Lead.Status.REACHED_OUT,
+        reached_out_at=ny(2026, 12, 2, 11, 30),
+        next_follow_up_at=ny(2026, 12, 2, 11, 30),
+    )
+    services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=bob, by=ada)
+
+    followups.periodic_pass(ny(2026, 12, 11, 11, 30))  # quiet for 7 business days
+
+    assert emails(Delivery.Kind.ESCALATION) == [(ada.email, lead.pk)]
+    assert emails(Delivery.Kind.STALE_REMINDER) == [(bob.email, lead.pk)]
+
+
+@pytest.mark.django_db
 def test_a_note_puts_off_the_reminder(attorney):
     lead = reached_out_lead(attorney, ny(2026, 12, 2, 10, 0))
     followups.periodic_pass(ny(2026, 12, 2, 10, 5))
