@@ -69,6 +69,9 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Speed to lead's daily digest would go out in any test whose worker runs after the
+    # day's opening; its own tests (leads/tests/test_speed_to_lead.py) switch it on.
+    settings.DIGEST_ENABLED = False
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from django.utils.csp import CSP
 
 from config.framing import parse_frame_ancestors
 from config.logging import logging_config
+from leads.business_time import parse_hours as parse_firm_hours
+from leads.business_time import parse_zone as parse_firm_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -527,3 +529,28 @@ if not INTAKE_LANGUAGES or not set(INTAKE_LANGUAGES) <= {code for code, _ in LAN
 # --- The attorneys' workspace (issue 28) ----------------------------------------------------
 # One way of writing dates and times in the admin, with the time zone (config/formats/en).
 FORMAT_MODULE_PATH = "config.formats"
+# --- Speed to lead (issue 29): business time, response target, escalations, digest -------
+# FIRM_HOURS: `mon-fri 09:00-17:00`, groups separated by `;`, several ranges a day allowed
+# (`mon-fri 09:00-12:00 13:00-17:00; sat 10:00-12:00`), on FIRM_TIME_ZONE's wall clock.
+# Checked here, so a typo stops every process at start-up with what is wrong.
+FIRM_HOURS = env.str("FIRM_HOURS", default="mon-fri 09:00-17:00")
+FIRM_TIME_ZONE = env.str("FIRM_TIME_ZONE", default="") or TIME_ZONE
+parse_firm_hours(FIRM_HOURS)
+parse_firm_zone(FIRM_TIME_ZONE)
+# Business minutes from a lead's creation to its response being due; 0 switches every step off.
+LEAD_RESPONSE_TARGET_MINUTES = env.int("LEAD_RESPONSE_TARGET_MINUTES", default=60)
+if LEAD_RESPONSE_TARGET_MINUTES < 0:
+    raise ImproperlyConfigured("LEAD_RESPONSE_TARGET_MINUTES must be 0 (off) or more.")
+# Who hears of a lead still pending at twice the target (addresses; empty: nobody).
+LEAD_ESCALATE_TO = env.list("LEAD_ESCALATE_TO", default=[])
+# Business days a reached-out lead may go without a note or status change before a reminder.
+LEAD_STALE_DAYS = env.int("LEAD_STALE_DAYS", default=7)
+if LEAD_STALE_DAYS < 1:
+    raise ImproperlyConfigured("LEAD_STALE_DAYS must be 1 or more.")
+# The daily digest of each attorney's open leads, at the day's first opening.
+DIGEST_ENABLED = env_flag("DIGEST_ENABLED", True)
+# How often each worker looks for steps due (seconds); one indexed query when none is.
+FOLLOW_UP_INTERVAL_SECONDS = env.float("FOLLOW_UP_INTERVAL_SECONDS", default=30.0)
+# Past this many leads due for a step at once for one recipient (a backlog: the feature
+# switched on over old leads, a long outage), the recipient gets one summary instead.
+FOLLOW_UP_SUMMARY_OVER = env.int("FOLLOW_UP_SUMMARY_OVER", default=5)

@@ -12,6 +12,7 @@ from django.db.models.lookups import IContains
 from django.utils import timezone
 
 from .addresses import AddressQuerySet
+from .business_time import add_business_days
 from .counting import CountingQuerySet
 from .recipients import url_host
 from .validators import (
@@ -81,6 +82,14 @@ def is_pending_older_than(age: timedelta) -> Q:
 def wait_seconds() -> Extract:
     """Seconds from submission to first reach-out."""
     return Extract(F("reached_out_at") - F("created_at"), "epoch")
+
+
+def stale_reminder_at(moment):
+    """When a reached-out lead quiet since `moment` is due for its reminder (None: speed to
+    lead is off)."""
+    if not settings.LEAD_RESPONSE_TARGET_MINUTES:
+        return None
+    return add_business_days(moment, settings.LEAD_STALE_DAYS)
 
 
 def resume_query(query: str) -> SearchQuery:
@@ -333,6 +342,17 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         """REACHED_OUT -> PENDING (reopen), one StatusChange row each; O(1) queries."""
         return len(self.move_to(Lead.Status.PENDING, by=by))
 
+    def schedule_stale_reminder(self) -> int:
+        """The reached-out leads of this queryset: their quiet-lead reminder due
+        LEAD_STALE_DAYS business days from now (a note or a status change restarts it)."""
+        return self.filter(status=Lead.Status.REACHED_OUT).update(
+            next_follow_up_at=stale_reminder_at(timezone.now())
+        )
+
+    def overdue(self, now=None) -> "LeadQuerySet":
+        """PENDING leads past their response_due_at (partial index lead_overdue_idx)."""
+        return self.filter(status=Lead.Status.PENDING, response_due_at__lt=now or timezone.now())
+
     def move_to(self, status: str, *, by) -> list:
         """Move every lead of this queryset not yet in `status` there, one StatusChange row
         each, in one transaction and O(1) queries; returns the ids that changed.
@@ -358,6 +378,11 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             if status == Lead.Status.REACHED_OUT:
                 changes["reached_out_at"] = Coalesce("reached_out_at", now)
                 changes["reached_out_by"] = Coalesce("reached_out_by", by.pk if by else None)
+                # Speed to lead: no escalation any more; a reminder if it goes quiet.
+                changes["next_follow_up_at"] = stale_reminder_at(now)
+            elif status == Lead.Status.PENDING:
+                # Reopened: the worker looks again now (an escalation already sent is not repeated).
+                changes["next_follow_up_at"] = now if settings.LEAD_RESPONSE_TARGET_MINUTES else None
             self.model.objects.filter(pk__in=ids, status=from_status).update(**changes)
             StatusChange.objects.bulk_create(
                 StatusChange(
@@ -467,6 +492,13 @@ class Lead(models.Model):
         related_name="submitted_leads",
         editable=False,
     )
+    # Speed to lead (leads.worker.followups): when a response is due, LEAD_RESPONSE_TARGET_MINUTES
+    # business minutes after creation (null: no target); kept once reached out, so the
+    # dashboard can tell a response in time from a late one (the JSON shows null then).
+    response_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the worker next looks at this lead for a step (escalation, reminder); null: never.
+    # Only leads with a step ahead are in its partial index, so the look costs one probe.
+    next_follow_up_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = LeadManager()
 
@@ -507,6 +539,18 @@ class Lead(models.Model):
             ),
             # The admin's language filter, newest first.
             models.Index(fields=["language", "created_at", "id"], name="lead_language_idx"),
+            # The worker's look for leads due for a step (leads.worker.followups).
+            models.Index(
+                fields=["next_follow_up_at"],
+                name="lead_follow_up_idx",
+                condition=Q(next_follow_up_at__isnull=False),
+            ),
+            # The "overdue" filter of the admin and the API: pending leads past their due time.
+            models.Index(
+                fields=["response_due_at"],
+                name="lead_overdue_idx",
+                condition=Q(status="PENDING", response_due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -821,6 +865,12 @@ class Delivery(models.Model):
             ("RESUBMISSION_NOTIFICATION", ("resubmission_notification", "Resubmission notification")),
             ("ASSIGNMENT", ("assignment", "Assignment email")),
             *((event.name, (event.value, f"Webhook {event.value}")) for event in WebhookEndpoint.Event),
+            # Speed to lead (leads.worker.followups).
+            ("ESCALATION", ("escalation", "Overdue lead escalation")),
+            ("SECOND_ESCALATION", ("second_escalation", "Overdue lead second escalation")),
+            ("STALE_REMINDER", ("stale_reminder", "Quiet lead reminder")),
+            ("OVERDUE_SUMMARY", ("overdue_summary", "Overdue leads summary")),
+            ("DIGEST", ("digest", "Daily digest")),
         ],
     )
 
@@ -928,3 +978,44 @@ class SharedCacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class FollowUpQuerySet(models.QuerySet):
+    """The ledger of speed-to-lead steps taken."""
+
+    def of_lead(self, lead_id) -> "FollowUpQuerySet":
+        """The steps taken for one lead (index followup_lead_idx)."""
+        return self.filter(lead_id=lead_id)
+
+
+class FollowUp(models.Model):
+    """One speed-to-lead step taken: its key is claimed in the transaction that queues its
+    delivery, so a step is queued once whatever the number of workers (the unique key
+    decides between two), and a step whose lead was in a backlog summary counts as done."""
+
+    class Step(models.TextChoices):
+        ESCALATION = "escalation", "Escalation at the target"
+        SECOND_ESCALATION = "second_escalation", "Escalation at twice the target"
+        STALE_REMINDER = "stale_reminder", "Reminder of a quiet lead"
+        DIGEST = "digest", "Daily digest"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # "<step>:<lead id>" (escalations), "<step>:<lead id>:<quiet since>" (reminders),
+    # "digest:<user id>:<date>" (digests).
+    key = models.CharField(max_length=200, unique=True)
+    step = models.CharField(max_length=20, choices=Step.choices)
+    # Goes with its lead (erasure leaves no row); null for a digest.
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
+    # The email sent for it (a summary's when the lead was in a backlog); null when there
+    # was nobody to send to.
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="followup_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} at {self.created_at:%Y-%m-%d %H:%M}"

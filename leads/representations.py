@@ -54,6 +54,7 @@ LEAD_FIELDS = [
     "assigned_to",
     "resubmissions",
     "language",
+    "response_due_at",
 ]
 
 
@@ -92,6 +93,11 @@ class LeadSerializer(ModelSerializer):
         "(Lead.objects.with_resubmission_count() provides it).",
     )
 
+    response_due_at = serializers.SerializerMethodField(
+        help_text="When a response to the prospect is due (LEAD_RESPONSE_TARGET_MINUTES business "
+        "minutes after creation); null once reached out, or when there is no target."
+    )
+
     class Meta:
         model = Lead
         fields = LEAD_FIELDS
@@ -121,7 +127,14 @@ class LeadSerializer(ModelSerializer):
             "assigned_to": username_or_none(lead.assigned_to),
             "resubmissions": lead.resubmission_count,
             "language": lead.language,
+            "response_due_at": self.get_response_due_at(lead),
         }
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
+    def get_response_due_at(self, lead: Lead) -> str | None:
+        if lead.reached_out_at is not None or lead.response_due_at is None:
+            return None
+        return MOMENT.to_representation(lead.response_due_at)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_resume_url(self, lead: Lead) -> str:

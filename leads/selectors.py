@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import Case, Count, Q, Subquery, When
+from django.db.models import Case, Count, F, Q, Subquery, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -357,3 +357,84 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
     truncated = limit is not None and len(events) > limit
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
+
+
+# --- Speed to lead (issue 29) ---------------------------------------------------------------
+
+# The dashboard's "last month": the leads submitted in these last days.
+WITHIN_TARGET_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ResponseDue:
+    """What the lead page says of a pending lead's response: due by `due_at`, or late by `late_seconds`."""
+
+    due_at: datetime
+    late_seconds: float | None  # None: not late yet
+
+
+def response_due(lead: Lead, now: datetime | None = None) -> ResponseDue | None:
+    """The lead's response deadline while it is PENDING with one (None otherwise)."""
+    if lead.status != Lead.Status.PENDING or lead.response_due_at is None:
+        return None
+    now = now or timezone.now()
+    late = (now - lead.response_due_at).total_seconds()
+    return ResponseDue(due_at=lead.response_due_at, late_seconds=late if late > 0 else None)
+
+
+@dataclass(frozen=True)
+class WithinTarget:
+    attorney: User | None  # None: the leads nobody was assigned
+    leads: int  # submitted in the window with a target
+    in_time: int  # of them, reached out by their due time
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.in_time / self.leads) if self.leads else None
+
+
+def within_target_per_attorney(now: datetime | None = None) -> list[WithinTarget]:
+    """Per assignee (unassigned last), the leads submitted in the last WITHIN_TARGET_DAYS
+    that had a target, and how many were reached out by their response_due_at: one grouped
+    read over lead_created_idx's window (reused for a while on a large table)."""
+    since = (now or timezone.now()) - timedelta(days=WITHIN_TARGET_DAYS)
+
+    def compute() -> list[tuple]:
+        rows = (
+            Lead.objects.filter(created_at__gte=since, response_due_at__isnull=False)
+            .order_by()
+            .values("assigned_to")
+            .annotate(
+                n=Count("pk"),
+                in_time=Count("pk", filter=Q(reached_out_at__lte=F("response_due_at"))),
+            )
+        )
+        return [(row["assigned_to"], row["n"], row["in_time"]) for row in rows]
+
+    rows = reused_when_large(f"leads:within-target:{since:%Y-%m-%d}", compute)
+    users = User.objects.in_bulk([pk for pk, _, _ in rows if pk is not None])
+    figures = [WithinTarget(users.get(pk), n, in_time) for pk, n, in_time in rows if pk in users]
+    figures.sort(key=lambda row: row.attorney.username)
+    figures += [WithinTarget(None, n, in_time) for pk, n, in_time in rows if pk is None]
+    return figures
+
+
+def open_leads_of(user: User | None, *, limit: int, now: datetime | None = None) -> tuple[list, int, int]:
+    """An attorney's open leads for their digest: up to `limit` of (lead, is overdue),
+    overdue first (oldest due first), then the rest newest first; how many are open; how
+    many of them are overdue. Three reads over lead_assigned_idx."""
+    if user is None:
+        return [], 0, 0
+    now = now or timezone.now()
+    mine = Lead.objects.for_lists().filter(
+        assigned_to=user, status__in=[Lead.Status.PENDING, Lead.Status.REACHED_OUT]
+    )
+    late = mine.overdue(now)
+    counts = mine.aggregate(
+        n=Count("pk"), late=Count("pk", filter=Q(status=Lead.Status.PENDING, response_due_at__lt=now))
+    )
+    listed = [(lead, True) for lead in late.order_by("response_due_at", "id")[:limit]]
+    if len(listed) < limit:
+        rest = mine.exclude(pk__in=late.values("pk")).newest_first()[: limit - len(listed)]
+        listed += [(lead, False) for lead in rest]
+    return listed, counts["n"], counts["late"]

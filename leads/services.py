@@ -39,7 +39,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .validators import email_key, validate_plain_text, validate_resume
-from .worker import fanout, webhooks
+from .worker import fanout, followups, webhooks
 from .worker.deliveries import send_delivery
 from .worker.files import remove_files
 from .worker.queued import task_rows_mentioning, waiting_application_files
@@ -92,6 +92,9 @@ def submit_lead(
         language=language,
         submitted_by=submitted_by,
     )
+    # Speed to lead: due LEAD_RESPONSE_TARGET_MINUTES business minutes from now; the worker
+    # looks at it then (leads.worker.followups).
+    lead.response_due_at = lead.next_follow_up_at = followups.response_due(lead.created_at)
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
         "lead_id": str(lead.pk),
@@ -295,7 +298,11 @@ def add_note(*, lead: Lead, author: User, body: str) -> Note:
     except ValidationError as exc:
         message = "A note is plain text: letters, digits, punctuation, spaces and line breaks only."
         raise ValidationError({"body": [message]}, code=exc.code) from exc
-    return Note.objects.create(lead=lead, author=author, body=body)
+    with transaction.atomic():
+        note = Note.objects.create(lead=lead, author=author, body=body)
+        # A note ends a reached-out lead's quiet spell: its reminder is due again from now.
+        Lead.objects.filter(pk=lead.pk).schedule_stale_reminder()
+    return note
 
 
 def delete_leads(*, leads: LeadQuerySet) -> int:

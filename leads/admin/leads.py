@@ -22,6 +22,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -60,6 +61,19 @@ class PendingOlderThanFilter(admin.SimpleListFilter):
         if value and value.isdigit() and 0 < int(value) <= self.MAX_DAYS:
             return queryset.pending_older_than(timedelta(days=int(value)))
         return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """PENDING leads past their response_due_at (index lead_overdue_idx)."""
+
+    title = _("response")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("true", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        return queryset.overdue() if self.value() == "true" else queryset
 
 
 def attorneys_for(request) -> list[User]:
@@ -178,6 +192,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
         PendingOlderThanFilter,
         LanguageFilter,
+        OverdueFilter,
     ]
     date_hierarchy = "created_at"
     search_fields = ["first_name", "last_name", "email"]
@@ -394,6 +409,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 if request.user.has_perm("leads.view_delivery")
                 else None,
             )
+            context["response_due"] = selectors.response_due(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
@@ -539,6 +555,8 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "chart": weekly_chart(funnel.weeks),
             "median_display": format_duration(funnel.median_seconds),
             "attorneys": selectors.figures_per_attorney(since=quarter_ago),
+            "within_target": selectors.within_target_per_attorney(),
+            "within_target_days": selectors.WITHIN_TARGET_DAYS,
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

@@ -96,6 +96,12 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
+    # A choice, not a BooleanFilter: that one ignores a value it cannot read instead of saying so.
+    overdue = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_overdue",
+        help_text="`true`: only PENDING leads past their response_due_at; `false`: all others.",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -103,7 +109,15 @@ class LeadFilter(OneFormFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search", "resume_search", "assigned_to"]
+        fields = [
+            "status",
+            "created_after",
+            "created_before",
+            "search",
+            "resume_search",
+            "assigned_to",
+            "overdue",
+        ]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -117,6 +131,10 @@ class LeadFilter(OneFormFilterSet):
         if words and not self.form.cleaned_data.get("ordering"):
             return queryset.order_by_resume_rank(words)
         return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = queryset.overdue()
+        return overdue if value == "true" else queryset.exclude(pk__in=overdue.values("pk"))
 
     def filter_assigned_to(self, queryset, name, value):
         if value == "me":

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from leads import selectors
 from leads.models import Delivery, Lead, Resubmission
 
 from .failures import DeliveryFailed, Sent
@@ -29,7 +30,15 @@ TEMPLATES = {
     Delivery.Kind.NOTIFICATION: "lead_notification",
     Delivery.Kind.RESUBMISSION_NOTIFICATION: "lead_resubmitted",
     Delivery.Kind.ASSIGNMENT: "lead_assigned",
+    # Speed to lead (leads.worker.followups).
+    Delivery.Kind.ESCALATION: "lead_overdue",
+    Delivery.Kind.SECOND_ESCALATION: "lead_overdue_twice",
+    Delivery.Kind.STALE_REMINDER: "lead_quiet",
+    Delivery.Kind.OVERDUE_SUMMARY: "overdue_summary",
+    Delivery.Kind.DIGEST: "digest",
 }
+# How many leads a summary or a digest lists (the rest: a link to the list).
+LISTED_LEADS = 50
 # Emails to attorneys about a lead: a reply goes to the prospect.
 ATTORNEY_KINDS = (Delivery.Kind.NOTIFICATION, Delivery.Kind.RESUBMISSION_NOTIFICATION)
 # smtplib raises SMTPDataError for any answer to the message but 250, so a send through
@@ -64,7 +73,11 @@ def admin_url(lead: Lead) -> str:
 def context_for(delivery: Delivery) -> dict:
     """What the delivery's templates show: the lead, its admin link, the resubmission."""
     lead = delivery.lead
+    if lead is None:
+        return context_for_many(delivery)
     context = {"lead": lead, "admin_url": admin_url(lead), "firm_name": settings.FIRM_NAME}
+    if delivery.kind == Delivery.Kind.STALE_REMINDER:
+        context["stale_days"] = settings.LEAD_STALE_DAYS
     if resubmission_id := delivery.payload.get("resubmission"):
         context["resubmission"] = Resubmission.objects.filter(pk=resubmission_id).first()
     if delivery.kind == Delivery.Kind.ASSIGNMENT:
@@ -79,6 +92,29 @@ def language_for(delivery: Delivery) -> str:
     if lead is not None and delivery.kind not in ATTORNEY_KINDS and delivery.recipient_key == lead.email_key:
         return lead.language
     return settings.LANGUAGE_CODE
+
+
+def context_for_many(delivery: Delivery) -> dict:
+    """A summary's or a digest's templates: the leads it lists (read now, at most
+    LISTED_LEADS), how many there are, and the list in the admin for the rest."""
+    list_url = settings.SITE_URL + reverse("admin:leads_lead_changelist")
+    if delivery.kind == Delivery.Kind.DIGEST:
+        user = User.objects.filter(pk=delivery.payload.get("user")).first()
+        listed, count, overdue = selectors.open_leads_of(user, limit=LISTED_LEADS)
+        list_url += f"?assigned_to={user.pk}" if user else ""
+    else:  # OVERDUE_SUMMARY
+        ids = delivery.payload.get("leads", [])
+        listed = [(lead, True) for lead in Lead.objects.for_lists().filter(pk__in=ids).order_by("created_at")]
+        count, overdue = delivery.payload.get("count", len(listed)), 0
+        list_url += "?overdue=true"
+    return {
+        "leads": [{"lead": lead, "overdue": late, "url": admin_url(lead)} for lead, late in listed],
+        "count": count,
+        "overdue": overdue,
+        "more": max(count - len(listed), 0),
+        "list_url": list_url,
+        "firm_name": settings.FIRM_NAME,
+    }
 
 
 def is_console_mailer() -> bool:

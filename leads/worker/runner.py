@@ -21,6 +21,8 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from . import followups
+
 logger = logging.getLogger("leads.worker")
 
 # What the database going away looks like (psycopg's errors arrive wrapped as these).
@@ -38,6 +40,7 @@ class ResilientWorker(db_worker.Worker):
         outage_since: float | None = None
         backoff = OUTAGE_BACKOFF_START
         next_stale_check = 0.0
+        next_follow_up = 0.0
         interrupted = None  # the task this worker was running when the database went away
         while self.running:
             try:
@@ -47,6 +50,10 @@ class ResilientWorker(db_worker.Worker):
                 if time.monotonic() >= next_stale_check:
                     self.requeue_stale_tasks()
                     next_stale_check = time.monotonic() + stale_check_interval()
+                if time.monotonic() >= next_follow_up:
+                    # Speed to lead's periodic pass (one indexed probe when nothing is due).
+                    next_follow_up = time.monotonic() + settings.FOLLOW_UP_INTERVAL_SECONDS
+                    self.follow_up()
                 task_result, queue_was_read = self.take_one()
                 if outage_since is not None:
                     logger.warning(
@@ -81,6 +88,16 @@ class ResilientWorker(db_worker.Worker):
             close_old_connections()
             if self.running and task_result is None:
                 time.sleep(self.interval)
+
+    def follow_up(self) -> None:
+        """Speed to lead's pass. The database going away is the loop's to handle (it waits
+        and retries); any other fault is logged and the worker goes on with its tasks."""
+        try:
+            followups.periodic_pass()
+        except DATABASE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("The speed-to-lead pass failed; the worker goes on and tries again.")
 
     def take_one(self) -> tuple[DBTaskResult | None, bool]:
         """Claim the next ready task, if any; returns it and whether the queue could be read."""
