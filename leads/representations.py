@@ -53,6 +53,9 @@ LEAD_FIELDS = [
     "referrer",
     "assigned_to",
     "resubmissions",
+    "closed_at",
+    "closed_by",
+    "outcome_reason",
 ]
 
 
@@ -83,6 +86,12 @@ class LeadSerializer(ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Username of the attorney the lead is assigned to, or null.",
+    )
+    closed_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the attorney who closed the lead, or null while it is open.",
     )
     resubmissions = serializers.IntegerField(
         source="resubmission_count",
@@ -119,6 +128,9 @@ class LeadSerializer(ModelSerializer):
             "referrer": lead.referrer,
             "assigned_to": username_or_none(lead.assigned_to),
             "resubmissions": lead.resubmission_count,
+            "closed_at": moment(lead.closed_at),
+            "closed_by": username_or_none(lead.closed_by),
+            "outcome_reason": lead.outcome_reason,
         }
 
     @extend_schema_field(OpenApiTypes.URI)

@@ -306,6 +306,8 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
 
     def status_changed(c: StatusChange) -> TimelineEvent:
         detail = {"from": c.from_status, "to": c.to_status}
+        if c.reason or c.referred_to:  # a closing's why and to whom
+            detail |= {"reason": c.reason, "referred_to": c.referred_to}
         return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
 
     def assigned(a: AssignmentChange) -> TimelineEvent:

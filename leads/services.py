@@ -23,7 +23,11 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import User
 
 from .models import (
+    CLOSED_STATUSES,
     NOTE_MAX_CHARS,
+    OPEN_STATUSES,
+    OUTCOME_REASON_MAX_CHARS,
+    REFERRED_TO_MAX_CHARS,
     RESUME_FOLDER,
     AssignmentChange,
     Delivery,
@@ -180,13 +184,100 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
     Leads that moved to REACHED_OUT get one lead.reached_out event (one task) in the same
     transaction.
     """
-    if status not in Lead.Status.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if status not in OPEN_STATUSES:
+        raise ValidationError({"status": [f"Unknown status {status!r}; outcomes go through close_leads."]})
     with transaction.atomic():
         changed = leads.move_to(status, by=by)
         if changed and status == Lead.Status.REACHED_OUT:
             fanout.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
     return len(changed)
+
+
+def close_leads(
+    *,
+    leads: LeadQuerySet,
+    outcome: str,
+    by,
+    reason: str = "",
+    referred_to: str = "",
+    send_letter: bool = False,
+) -> list:
+    """Close the open leads among `leads` with `outcome` (RETAINED, DECLINED with a reason,
+    REFERRED with a reason and `referred_to`, NO_RESPONSE); returns the ids that closed.
+
+    The one closing path: the lead page's buttons, the bulk "Close as no response", the API's
+    close and a PATCH of `status`. In one transaction: the leads, a StatusChange each with the
+    reason, ONE lead.closed event, and with `send_letter` (DECLINED or REFERRED only) one
+    non-engagement letter per lead that closed, queued for the worker. Leads already closed
+    are left as they are. Raises ValidationError on `outcome`, `reason`, `referred_to`.
+    """
+    reason, referred_to = reason.strip(), referred_to.strip()
+    check_outcome(outcome=outcome, reason=reason, referred_to=referred_to, send_letter=send_letter)
+    with transaction.atomic():
+        closed = leads.close_all(outcome, by=by, reason=reason, referred_to=referred_to)
+        if closed:
+            fanout.emit(WebhookEndpoint.Event.LEAD_CLOSED, closed, {"send_letter": send_letter})
+    return closed
+
+
+def check_outcome(*, outcome: str, reason: str, referred_to: str, send_letter: bool = False) -> None:
+    """Raise ValidationError naming the field when a closing lacks what its outcome needs."""
+    errors = {}
+    if outcome not in CLOSED_STATUSES:
+        choices = ", ".join(CLOSED_STATUSES)
+        errors["outcome"] = [f"Choose one of {choices}; {outcome!r} is not an outcome."]
+    if outcome in (Lead.Status.DECLINED, Lead.Status.REFERRED) and not reason:
+        errors["reason"] = ["Say why: a lead closed as declined or referred needs a reason."]
+    if len(reason) > OUTCOME_REASON_MAX_CHARS:
+        errors["reason"] = [f"A reason has at most {OUTCOME_REASON_MAX_CHARS} characters."]
+    if outcome == Lead.Status.REFERRED and not referred_to:
+        errors["referred_to"] = ["Say to whom the lead was referred."]
+    if len(referred_to) > REFERRED_TO_MAX_CHARS:
+        errors["referred_to"] = [f"At most {REFERRED_TO_MAX_CHARS} characters."]
+    if send_letter and outcome not in (Lead.Status.DECLINED, Lead.Status.REFERRED):
+        errors["send_letter"] = ["A non-engagement letter goes only with DECLINED or REFERRED."]
+    for field, value in {"reason": reason, "referred_to": referred_to}.items():
+        if field not in errors:
+            try:
+                validate_plain_text(value)
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def close_lead(
+    *, lead: Lead, outcome: str, by, reason: str = "", referred_to: str = "", send_letter: bool = False
+) -> Lead:
+    """Close one lead (close_leads); returns it refreshed. Raises ValidationError on `status`
+    when it is already closed (of two attorneys closing at once, the second gets this)."""
+    with transaction.atomic():
+        closed = close_leads(
+            leads=Lead.objects.filter(pk=lead.pk),
+            outcome=outcome,
+            by=by,
+            reason=reason,
+            referred_to=referred_to,
+            send_letter=send_letter,
+        )
+        lead.refresh_from_db()
+        if not closed:
+            message = f"The lead is already closed ({lead.get_status_display()}); reopen it first."
+            raise ValidationError({"status": [message]}, code="closed")
+    return lead
+
+
+def reopen_lead(*, lead: Lead, by) -> Lead:
+    """Reopen a closed lead: back to the open status it had before closing, with a
+    StatusChange and ONE lead.reopened event; returns it refreshed. Raises ValidationError on
+    `status` when the lead is open."""
+    with transaction.atomic():
+        reopened = Lead.objects.filter(pk=lead.pk).reopen_all(by=by)
+        lead.refresh_from_db()
+        if not reopened:
+            raise ValidationError({"status": ["The lead is open: there is nothing to reopen."]}, code="open")
+        fanout.emit(WebhookEndpoint.Event.LEAD_REOPENED, reopened)
+    return lead
 
 
 def reach_out(*, lead: Lead, by) -> Lead:
@@ -205,6 +296,8 @@ def update_lead(
     email: str | None = None,
     status: str | None = None,
     assigned_to: User | object | None = UNCHANGED,
+    reason: str = "",
+    referred_to: str = "",
 ) -> Lead:
     """Change a lead's names or email, move its status through `change_status` and its
     assignee through `assign_leads`, all in one transaction. An email replaced is kept in
@@ -225,13 +318,24 @@ def update_lead(
                     lead.save(update_fields=[*contact, "updated_at"])
             except IntegrityError as exc:
                 raise Lead.email_taken() from exc
-        if status is not None:
-            change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
-            lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
+        if status is not None and status != lead.status:
+            _move_to_status(lead, status, by=by, reason=reason, referred_to=referred_to)
         if assigned_to is not UNCHANGED:
             assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
             lead.refresh_from_db(fields=["assigned_to", "updated_at"])
     return lead
+
+
+def _move_to_status(lead: Lead, status: str, *, by, reason: str, referred_to: str) -> None:
+    """A PATCH of `status`: an outcome closes the lead (close_lead), an open status on a closed
+    lead reopens it first, and between open statuses change_status moves it."""
+    if status in CLOSED_STATUSES:
+        close_lead(lead=lead, outcome=status, by=by, reason=reason, referred_to=referred_to)
+        return
+    if lead.is_closed:
+        reopen_lead(lead=lead, by=by)
+    change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
+    lead.refresh_from_db()
 
 
 def _address_change(lead: Lead, email: str) -> dict:

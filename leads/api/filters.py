@@ -95,6 +95,10 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
+    open = filters.BooleanFilter(
+        method="filter_open",
+        help_text="`true`: open leads only (PENDING, REACHED_OUT); `false`: closed ones (an outcome).",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -102,7 +106,20 @@ class LeadFilter(OneFormFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search", "resume_search", "assigned_to"]
+        fields = [
+            "status",
+            "created_after",
+            "created_before",
+            "search",
+            "resume_search",
+            "assigned_to",
+            "open",
+        ]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.open_leads() if value else queryset.closed_leads()
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -28,6 +28,7 @@ from .serializers import (
     VALIDATION_ERROR_SCHEMA,
     DeliverySerializer,
     ErrorSerializer,
+    LeadCloseSerializer,
     LeadCreateSerializer,
     LeadStatsSerializer,
     LeadUpdateSerializer,
@@ -163,6 +164,35 @@ class LeadViewSet(
     @action(detail=True, methods=["post"], url_path="reach-out", permission_classes=[ChangePermission])
     def reach_out(self, request, pk=None):
         lead = services.reach_out(lead=self.get_object(), by=request.user)
+        return Response(self._render(lead))
+
+    @extend_schema(
+        summary="Close a lead with an outcome",
+        description="RETAINED, DECLINED (a `reason` is required), REFERRED (`reason` and "
+        "`referred_to` required) or NO_RESPONSE; recorded on the timeline with the caller, and "
+        "`send_letter` (DECLINED or REFERRED) sends the prospect the non-engagement letter. A lead "
+        "already closed is a 400 on `status`. Needs change_lead.",
+        request=LeadCloseSerializer,
+        responses={200: LeadSerializer, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def close(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.close_lead(lead=lead, by=request.user, **serializer.validated_data)
+        return Response(self._render(lead))
+
+    @extend_schema(
+        summary="Reopen a closed lead",
+        description="Back to the status it had before closing (PENDING or REACHED_OUT); its outcome "
+        "stays on the timeline. An open lead is a 400 on `status`. Needs change_lead.",
+        request=None,
+        responses={200: LeadSerializer, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def reopen(self, request, pk=None):
+        lead = services.reopen_lead(lead=self.get_object(), by=request.user)
         return Response(self._render(lead))
 
     @extend_schema(

@@ -28,6 +28,7 @@ TEMPLATES = {
     Delivery.Kind.NOTIFICATION: "lead_notification",
     Delivery.Kind.RESUBMISSION_NOTIFICATION: "lead_resubmitted",
     Delivery.Kind.ASSIGNMENT: "lead_assigned",
+    Delivery.Kind.LETTER: "letter",
 }
 # Emails to attorneys about a lead: a reply goes to the prospect.
 ATTORNEY_KINDS = (Delivery.Kind.NOTIFICATION, Delivery.Kind.RESUBMISSION_NOTIFICATION)
@@ -68,6 +69,10 @@ def context_for(delivery: Delivery) -> dict:
         context["resubmission"] = Resubmission.objects.filter(pk=resubmission_id).first()
     if delivery.kind == Delivery.Kind.ASSIGNMENT:
         context["assigned_by"] = delivery.payload.get("assigned_by") or "the system"
+    if delivery.kind == Delivery.Kind.LETTER:
+        # Written when the lead closed (leads.letters): the letter as it was decided.
+        context["letter_subject"] = delivery.payload.get("subject", "")
+        context["letter_body"] = delivery.payload.get("body", "")
     return context
 
 
