@@ -318,7 +318,7 @@ def update_lead(
                     lead.save(update_fields=[*contact, "updated_at"])
             except IntegrityError as exc:
                 raise Lead.email_taken() from exc
-        if status is not None and status != lead.status:
+        if status is not None:
             _move_to_status(lead, status, by=by, reason=reason, referred_to=referred_to)
         if assigned_to is not UNCHANGED:
             assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
@@ -328,11 +328,15 @@ def update_lead(
 
 def _move_to_status(lead: Lead, status: str, *, by, reason: str, referred_to: str) -> None:
     """A PATCH of `status`: an outcome closes the lead (close_lead), an open status on a closed
-    lead reopens it first, and between open statuses change_status moves it."""
+    lead reopens it first, and between open statuses change_status moves it. The outcome it
+    has already is a no-op."""
+    current = Lead.objects.filter(pk=lead.pk).values_list("status", flat=True).first()
+    if status == current and status in CLOSED_STATUSES:
+        return
     if status in CLOSED_STATUSES:
         close_lead(lead=lead, outcome=status, by=by, reason=reason, referred_to=referred_to)
         return
-    if lead.is_closed:
+    if current in CLOSED_STATUSES:
         reopen_lead(lead=lead, by=by)
     change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
     lead.refresh_from_db()

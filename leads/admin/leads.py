@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from leads import selectors, services
 from leads.downloads import resume_response
-from leads.models import NOTE_MAX_CHARS, Delivery, Lead, ResumeDownload
+from leads.models import NOTE_MAX_CHARS, OPEN_STATUSES, Delivery, Lead, ResumeDownload
 from leads.selectors import TIMELINE_LIMIT
 
 from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
@@ -130,6 +130,16 @@ class LeadAdminForm(forms.ModelForm):
             Q(pk__in=User.objects.attorneys().values("pk")) | Q(pk=current)
         ).order_by("username")
         self.initial["assigned_to"] = current
+        # Outcomes are set by the page's outcome buttons (which ask for the reason), never
+        # by this select: it offers the open statuses, and a closed lead's status is shown only.
+        status = self.fields.get("status")
+        if status is None:  # a read-only page
+            return
+        if self.instance.pk and self.instance.is_closed:
+            status.disabled = True
+            status.help_text = "Closed with this outcome; reopen the lead to change its status."
+        else:
+            status.choices = [(value, label) for value, label in status.choices if value in OPEN_STATUSES]
 
 
 @admin.register(Lead)
