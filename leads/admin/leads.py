@@ -29,7 +29,15 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from leads import selectors, services
 from leads.downloads import resume_response
-from leads.models import NOTE_MAX_CHARS, OPEN_STATUSES, Delivery, Lead, ResumeDownload
+from leads.models import (
+    NOTE_MAX_CHARS,
+    OPEN_STATUSES,
+    OUTCOME_REASON_MAX_CHARS,
+    REFERRED_TO_MAX_CHARS,
+    Delivery,
+    Lead,
+    ResumeDownload,
+)
 from leads.selectors import TIMELINE_LIMIT
 
 from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
@@ -59,6 +67,32 @@ class PendingOlderThanFilter(admin.SimpleListFilter):
         if value and value.isdigit() and 0 < int(value) <= self.MAX_DAYS:
             return queryset.pending_older_than(timedelta(days=int(value)))
         return queryset
+
+
+class OpenClosedFilter(admin.SimpleListFilter):
+    """Open leads (PENDING, REACHED_OUT) unless asked otherwise: closed ones, or all. A status
+    picked in the status filter shows that status whatever this says."""
+
+    title = "open or closed"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed (any outcome)"), ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or "open"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if "status__exact" in request.GET or value == "all":
+            return queryset
+        return queryset.closed_leads() if value == "closed" else queryset.open_leads()
 
 
 def attorneys_for(request) -> list[User]:
@@ -148,6 +182,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out"]
     list_display_links = ["name"]
     list_filter = [
+        OpenClosedFilter,
         "status",
         AssigneeFilter,
         ("created_at", admin.DateFieldListFilter),
@@ -168,7 +203,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    actions = ["mark_reached_out", "assign_to_me"]
+    actions = ["mark_reached_out", "close_as_no_response", "assign_to_me"]
     # What services.update_lead takes; assigned_to is the form's own field, never written by it.
     EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
     exclude = ["assigned_to"]
@@ -279,6 +314,18 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             skipped=("%(n)d was already reached out.", "%(n)d were already reached out."),
         )
 
+    @admin.action(description="Close as no response", permissions=["change"])
+    def close_as_no_response(self, request, queryset):
+        selected = queryset.count()
+        changed = len(services.close_leads(leads=queryset, outcome=Lead.Status.NO_RESPONSE, by=request.user))
+        self.tell_outcome(
+            request,
+            changed=changed,
+            already=selected - changed,
+            done=("%(n)d lead closed as no response", "%(n)d leads closed as no response"),
+            skipped=("%(n)d was already closed.", "%(n)d were already closed."),
+        )
+
     def tell_outcome(self, request, *, changed: int, already: int, done: tuple, skipped: tuple) -> None:
         """'3 leads …; 1 already …' after a bulk action: `done` and `skipped` are (singular,
         plural) messages with %(n)d."""
@@ -360,6 +407,13 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 else None,
                 deliveries_url=reverse(f"{self.admin_site.name}:leads_delivery_changelist")
                 + f"?lead__id__exact={obj.pk}",
+                outcome={
+                    "close_url": self.url_for("close", obj) if can_change and not obj.is_closed else None,
+                    "reopen_url": self.url_for("reopen", obj) if can_change and obj.is_closed else None,
+                    "reopens_to": Lead.Status(obj.status_before_close or Lead.Status.PENDING).label.lower(),
+                    "reason_max": OUTCOME_REASON_MAX_CHARS,
+                    "referred_to_max": REFERRED_TO_MAX_CHARS,
+                },
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -396,6 +450,14 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
             path("<uuid:object_id>/resume/", never_cache(self.resume_view), name=f"{prefix}_resume"),
             path("<uuid:object_id>/note/", self.admin_site.admin_view(self.note_view), name=f"{prefix}_note"),
+            path(
+                "<uuid:object_id>/close/", self.admin_site.admin_view(self.close_view), name=f"{prefix}_close"
+            ),
+            path(
+                "<uuid:object_id>/reopen/",
+                self.admin_site.admin_view(self.reopen_view),
+                name=f"{prefix}_reopen",
+            ),
             path(
                 "<uuid:object_id>/reach-out/",
                 self.admin_site.admin_view(self.reach_out_view),
@@ -445,6 +507,40 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             self.message_user(request, "This lead was already reached out.", messages.INFO)
         else:
             self.message_user(request, "Marked as reached out.", messages.SUCCESS)
+        return HttpResponseRedirect(self.url_for("change", lead))
+
+    @method_decorator(require_POST)
+    def close_view(self, request, object_id):
+        """POST: one of the lead page's outcome buttons -> services.close_lead."""
+        lead = self.lead_to_change(request, object_id)
+        try:
+            services.close_lead(
+                lead=lead,
+                outcome=request.POST.get("outcome", ""),
+                reason=request.POST.get("reason", ""),
+                referred_to=request.POST.get("referred_to", ""),
+                send_letter=bool(request.POST.get("send_letter")),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            self.message_user(request, f"The lead was not closed: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            letter = " The non-engagement letter is queued." if request.POST.get("send_letter") else ""
+            self.message_user(
+                request, f"Closed as {lead.get_status_display().lower()}.{letter}", messages.SUCCESS
+            )
+        return HttpResponseRedirect(self.url_for("change", lead))
+
+    @method_decorator(require_POST)
+    def reopen_view(self, request, object_id):
+        """POST: the lead page's "Reopen" button -> services.reopen_lead."""
+        lead = self.lead_to_change(request, object_id)
+        try:
+            services.reopen_lead(lead=lead, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.INFO)
+        else:
+            self.message_user(request, f"Reopened: {lead.get_status_display().lower()}.", messages.SUCCESS)
         return HttpResponseRedirect(self.url_for("change", lead))
 
     def lead_to_change(self, request, object_id) -> Lead:
