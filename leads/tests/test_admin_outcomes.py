@@ -111,7 +111,7 @@ def test_the_bulk_action_closes_the_open_ones_as_no_response(attorney_client, at
     services.close_lead(lead=leads[0], outcome="RETAINED", by=attorney)
 
     response = attorney_client.post(
-        LIST_URL,
+        f"{LIST_URL}?state=all",
         {
             "action": "close_as_no_response",
             "_selected_action": [str(lead.pk) for lead in leads],
