@@ -503,3 +503,10 @@ if LOG_FORMAT not in {"plain", "json"}:
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)
+
+# --- Outcomes and the trash (issue 27) ----------------------------------------------------
+# A deleted lead stays in the trash this many days (restorable), then the worker erases it
+# for good; 0 erases at once.
+LEAD_TRASH_DAYS = env.int("LEAD_TRASH_DAYS", default=30)
+if LEAD_TRASH_DAYS < 0:
+    raise ImproperlyConfigured(f"LEAD_TRASH_DAYS must be 0 or more, not {LEAD_TRASH_DAYS}")

@@ -379,6 +379,21 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
         return lead
 
 
+class KeptLeadManager(LeadManager):
+    """Lead.objects: every lead not in the trash. The one default that keeps trashed leads out
+    of every list, search, count, report, export and API answer."""
+
+    def get_queryset(self) -> LeadQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class TrashedLeadManager(LeadManager):
+    """Lead.trash: the leads in the trash only."""
+
+    def get_queryset(self) -> LeadQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"
@@ -467,8 +482,22 @@ class Lead(models.Model):
     )
     referred_to = models.CharField(max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", editable=False)
     status_before_close = models.CharField(max_length=20, blank=True, default="", editable=False)
+    # In the trash since (null: not trashed), and who put it there; erased LEAD_TRASH_DAYS later.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
-    objects = LeadManager()
+    # The default manager leaves the trash out; `trash` is the trash; `all_objects` both, for
+    # erasure, retention and the checks that must see every row.
+    objects = KeptLeadManager()
+    trash = TrashedLeadManager()
+    all_objects = LeadManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -501,6 +530,10 @@ class Lead(models.Model):
                 fields=["assigned_to"],
                 name="lead_pending_assigned_idx",
                 condition=Q(status="PENDING", assigned_to__isnull=False),
+            ),
+            # The trash, oldest first (its list, the purge of those past LEAD_TRASH_DAYS).
+            models.Index(
+                fields=["deleted_at"], name="lead_deleted_idx", condition=Q(deleted_at__isnull=False)
             ),
             # The dashboard's median over leads reached out in the last quarter.
             models.Index(
@@ -966,3 +999,40 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"letter for {self.get_outcome_display().lower()} leads"
+
+
+class TrashedLead(Lead):
+    """The admin's Trash: the same rows, seen through Lead.trash."""
+
+    objects = TrashedLeadManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "lead in the trash"
+        verbose_name_plural = "trash"
+        default_permissions = ()
+
+
+class LeadEvent(models.Model):
+    """What happened to a lead beyond its status, assignee and notes: put in the trash,
+    restored, its data exported for the prospect. Shown on the timeline."""
+
+    class Type(models.TextChoices):
+        DELETED = "deleted", "Moved to the trash"
+        RESTORED = "restored", "Restored from the trash"
+        EXPORTED = "exported", "Prospect's copy exported"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="leadevent_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} of {self.lead_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ from .models import (
     AssignmentChange,
     Delivery,
     Lead,
+    LeadEvent,
     LeadQuerySet,
     Note,
     Resubmission,
@@ -46,6 +47,9 @@ TIMELINE_TYPES = (
     "note",
     "delivery",
     "resume_downloaded",
+    "deleted",
+    "restored",
+    "exported",
 )
 
 
@@ -331,6 +335,9 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
         }
         return TimelineEvent("delivery", d.created_at, None, detail)
 
+    def lead_event(e: LeadEvent) -> TimelineEvent:
+        return TimelineEvent(e.type, e.at, e.by, {})
+
     def downloaded(d: ResumeDownload) -> TimelineEvent:
         detail = {"resubmission": d.resubmission_id, "via": d.via}
         return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
@@ -346,6 +353,7 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
         (lead.notes.select_related("author"), "created_at", note),
         (lead.deliveries.all(), "created_at", delivery),
         (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
+        (lead.events.select_related("by"), "at", lead_event),
     ]
     submitted = {"source": lead.source, "referrer": lead.referrer}
     events = [TimelineEvent("submitted", lead.created_at, None, submitted)]

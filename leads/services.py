@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -33,6 +34,7 @@ from .models import (
     Delivery,
     DeliveryQuerySet,
     Lead,
+    LeadEvent,
     LeadQuerySet,
     Note,
     Resubmission,
@@ -42,7 +44,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .validators import email_key, validate_plain_text, validate_resume
-from .worker import fanout, webhooks
+from .worker import erasure, fanout, webhooks
 from .worker.deliveries import send_delivery
 from .worker.files import remove_files
 from .worker.queued import task_rows_mentioning, waiting_application_files
@@ -53,7 +55,7 @@ NOT_AN_ATTORNEY_MESSAGE = "Leads can be assigned only to an active attorney (or 
 # update_lead's default for `assigned_to`: leave the assignment as it is (None unassigns).
 UNCHANGED = object()
 # What the admin log keeps of an entry about a lead that was deleted.
-DELETED_LEAD_REPR = "deleted lead"
+DELETED_LEAD_REPR = erasure.DELETED_LEAD_REPR
 
 
 def submit_lead(
@@ -103,6 +105,10 @@ def submit_lead(
         # no savepoint inside a caller's transaction (the admin's restore); the API's may,
         # and must be able to roll back on its own.
         with transaction.atomic(savepoint=not resubmit_duplicates):
+            # An address whose lead is in the trash starts afresh: that lead is erased now
+            # (one probe of lead_email_key_unique), nothing deleted comes back.
+            if Lead.trash.filter(email_key=lead.email_key).exists():
+                delete_leads(leads=Lead.trash.filter(email_key=lead.email_key), announce=False)
             if resubmit_duplicates:
                 # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
                 # worker finds the lead by its email and records the resubmission.
@@ -388,9 +394,10 @@ def add_note(*, lead: Lead, author: User, body: str) -> Note:
     return Note.objects.create(lead=lead, author=author, body=body)
 
 
-def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with everything recorded about them, and queue one lead.deleted event for
-    them when a subscription wants it; returns how many went.
+def delete_leads(*, leads: LeadQuerySet, announce: bool = True) -> int:
+    """Erase leads (in the trash or not) with everything recorded about them, and queue one
+    lead.deleted event for them when a subscription wants it (unless `announce` is False: the
+    trash already told); returns how many went. Through leads.worker.erasure.
 
     In the one transaction: their rows (history, notes, resubmissions, deliveries and
     downloads go with them), the queued work that mentions them or any address they have
@@ -399,27 +406,67 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
     resubmissions' included) once the delete has committed, retried until it succeeds.
     """
     with transaction.atomic():
-        # Locked first: a worker recording a resubmission holds the same row lock, so no
-        # resubmission (and no file) can appear between reading the names and the delete.
-        locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", "email", "former_emails"))
-        if not rows:
-            return 0
-        ids = [pk for pk, _, _ in rows]
-        names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
-        names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        addresses = [address for _, email, former in rows for address in (email, *former)]
-        queued = task_rows_mentioning(lead_ids=ids, emails=addresses)
-        names |= waiting_application_files(queued)
-        queued.delete()
-        _scrub_admin_log(ids)
-        _, per_model = Lead.objects.filter(pk__in=ids).delete()
-        _queue_file_removal(names)
+        ids = erasure.erase_leads(leads)
         # Only for someone listening: the event's task carries the ids, and without a
         # subscriber nothing of the deleted leads should stay behind, not even their ids.
+        if ids and announce and WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
+            fanout.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
+    return len(ids)
+
+
+def trash_leads(*, leads: LeadQuerySet, by) -> int:
+    """Move `leads` to the trash (the admin's delete, its bulk delete, the API's DELETE);
+    returns how many went. From then on no list, search, count or API answer shows them.
+
+    In one transaction: deleted_at/by and a "deleted" event each, their queued emails cancelled
+    (removed before the worker sends them), and ONE
+    lead.deleted event. With LEAD_TRASH_DAYS=0 they are erased at once (delete_leads).
+    """
+    if settings.LEAD_TRASH_DAYS == 0:
+        return delete_leads(leads=leads)
+    with transaction.atomic():
+        ids = list(
+            Lead.objects.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        now = timezone.now()
+        Lead.objects.filter(pk__in=ids).update(deleted_at=now, deleted_by=by, updated_at=now)
+        LeadEvent.objects.bulk_create(
+            LeadEvent(lead_id=pk, type=LeadEvent.Type.DELETED, by=by, at=now) for pk in ids
+        )
+        # Cancelled, not failed: nothing went wrong that monitoring should report, and the
+        # worker's attempt finds no delivery to send.
+        Delivery.objects.filter(
+            lead_id__in=ids, status=Delivery.Status.QUEUED, channel=Delivery.Channel.EMAIL
+        ).delete()
         if WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
             fanout.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
-    return per_model.get(Lead._meta.label, 0)
+    return len(ids)
+
+
+def restore_leads(*, leads: LeadQuerySet, by) -> int:
+    """Bring leads back from the trash exactly as they were, with a "restored" event each and
+    ONE lead.restored event; returns how many. A lead already erased (its address submitted
+    again, its time over) is not there to restore."""
+    with transaction.atomic():
+        ids = list(
+            Lead.trash.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        now = timezone.now()
+        Lead.trash.filter(pk__in=ids).update(deleted_at=None, deleted_by=None, updated_at=now)
+        LeadEvent.objects.bulk_create(
+            LeadEvent(lead_id=pk, type=LeadEvent.Type.RESTORED, by=by, at=now) for pk in ids
+        )
+        fanout.emit(WebhookEndpoint.Event.LEAD_RESTORED, ids)
+    return len(ids)
+
+
+def purge_trash() -> int:
+    """Erase the leads in the trash for LEAD_TRASH_DAYS or longer; returns how many."""
+    return erasure.purge_trash()
 
 
 def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
@@ -435,8 +482,9 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
     """
     email = email.strip()
     with transaction.atomic():
-        leads = [lead] if (lead := Lead.objects.select_for_update().by_email(email)) else []
-        leads += Lead.objects.select_for_update().set_aside_under(email)
+        # Trashed leads included: an erasure never waits for the trash.
+        leads = [lead] if (lead := Lead.all_objects.select_for_update().by_email(email)) else []
+        leads += Lead.all_objects.select_for_update().set_aside_under(email)
         ids = [lead.pk for lead in leads]
         addresses = [email, *(address for lead in leads for address in (lead.email, *lead.former_emails))]
         needles = [*addresses, *map(str, ids)]
@@ -467,7 +515,7 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         log.delete()
         deliveries.delete()
         delete_trapped_submissions(trapped=trapped)
-        delete_leads(leads=Lead.objects.filter(pk__in=ids))
+        delete_leads(leads=Lead.all_objects.filter(pk__in=ids))
     return counts
 
 
@@ -505,7 +553,8 @@ def _referenced_files() -> set[str]:
     prefix = f"{RESUME_FOLDER}/"
     referenced = set()
     for model in (Lead, Resubmission, TrappedSubmission):
-        names = model.objects.filter(resume__startswith=prefix).values_list("resume", flat=True)
+        manager = Lead.all_objects if model is Lead else model.objects  # the trash's files too
+        names = manager.filter(resume__startswith=prefix).values_list("resume", flat=True)
         referenced.update(names.iterator(chunk_size=10_000))
     referenced |= waiting_application_files(DBTaskResult.objects.all())
     return referenced
@@ -557,8 +606,7 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
 
 def _queue_file_removal(names: Iterable[str]) -> None:
     """Queue the removal of these stored files, in the caller's transaction."""
-    if names := sorted(name for name in names if name):
-        remove_files.enqueue(names)
+    erasure.queue_file_removal(names)
 
 
 def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
@@ -569,14 +617,6 @@ def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
     for needle in needles:
         about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
     return LogEntry.objects.filter(about)
-
-
-def _scrub_admin_log(lead_ids: list) -> int:
-    """Keep who did what when in the admin log's entries about these leads, not which lead:
-    their id, their label and the changed fields' description go."""
-    return LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
-    ).update(object_id=None, object_repr=DELETED_LEAD_REPR, change_message="")
 
 
 def create_webhook_endpoint(*, url: str, events: list[str], by) -> WebhookEndpoint:

@@ -55,6 +55,7 @@ LAYERS = [
     ),
     ("services", ["leads.services", "accounts.services"]),
     ("worker: the loop", ["leads.worker.runner"]),
+    ("worker: erasure", ["leads.worker.erasure"]),
     ("worker: what is queued", ["leads.worker.queued"]),
     ("worker: fan-out", ["leads.worker.fanout"]),
     ("worker: deliveries", ["leads.worker.deliveries", "leads.worker.files", "leads.worker.resume_text"]),

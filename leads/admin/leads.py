@@ -428,10 +428,10 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         return deleted, counts, set(), protected
 
     def delete_model(self, request, obj):
-        services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
+        services.trash_leads(leads=Lead.objects.filter(pk=obj.pk), by=request.user)
 
     def delete_queryset(self, request, queryset):
-        services.delete_leads(leads=queryset)
+        services.trash_leads(leads=queryset, by=request.user)
 
     # --- the list page: counts per status above it, the date links ------------------------
 

@@ -220,7 +220,9 @@ class TimelineEventSerializer(serializers.Serializer):
         "or null); note {id, body}; delivery {id, kind, description, channel, recipient (a webhook "
         "call's URL by its host only, unless the caller may view webhook subscriptions), status "
         "(queued, sent, failed, or printed: only written to the log), attempts, error, sent_at}; "
-        "resume_downloaded {resubmission (null: the first resume), via}."
+        "resume_downloaded {resubmission (null: the first resume), via}; status_changed to an "
+        "outcome also {reason, referred_to}; deleted, restored (the trash) and exported (the "
+        "prospect's copy) {}."
     )
 
     def to_representation(self, event):

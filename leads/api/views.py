@@ -94,7 +94,9 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
     ),
     destroy=extend_schema(
         summary="Delete a lead",
-        description="Deletes the lead, its status history and its resume file.",
+        description="Moves the lead to the trash: from then on it is a 404 everywhere, and after "
+        "LEAD_TRASH_DAYS (default 30) it is erased with its history and resume files. Staff "
+        "restore it from the admin's Trash until then.",
         responses={204: OpenApiResponse(description="Deleted."), **errors(404)},
     ),
 )
@@ -153,7 +155,7 @@ class LeadViewSet(
         return Response(self._render(lead))
 
     def perform_destroy(self, instance):
-        services.delete_leads(leads=Lead.objects.filter(pk=instance.pk))
+        services.trash_leads(leads=Lead.objects.filter(pk=instance.pk), by=self.request.user)
 
     @extend_schema(
         summary="Reach out to a lead",
