@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import Case, Count, Q, Subquery, When
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import Case, CharField, Count, F, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Extract, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from accounts.models import User
 
 from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_estimate, value_share_estimate
 from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
     AssignmentChange,
     Delivery,
     Lead,
@@ -365,3 +367,100 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
     truncated = limit is not None and len(events) > limit
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
+
+
+# The conversion report's groupings: the query parameter `by` -> the lead's column. The
+# practice area joins once leads have one (issue 25's Lead.practice_area): then its slug.
+CONVERSION_GROUPS = {
+    "source": "source",
+    "assigned_to": "assigned_to__username",
+    "practice_area": "practice_area__slug",
+}
+CONVERSION_CACHE_KEY = "leads:conversion"
+
+
+@dataclass(frozen=True)
+class ConversionRow:
+    """One group's funnel in the conversion report."""
+
+    key: str | None
+    leads: int
+    open: int
+    reached_out: int
+    retained: int
+    declined: int
+    referred: int
+    no_response: int
+    conversion_rate: float | None
+    median_seconds_to_reach_out: float | None
+    median_seconds_to_close: float | None
+
+
+def conversion(*, by: str, created_after=None, created_before=None) -> list[ConversionRow]:
+    """Per `by` (source, practice_area, assigned_to), over the leads created in the window: how
+    many, open, reached out, each outcome, retained ÷ closed (None before any closed) and the
+    median seconds to first reach-out and to closing; biggest group first. One grouped query
+    on PostgreSQL (two more elsewhere, for the medians); reused for a while on a large table."""
+    key = f"{CONVERSION_CACHE_KEY}:{by}:{created_after and created_after.isoformat()}:"
+    key += f"{created_before and created_before.isoformat()}"
+    return reused_when_large(key, lambda: _conversion(by, created_after, created_before))
+
+
+def _conversion(by: str, created_after, created_before) -> list[ConversionRow]:
+    leads = Lead.objects.order_by()
+    if created_after is not None:
+        leads = leads.filter(created_at__gte=created_after)
+    if created_before is not None:
+        leads = leads.filter(created_at__lt=created_before)
+    column = CONVERSION_GROUPS[by]
+    if column.split("__")[0] not in {field.name for field in Lead._meta.get_fields()}:
+        # Leads have no practice area yet (issue 25 adds it): every lead in one group.
+        column = None
+    statuses = {status.lower(): Count("pk", filter=Q(status=status)) for status in CLOSED_STATUSES}
+    figures = {
+        "leads": Count("pk"),
+        "open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "reached_out": Count("pk", filter=Q(reached_out_at__isnull=False)),
+        **statuses,
+    }
+    postgres = connections[leads.db].vendor == "postgresql"
+    if postgres:
+        figures["to_reach_out"] = Median(wait_seconds(), filter=Q(reached_out_at__isnull=False))
+        figures["to_close"] = Median(
+            Extract(F("closed_at") - F("created_at"), "epoch"), filter=Q(closed_at__isnull=False)
+        )
+    grouped = leads.values(key=F(column) if column else Value(None, output_field=CharField()))
+    rows = list(grouped.annotate(**figures))
+    if not postgres:
+        reached = medians(
+            leads.filter(reached_out_at__isnull=False), start="created_at", end="reached_out_at", by=column
+        )
+        closed = medians(
+            leads.filter(closed_at__isnull=False), start="created_at", end="closed_at", by=column
+        )
+        for row in rows:
+            row["to_reach_out"] = reached.get(row["key"], (0, None))[1]
+            row["to_close"] = closed.get(row["key"], (0, None))[1]
+    rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
+    return [
+        ConversionRow(
+            key=row["key"],
+            leads=row["leads"],
+            open=row["open"],
+            reached_out=row["reached_out"],
+            **{status: row[status] for status in statuses},
+            conversion_rate=conversion_rate(row["retained"], sum(row[status] for status in statuses)),
+            median_seconds_to_reach_out=_seconds(row["to_reach_out"]),
+            median_seconds_to_close=_seconds(row["to_close"]),
+        )
+        for row in rows
+    ]
+
+
+def conversion_rate(retained: int, closed: int) -> float | None:
+    """Retained ÷ closed, rounded to 4 places; None when none closed."""
+    return round(retained / closed, 4) if closed else None
+
+
+def _seconds(value) -> float | None:
+    return None if value is None else float(value)

@@ -39,6 +39,7 @@ def test_schema_endpoint_documents_every_contract_endpoint(api_client):
         ("/api/v1/leads/{id}/notes/", "get"),
         ("/api/v1/leads/{id}/notes/", "post"),
         ("/api/v1/leads/stats/", "get"),
+        ("/api/v1/reports/conversion/", "get"),
         ("/api/v1/users/me/", "get"),
         ("/api/v1/webhooks/", "get"),
         ("/api/v1/webhooks/", "post"),
