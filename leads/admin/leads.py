@@ -559,6 +559,8 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
         quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
+        # From midnight: the conversion figures are reused for a while, under a key of this time.
+        quarter_start = quarter_ago.replace(hour=0, minute=0, second=0, microsecond=0)
         funnel = selectors.funnel(weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING)
         context = {
             **self.admin_site.each_context(request),
@@ -568,6 +570,23 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "chart": weekly_chart(funnel.weeks),
             "median_display": format_duration(funnel.median_seconds),
             "attorneys": selectors.figures_per_attorney(since=quarter_ago),
+            "conversion": {
+                "since": quarter_start,
+                "tables": [
+                    {
+                        "by": "source",
+                        "label": "source",
+                        "none": "no source",
+                        "rows": selectors.conversion(by="source", created_after=quarter_start),
+                    },
+                    {
+                        "by": "practice_area",
+                        "label": "practice area",
+                        "none": "no practice area",
+                        "rows": selectors.conversion(by="practice_area", created_after=quarter_start),
+                    },
+                ],
+            },
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

@@ -181,3 +181,17 @@ def test_a_letter_in_the_timeline_shows_as_a_delivery(attorney_client, attorney)
     body = attorney_client.get(page_url(lead)).content.decode()
 
     assert "Non-engagement letter to the prospect" in body
+
+
+def test_the_dashboard_shows_conversion_by_source(attorney_client, attorney):
+    leads = LeadFactory.create_batch(2, source="newsletter")
+    services.close_lead(lead=leads[0], outcome="RETAINED", by=attorney)
+    services.close_lead(lead=leads[1], outcome="DECLINED", by=attorney, reason="Conflict")
+
+    body = attorney_client.get("/admin/leads/lead/dashboard/").content.decode()
+
+    table = re.search(
+        r'<table class="lead-conversion__table" data-by="source">.*?</table>', body, re.S
+    ).group(0)
+    assert "newsletter" in table
+    assert "50%" in table
