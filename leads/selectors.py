@@ -464,3 +464,89 @@ def conversion_rate(retained: int, closed: int) -> float | None:
 
 def _seconds(value) -> float | None:
     return None if value is None else float(value)
+
+
+def prospect_copy(lead: Lead) -> dict:
+    """Everything held about the prospect of `lead`, as JSON-ready data: the lead (answers
+    included once leads have them), resubmissions, status changes, assignment changes, notes,
+    the deliveries' kinds, times and statuses, and its other events (the prospect's copy,
+    export_prospect). File names are the archive's, not the storage's."""
+
+    def moment(value) -> str | None:
+        return value.isoformat() if value else None
+
+    def username(user) -> str | None:
+        return user.username if user else None
+
+    resubmissions = list(lead.resubmissions.order_by("created_at", "id"))
+    return {
+        "lead": {
+            "id": str(lead.pk),
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "email": lead.email,
+            "former_emails": list(lead.former_emails),
+            "status": lead.status,
+            "created_at": moment(lead.created_at),
+            "updated_at": moment(lead.updated_at),
+            "reached_out_at": moment(lead.reached_out_at),
+            "source": lead.source,
+            "referrer": lead.referrer,
+            "assigned_to": username(lead.assigned_to),
+            "closed_at": moment(lead.closed_at),
+            "outcome_reason": lead.outcome_reason,
+            "referred_to": lead.referred_to,
+            "answers": getattr(lead, "answers", {}),
+            "in_trash_since": moment(lead.deleted_at),
+            "resume_file": prospect_file_name(lead.resume.name, "resume"),
+        },
+        "resubmissions": [
+            {
+                "created_at": moment(r.created_at),
+                "source": r.source,
+                "referrer": r.referrer,
+                "resume_file": prospect_file_name(r.resume.name, f"resubmission-{n}"),
+            }
+            for n, r in enumerate(resubmissions, start=1)
+        ],
+        "status_changes": [
+            {
+                "at": moment(c.changed_at),
+                "from": c.from_status,
+                "to": c.to_status,
+                "by": username(c.changed_by),
+                "reason": c.reason,
+                "referred_to": c.referred_to,
+            }
+            for c in lead.status_changes.select_related("changed_by").order_by("changed_at", "id")
+        ],
+        "assignment_changes": [
+            {"at": moment(a.changed_at), "from": username(a.from_user), "to": username(a.to_user)}
+            for a in lead.assignment_changes.select_related("from_user", "to_user").order_by(
+                "changed_at", "id"
+            )
+        ],
+        "notes": [
+            {"at": moment(n.created_at), "author": username(n.author), "body": n.body}
+            for n in lead.notes.select_related("author").order_by("created_at", "id")
+        ],
+        "deliveries": [
+            {
+                "kind": d.kind,
+                "channel": d.channel,
+                "status": d.status,
+                "created_at": moment(d.created_at),
+                "sent_at": moment(d.sent_at),
+            }
+            for d in lead.deliveries.order_by("created_at", "id")
+        ],
+        "events": [{"type": e.type, "at": moment(e.at)} for e in lead.events.order_by("at", "id")],
+    }
+
+
+def prospect_file_name(stored: str, stem: str) -> str | None:
+    """A stored resume's name in the prospect's copy: `stem` with the stored extension."""
+    if not stored:
+        return None
+    suffix = stored.rsplit(".", 1)[-1] if "." in stored.rsplit("/", 1)[-1] else "bin"
+    return f"{stem}.{suffix}"

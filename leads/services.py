@@ -5,10 +5,13 @@ webhook calls, text extraction, file removal) is queued as a task inside that tr
 so it commits or rolls back with the change (the database task backend is the outbox).
 """
 
+import json
 import logging
+import zipfile
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
+from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -23,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 
+from . import selectors
 from .models import (
     CLOSED_STATUSES,
     NOTE_MAX_CHARS,
@@ -517,6 +521,37 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         delete_trapped_submissions(trapped=trapped)
         delete_leads(leads=Lead.all_objects.filter(pk__in=ids))
     return counts
+
+
+def export_prospect(*, email: str, output: BinaryIO | None, by=None, dry_run: bool = False) -> dict:
+    """Write the prospect's copy for `email` (any spelling of the mailbox; a lead in the trash
+    too) to `output` as a zip: lead.json (selectors.prospect_copy) and every resume file; the
+    export is recorded on the lead's timeline. Returns what it holds ({} when nothing is on
+    file); with `dry_run` writes and records nothing."""
+    lead = Lead.all_objects.select_related("assigned_to").by_email(email.strip())
+    if lead is None:
+        return {}
+    copy = selectors.prospect_copy(lead)
+    files = [(copy["lead"]["resume_file"], lead.resume)]
+    resubmissions = lead.resubmissions.order_by("created_at", "id")
+    files += [
+        (row["resume_file"], r.resume) for row, r in zip(copy["resubmissions"], resubmissions, strict=True)
+    ]
+    summary = {
+        "lead.json": 1,
+        "resume files": sum(1 for name, _ in files if name),
+        **{what: len(copy[what]) for what in ("resubmissions", "status_changes", "notes", "deliveries")},
+    }
+    if dry_run:
+        return summary
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("lead.json", json.dumps(copy, indent=2, ensure_ascii=False))
+        for name, stored in files:
+            if name:
+                with stored.open("rb") as source:
+                    archive.writestr(name, source.read())
+    LeadEvent.objects.create(lead=lead, type=LeadEvent.Type.EXPORTED, by=by)
+    return summary
 
 
 def delete_trapped_submissions(*, trapped: QuerySet[TrappedSubmission]) -> int:

@@ -4,6 +4,7 @@ Every status change, assignment and note goes through leads.services; this modul
 translates requests.
 """
 
+import io
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from django.contrib.admin.options import Action, ActionLocation, IncorrectLookup
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -203,7 +204,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    actions = ["mark_reached_out", "close_as_no_response", "assign_to_me"]
+    actions = ["mark_reached_out", "close_as_no_response", "assign_to_me", "export_prospect_copy"]
     # What services.update_lead takes; assigned_to is the form's own field, never written by it.
     EDITABLE = ("first_name", "last_name", "email", "status", "assigned_to")
     exclude = ["assigned_to"]
@@ -325,6 +326,24 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             done=("%(n)d lead closed as no response", "%(n)d leads closed as no response"),
             skipped=("%(n)d was already closed.", "%(n)d were already closed."),
         )
+
+    @admin.action(description="Export the prospect's copy (one lead)", permissions=["export_copy"])
+    def export_prospect_copy(self, request, queryset):
+        """A data-subject access request: the one selected lead's prospect's copy as a zip."""
+        leads = list(queryset[:2])
+        if len(leads) != 1:
+            self.message_user(
+                request, "Select exactly one lead to export its prospect's copy.", messages.ERROR
+            )
+            return None
+        buffer = io.BytesIO()
+        services.export_prospect(email=leads[0].email, output=buffer, by=request.user)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="prospect-{leads[0].pk}.zip"'
+        return response
+
+    def has_export_copy_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
 
     def tell_outcome(self, request, *, changed: int, already: int, done: tuple, skipped: tuple) -> None:
         """'3 leads …; 1 already …' after a bulk action: `done` and `skipped` are (singular,
