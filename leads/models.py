@@ -478,10 +478,14 @@ class Lead(models.Model):
         editable=False,
     )
     outcome_reason = models.CharField(
-        max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="", editable=False
+        max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="", db_default="", editable=False
     )
-    referred_to = models.CharField(max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", editable=False)
-    status_before_close = models.CharField(max_length=20, blank=True, default="", editable=False)
+    referred_to = models.CharField(
+        max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", db_default="", editable=False
+    )
+    status_before_close = models.CharField(
+        max_length=20, blank=True, default="", db_default="", editable=False
+    )
     # In the trash since (null: not trashed), and who put it there; erased LEAD_TRASH_DAYS later.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
@@ -593,8 +597,8 @@ class StatusChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     # A closing's reason and referral, kept with the change: a lead reopened and closed again
     # still shows why each closing happened.
-    reason = models.CharField(max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="")
-    referred_to = models.CharField(max_length=REFERRED_TO_MAX_CHARS, blank=True, default="")
+    reason = models.CharField(max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="", db_default="")
+    referred_to = models.CharField(max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -30,27 +30,27 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='lead',
             name='outcome_reason',
-            field=models.CharField(blank=True, default='', editable=False, max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=500),
         ),
         migrations.AddField(
             model_name='lead',
             name='referred_to',
-            field=models.CharField(blank=True, default='', editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='lead',
             name='status_before_close',
-            field=models.CharField(blank=True, default='', editable=False, max_length=20),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=20),
         ),
         migrations.AddField(
             model_name='statuschange',
             name='reason',
-            field=models.CharField(blank=True, default='', max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500),
         ),
         migrations.AddField(
             model_name='statuschange',
             name='referred_to',
-            field=models.CharField(blank=True, default='', max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200),
         ),
         migrations.AlterField(
             model_name='delivery',
