@@ -105,21 +105,14 @@ def submit_lead(
         "resubmit": resubmit_duplicates,
     }
     try:
-        # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
-        # no savepoint inside a caller's transaction (the admin's restore); the API's may,
-        # and must be able to roll back on its own.
-        with transaction.atomic(savepoint=not resubmit_duplicates):
-            # An address whose lead is in the trash starts afresh: that lead is erased now
-            # (one probe of lead_email_key_unique), nothing deleted comes back.
-            if Lead.trash.filter(email_key=lead.email_key).exists():
-                delete_leads(leads=Lead.trash.filter(email_key=lead.email_key), announce=False)
-            if resubmit_duplicates:
-                # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
-                # worker finds the lead by its email and records the resubmission.
-                Lead.objects.bulk_create([lead], ignore_conflicts=True)
-            else:
-                lead.save(force_insert=True)
-            fanout.process_application.enqueue(application)
+        try:
+            _insert_application(lead, application, resubmit_duplicates=resubmit_duplicates)
+        except IntegrityError:
+            # The API's insert met the address of a lead in the trash: that lead is erased
+            # and the new one starts afresh (nothing deleted comes back).
+            if resubmit_duplicates or not erase_trashed_under(lead.email_key):
+                raise
+            _insert_application(lead, application, resubmit_duplicates=False)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(lead.email) is not None:
@@ -129,6 +122,34 @@ def submit_lead(
         lead.resume.delete(save=False)
         raise
     return lead
+
+
+def _insert_application(lead: Lead, application: dict, *, resubmit_duplicates: bool) -> None:
+    """The lead row and its one task, in one transaction (submit_lead)."""
+    # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
+    # no savepoint inside a caller's transaction (the admin's restore); the API's may,
+    # and must be able to roll back on its own.
+    with transaction.atomic(savepoint=not resubmit_duplicates):
+        if resubmit_duplicates:
+            # An address whose lead is in the trash starts afresh: one probe of
+            # lead_email_key_unique, run for every submission, so the answer's timing does
+            # not tell a trashed address from another; ON CONFLICT would keep it silently.
+            erase_trashed_under(lead.email_key)
+            # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
+            # worker finds the lead by its email and records the resubmission.
+            Lead.objects.bulk_create([lead], ignore_conflicts=True)
+        else:
+            lead.save(force_insert=True)
+        fanout.process_application.enqueue(application)
+
+
+def erase_trashed_under(key: str) -> int:
+    """Erase the lead in the trash under this address key, if any (a new submission for it
+    starts afresh); returns how many went."""
+    trashed = Lead.trash.filter(email_key=key)
+    if not trashed.exists():
+        return 0
+    return delete_leads(leads=trashed, announce=False)
 
 
 def trap_submission(
