@@ -21,7 +21,7 @@ from django.db import connections, models
 from django.db.models import Case, Count, F, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models.lookups import Exact, GreaterThan, IsNull
 from django.utils.functional import cached_property
 
 # Counts are exact up to this many rows; above it, on PostgreSQL, the planner's estimate.
@@ -77,7 +77,7 @@ class CountingQuerySet(models.QuerySet):
         passed EXACT_COUNT_LIMIT is remembered for OVER_LIMIT_SECONDS. Its next counts skip
         reading the limit's worth of matching rows and take the planner's estimate, which is
         what they show anyway; only that fact is kept, never a count shown as exact."""
-        if connections[self.db].vendor != "postgresql" or not self.query.where:
+        if connections[self.db].vendor != "postgresql" or not self._filters():
             return None
         if self._filtered_status() is not None:
             return None
@@ -91,7 +91,7 @@ class CountingQuerySet(models.QuerySet):
         if connections[self.db].vendor != "postgresql":
             return CountOf(self)
         table = self.model._meta.db_table
-        if not self.query.where:
+        if not self._filters():
             rows = table_rows_estimate(table)
             # A large table is never counted: the bounded count runs only when reltuples is small.
             bounded = CountOf(self, limit=EXACT_COUNT_LIMIT)
@@ -102,14 +102,23 @@ class CountingQuerySet(models.QuerySet):
 
     def _filtered_status(self) -> str | None:
         """The status kept when that is this queryset's one filter (the lists' status filter)."""
-        where = self.query.where
-        if where.negated or len(where.children) != 1:
+        filters = self._filters()
+        if len(filters) != 1:
             return None
-        (lookup,) = where.children
+        (lookup,) = filters
         status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
         if isinstance(lookup, Exact) and getattr(lookup.lhs, "target", None) is status_field:
             return lookup.rhs if isinstance(lookup.rhs, str) else None
         return None
+
+    def _filters(self) -> list:
+        """The conditions of this queryset's WHERE that someone chose, without the default
+        manager's own: `deleted_at IS NULL` (Lead.objects leaves the trash out), which every
+        lead list carries and which the table's statistics answer as well as before."""
+        where = self.query.where
+        if where.negated:
+            return [where]
+        return [child for child in where.children if not is_outside_the_trash(child)]
 
     def _settle_count(self, counted: int, *, seen: int, over_limit: str | None = None) -> tuple[int, bool]:
         """(count, is_estimate) from the count expression's value, never below the rows seen. A
@@ -196,6 +205,16 @@ def medians(rows: models.QuerySet, *, start: str, end: str, by: str | None = Non
     for *group, waited in rows.annotate(waited=F(end) - F(start)).values_list(*groups, "waited"):
         durations[group[0] if group else None].append(waited.total_seconds())
     return {key: (len(d), statistics.median(d)) for key, d in durations.items()}
+
+
+def is_outside_the_trash(condition) -> bool:
+    """Is `condition` the default manager's `deleted_at IS NULL` (leads.models.KeptLeadManager)?"""
+    target = getattr(getattr(condition, "lhs", None), "target", None)
+    return (
+        isinstance(condition, IsNull)
+        and condition.rhs is True
+        and getattr(target, "name", "") == "deleted_at"
+    )
 
 
 def table_rows_estimate(table: str) -> RawSQL:

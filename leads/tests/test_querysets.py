@@ -176,6 +176,7 @@ def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_querie
         stats = selectors.lead_stats()
 
     assert stats == {
+        **dict.fromkeys(Lead.Status.values, 0),
         "PENDING": 1,
         "REACHED_OUT": 1,
         "total": 2,
