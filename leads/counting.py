@@ -21,7 +21,7 @@ from django.db import connections, models
 from django.db.models import Case, Count, F, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract
-from django.db.models.lookups import Exact, GreaterThan, IsNull
+from django.db.models.lookups import Exact, GreaterThan, In, IsNull
 from django.utils.functional import cached_property
 
 # Counts are exact up to this many rows; above it, on PostgreSQL, the planner's estimate.
@@ -79,7 +79,7 @@ class CountingQuerySet(models.QuerySet):
         what they show anyway; only that fact is kept, never a count shown as exact."""
         if connections[self.db].vendor != "postgresql" or not self._filters():
             return None
-        if self._filtered_status() is not None:
+        if self._filtered_status() is not None or self._filtered_statuses() is not None:
             return None
         sql, params = self.order_by().query.sql_with_params()
         digest = hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
@@ -98,6 +98,8 @@ class CountingQuerySet(models.QuerySet):
             return Case(When(GreaterThan(rows, EXACT_COUNT_LIMIT), then=rows), default=bounded)
         status = self._filtered_status()
         estimate = None if status is None else value_share_estimate(table, "status", status)
+        if statuses := self._filtered_statuses():  # the open leads, the closed ones
+            estimate = values_share_estimate(table, "status", statuses)
         return CountOf(self, limit=EXACT_COUNT_LIMIT, estimate=estimate)
 
     def _filtered_status(self) -> str | None:
@@ -110,6 +112,18 @@ class CountingQuerySet(models.QuerySet):
         if isinstance(lookup, Exact) and getattr(lookup.lhs, "target", None) is status_field:
             return lookup.rhs if isinstance(lookup.rhs, str) else None
         return None
+
+    def _filtered_statuses(self) -> list[str] | None:
+        """The statuses kept when `status IN (…)` is this queryset's one filter (the lead list's
+        default of open leads, or its closed ones)."""
+        filters = self._filters()
+        if len(filters) != 1 or not isinstance(filters[0], In):
+            return None
+        status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
+        if getattr(filters[0].lhs, "target", None) is not status_field:
+            return None
+        values = list(filters[0].rhs) if isinstance(filters[0].rhs, (list, tuple, set)) else None
+        return values if values and all(isinstance(v, str) for v in values) else None
 
     def _filters(self) -> list:
         """The conditions of this queryset's WHERE that someone chose, without the default
@@ -214,6 +228,18 @@ def is_outside_the_trash(condition) -> bool:
         isinstance(condition, IsNull)
         and condition.rhs is True
         and getattr(target, "name", "") == "deleted_at"
+    )
+
+
+def values_share_estimate(table: str, column: str, values: list[str]) -> RawSQL:
+    """value_share_estimate summed over several values (NULL when none is a common value)."""
+    return RawSQL(
+        "SELECT round(c.reltuples * (SELECT sum(m.freq) FROM unnest(s.most_common_vals::text::text[],"
+        " s.most_common_freqs) AS m(val, freq) WHERE m.val = ANY(%s)))::bigint"
+        " FROM pg_class c JOIN pg_stats s ON s.schemaname = current_schema()"
+        " AND s.tablename = c.relname AND s.attname = %s WHERE c.oid = %s::regclass",
+        [list(values), column, table],
+        output_field=models.BigIntegerField(),
     )
 
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
@@ -195,3 +196,20 @@ def test_the_dashboard_shows_conversion_by_source(attorney_client, attorney):
     ).group(0)
     assert "newsletter" in table
     assert "50%" in table
+
+
+@pytest.mark.postgres_only(reason="the planner's statistics exist on PostgreSQL")
+def test_the_open_list_of_a_large_table_is_counted_from_the_statistics(monkeypatch, attorney):
+    monkeypatch.setattr("leads.counting.EXACT_COUNT_LIMIT", 3)
+    leads = LeadFactory.create_batch(6)
+    services.close_leads(
+        leads=Lead.objects.filter(pk__in=[lead.pk for lead in leads[:2]]), outcome="RETAINED", by=attorney
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leads_lead")
+        # What ANALYZE would record for a table of six million rows (rolled back with the test).
+        cursor.execute("UPDATE pg_class SET reltuples = 6000000 WHERE oid = 'leads_lead'::regclass")
+
+    count, is_estimate = Lead.objects.open_leads().estimated_count()
+
+    assert (count, is_estimate) == (4_000_000, True)
