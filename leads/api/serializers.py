@@ -121,7 +121,11 @@ class LeadStatsSerializer(serializers.Serializer):
 
     PENDING = serializers.IntegerField(help_text="Leads waiting for a reach-out.")
     REACHED_OUT = serializers.IntegerField(help_text="Leads reached out to.")
-    total = serializers.IntegerField(help_text="All leads.")
+    RETAINED = serializers.IntegerField(help_text="Leads closed as retained (became clients).")
+    DECLINED = serializers.IntegerField(help_text="Leads closed as declined.")
+    REFERRED = serializers.IntegerField(help_text="Leads closed as referred out.")
+    NO_RESPONSE = serializers.IntegerField(help_text="Leads closed as no response.")
+    total = serializers.IntegerField(help_text="All leads (not in the trash), open and closed.")
     median_seconds_to_reach_out = serializers.FloatField(
         allow_null=True, help_text="Median seconds from submission to first reach-out; null if none yet."
     )
