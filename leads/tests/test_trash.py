@@ -268,3 +268,23 @@ def test_trashing_queues_one_lead_deleted_event_for_subscribers(settings):
         )
     ]
     assert sorted(events) == ["lead.deleted", "lead.restored"]
+
+
+def test_the_delete_confirmation_says_the_lead_goes_to_the_trash(admin_client):
+    lead = LeadFactory(first_name="Grace", last_name="Hopper")
+
+    body = admin_client.get(f"/admin/leads/lead/{lead.pk}/delete/").content.decode()
+
+    assert "Move Grace Hopper\u2019s lead to the trash?" in body
+    assert "restored from the Trash for 30 days" in body
+
+
+def test_the_bulk_delete_confirmation_says_the_leads_go_to_the_trash(admin_client):
+    leads = LeadFactory.create_batch(2)
+
+    response = admin_client.post(
+        "/admin/leads/lead/",
+        {"action": "delete_selected", "_selected_action": [str(lead.pk) for lead in leads], "index": "0"},
+    )
+
+    assert "Move the 2 selected leads to the trash?" in response.content.decode()
