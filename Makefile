@@ -56,7 +56,9 @@ clean:
 ## Translations: refresh locale/*/LC_MESSAGES/django.po from the public pages' and the prospect
 ## emails' strings (GNU gettext needed), then compile the .mo files that are committed beside them.
 MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=staticfiles --ignore=test-artifacts --ignore=media \
-	--ignore='*/tests/*' --ignore=leads/admin --ignore=templates/admin --ignore=leads/management --ignore=accounts
+	--ignore='*/tests/*' --ignore=leads/admin --ignore=templates/admin --ignore=leads/management --ignore=accounts \
+	--ignore='templates/emails/lead_overdue*' --ignore='templates/emails/lead_quiet*' --ignore='templates/emails/overdue_summary*' \
+	--ignore='templates/emails/digest*'
 messages: dev-deps
 	$(TEST_ENV) $(PY) manage.py makemessages --all --no-location --no-obsolete $(MESSAGES_IGNORE)
 	$(TEST_ENV) $(PY) manage.py compilemessages --ignore=.venv

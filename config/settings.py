@@ -554,3 +554,10 @@ FOLLOW_UP_INTERVAL_SECONDS = env.float("FOLLOW_UP_INTERVAL_SECONDS", default=30.
 # Past this many leads due for a step at once for one recipient (a backlog: the feature
 # switched on over old leads, a long outage), the recipient gets one summary instead.
 FOLLOW_UP_SUMMARY_OVER = env.int("FOLLOW_UP_SUMMARY_OVER", default=5)
+
+# --- Outcomes and the trash (issue 27) ----------------------------------------------------
+# A deleted lead stays in the trash this many days (restorable), then the worker erases it
+# for good; 0 erases at once.
+LEAD_TRASH_DAYS = env.int("LEAD_TRASH_DAYS", default=30)
+if LEAD_TRASH_DAYS < 0:
+    raise ImproperlyConfigured(f"LEAD_TRASH_DAYS must be 0 or more, not {LEAD_TRASH_DAYS}")

@@ -21,7 +21,7 @@ from django.db import connections, models
 from django.db.models import Case, Count, F, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models.lookups import Exact, GreaterThan, In, IsNull
 from django.utils.functional import cached_property
 
 # Counts are exact up to this many rows; above it, on PostgreSQL, the planner's estimate.
@@ -79,9 +79,9 @@ class CountingQuerySet(models.QuerySet):
         reading the limit's worth of matching rows and asking EXPLAIN, and show the planner's
         estimate remembered, which is what they would show anyway; only an estimate is kept,
         never a count shown as exact."""
-        if connections[self.db].vendor != "postgresql" or not self.query.where:
+        if connections[self.db].vendor != "postgresql" or not self._filters():
             return None
-        if self._filtered_status() is not None:
+        if self._filtered_status() is not None or self._filtered_statuses() is not None:
             return None
         sql, params = self.order_by().query.sql_with_params()
         digest = hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
@@ -93,25 +93,48 @@ class CountingQuerySet(models.QuerySet):
         if connections[self.db].vendor != "postgresql":
             return CountOf(self)
         table = self.model._meta.db_table
-        if not self.query.where:
+        if not self._filters():
             rows = table_rows_estimate(table)
             # A large table is never counted: the bounded count runs only when reltuples is small.
             bounded = CountOf(self, limit=EXACT_COUNT_LIMIT)
             return Case(When(GreaterThan(rows, EXACT_COUNT_LIMIT), then=rows), default=bounded)
         status = self._filtered_status()
         estimate = None if status is None else value_share_estimate(table, "status", status)
+        if statuses := self._filtered_statuses():  # the open leads, the closed ones
+            estimate = values_share_estimate(table, "status", statuses)
         return CountOf(self, limit=EXACT_COUNT_LIMIT, estimate=estimate)
 
     def _filtered_status(self) -> str | None:
         """The status kept when that is this queryset's one filter (the lists' status filter)."""
-        where = self.query.where
-        if where.negated or len(where.children) != 1:
+        filters = self._filters()
+        if len(filters) != 1:
             return None
-        (lookup,) = where.children
+        (lookup,) = filters
         status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
         if isinstance(lookup, Exact) and getattr(lookup.lhs, "target", None) is status_field:
             return lookup.rhs if isinstance(lookup.rhs, str) else None
         return None
+
+    def _filtered_statuses(self) -> list[str] | None:
+        """The statuses kept when `status IN (…)` is this queryset's one filter (the lead list's
+        default of open leads, or its closed ones)."""
+        filters = self._filters()
+        if len(filters) != 1 or not isinstance(filters[0], In):
+            return None
+        status_field = next((f for f in self.model._meta.fields if f.name == "status"), None)
+        if getattr(filters[0].lhs, "target", None) is not status_field:
+            return None
+        values = list(filters[0].rhs) if isinstance(filters[0].rhs, (list, tuple, set)) else None
+        return values if values and all(isinstance(v, str) for v in values) else None
+
+    def _filters(self) -> list:
+        """The conditions of this queryset's WHERE that someone chose, without the default
+        manager's own: `deleted_at IS NULL` (Lead.objects leaves the trash out), which every
+        lead list carries and which the table's statistics answer as well as before."""
+        where = self.query.where
+        if where.negated:
+            return [where]
+        return [child for child in where.children if not is_outside_the_trash(child)]
 
     def _settle_count(self, counted: int, *, seen: int, over_limit: str | None = None) -> tuple[int, bool]:
         """(count, is_estimate) from the count expression's value, never below the rows seen. A
@@ -200,6 +223,28 @@ def medians(rows: models.QuerySet, *, start: str, end: str, by: str | None = Non
     for *group, waited in rows.annotate(waited=F(end) - F(start)).values_list(*groups, "waited"):
         durations[group[0] if group else None].append(waited.total_seconds())
     return {key: (len(d), statistics.median(d)) for key, d in durations.items()}
+
+
+def is_outside_the_trash(condition) -> bool:
+    """Is `condition` the default manager's `deleted_at IS NULL` (leads.models.KeptLeadManager)?"""
+    target = getattr(getattr(condition, "lhs", None), "target", None)
+    return (
+        isinstance(condition, IsNull)
+        and condition.rhs is True
+        and getattr(target, "name", "") == "deleted_at"
+    )
+
+
+def values_share_estimate(table: str, column: str, values: list[str]) -> RawSQL:
+    """value_share_estimate summed over several values (NULL when none is a common value)."""
+    return RawSQL(
+        "SELECT round(c.reltuples * (SELECT sum(m.freq) FROM unnest(s.most_common_vals::text::text[],"
+        " s.most_common_freqs) AS m(val, freq) WHERE m.val = ANY(%s)))::bigint"
+        " FROM pg_class c JOIN pg_stats s ON s.schemaname = current_schema()"
+        " AND s.tablename = c.relname AND s.attname = %s WHERE c.oid = %s::regclass",
+        [list(values), column, table],
+        output_field=models.BigIntegerField(),
+    )
 
 
 def table_rows_estimate(table: str) -> RawSQL:

@@ -25,6 +25,8 @@ from .validators import (
 )
 
 RESUME_EXTENSIONS = {".pdf", ".doc", ".docx"}
+OUTCOME_REASON_MAX_CHARS = 500
+REFERRED_TO_MAX_CHARS = 200
 # Every upload (a lead's, a resubmission's, a trapped submission's) is stored in this folder
 # under a random name of its own. Files under SHARED_RESUME_PREFIX (seed_leads' sample
 # resume) are shared by many leads and stay while any lead points at them.
@@ -185,6 +187,14 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         """Leads in this status."""
         return self.filter(status=status)
 
+    def open_leads(self) -> "LeadQuerySet":
+        """Leads still open: PENDING or REACHED_OUT (index lead_status_created_idx)."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def closed_leads(self) -> "LeadQuerySet":
+        """Leads closed with an outcome (index lead_status_created_idx)."""
+        return self.filter(status__in=CLOSED_STATUSES)
+
     def search(self, query: str) -> "LeadQuerySet":
         """Leads whose first name, last name or email contains `query`, any letter case.
 
@@ -290,7 +300,11 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
     def as_in_the_api(self) -> "LeadQuerySet":
         """Leads with what the API's lead JSON shows (users joined, resubmissions counted),
         without the resume text no list shows."""
-        return self.for_lists().select_related("reached_out_by", "assigned_to").with_resubmission_count()
+        return (
+            self.for_lists()
+            .select_related("reached_out_by", "assigned_to", "closed_by")
+            .with_resubmission_count()
+        )
 
     def with_resubmission_count(self) -> "LeadQuerySet":
         """Each lead with `resubmission_count`: a subquery per row returned (index
@@ -396,6 +410,78 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         """Leads whose prospect speaks `language` (index lead_language_idx, newest first)."""
         return self.filter(language=language)
 
+    def close_all(self, outcome: str, *, by, reason: str = "", referred_to: str = "") -> list:
+        """Close every open lead of this queryset with `outcome` (a closing status), keeping the
+        open status each had for reopening, one StatusChange row each (with the reason), in one
+        transaction and O(1) queries; returns the ids that changed. Leads already closed are
+        left as they are: of two attorneys closing at once, one wins."""
+        with transaction.atomic():
+            # Locked while still open: the second of two racing closings waits, then
+            # PostgreSQL re-checks the status and hands it nothing to close.
+            rows = list(
+                self.model.objects.filter(pk__in=self.values("pk"), status__in=OPEN_STATUSES)
+                .select_for_update()
+                .values_list("pk", "status")
+            )
+            if not rows:
+                return []
+            now = timezone.now()
+            ids = [pk for pk, _ in rows]
+            self.model.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+                status_before_close=F("status"),
+                status=outcome,
+                closed_at=now,
+                closed_by=by,
+                outcome_reason=reason,
+                referred_to=referred_to,
+                updated_at=now,
+            )
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    lead_id=pk,
+                    from_status=before,
+                    to_status=outcome,
+                    changed_by=by,
+                    changed_at=now,
+                    reason=reason,
+                    referred_to=referred_to,
+                )
+                for pk, before in rows
+            )
+            return ids
+
+    def reopen_all(self, *, by) -> list:
+        """Return every closed lead of this queryset to the open status it had before closing
+        (PENDING when unknown), clearing its outcome, one StatusChange row each; O(1) queries;
+        returns the ids that changed."""
+        with transaction.atomic():
+            rows = list(
+                self.model.objects.filter(pk__in=self.values("pk"), status__in=CLOSED_STATUSES)
+                .select_for_update()
+                .values_list("pk", "status", "status_before_close")
+            )
+            if not rows:
+                return []
+            now = timezone.now()
+            back = {pk: before if before in OPEN_STATUSES else Lead.Status.PENDING for pk, _, before in rows}
+            for status in set(back.values()):
+                self.model.objects.filter(
+                    pk__in=[pk for pk, to in back.items() if to == status], status__in=CLOSED_STATUSES
+                ).update(
+                    status=status,
+                    status_before_close="",
+                    closed_at=None,
+                    closed_by=None,
+                    outcome_reason="",
+                    referred_to="",
+                    updated_at=now,
+                )
+            StatusChange.objects.bulk_create(
+                StatusChange(lead_id=pk, from_status=was, to_status=back[pk], changed_by=by, changed_at=now)
+                for pk, was, _ in rows
+            )
+            return [pk for pk, _, _ in rows]
+
 
 class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
     def mark_reached_out(self, lead: "Lead", *, by) -> "Lead":
@@ -411,10 +497,30 @@ class LeadManager(models.Manager.from_queryset(LeadQuerySet)):
         return lead
 
 
+class KeptLeadManager(LeadManager):
+    """Lead.objects: every lead not in the trash. The one default that keeps trashed leads out
+    of every list, search, count, report, export and API answer."""
+
+    def get_queryset(self) -> LeadQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class TrashedLeadManager(LeadManager):
+    """Lead.trash: the leads in the trash only."""
+
+    def get_queryset(self) -> LeadQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"
         REACHED_OUT = "REACHED_OUT", "Reached out"
+        # The outcomes: a lead in one of these is closed (CLOSED_STATUSES).
+        RETAINED = "RETAINED", "Retained"
+        DECLINED = "DECLINED", "Declined"
+        REFERRED = "REFERRED", "Referred out"
+        NO_RESPONSE = "NO_RESPONSE", "No response"
 
     class TextState(models.TextChoices):
         PENDING = "PENDING", "Text not extracted yet"
@@ -499,8 +605,42 @@ class Lead(models.Model):
     # When the worker next looks at this lead for a step (escalation, reminder); null: never.
     # Only leads with a step ahead are in its partial index, so the look costs one probe.
     next_follow_up_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The outcome (a closing status): when, by whom, why, to whom it was referred; and the
+    # open status it had, which reopening returns it to. Written only by close_all/reopen_all.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    outcome_reason = models.CharField(
+        max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="", db_default="", editable=False
+    )
+    referred_to = models.CharField(
+        max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", db_default="", editable=False
+    )
+    status_before_close = models.CharField(
+        max_length=20, blank=True, default="", db_default="", editable=False
+    )
+    # In the trash since (null: not trashed), and who put it there; erased LEAD_TRASH_DAYS later.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
-    objects = LeadManager()
+    # The default manager leaves the trash out; `trash` is the trash; `all_objects` both, for
+    # erasure, retention and the checks that must see every row.
+    objects = KeptLeadManager()
+    trash = TrashedLeadManager()
+    all_objects = LeadManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -513,7 +653,10 @@ class Lead(models.Model):
                 violation_error_code="duplicate",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["PENDING", "REACHED_OUT"]), name="lead_status_valid"
+                condition=Q(
+                    status__in=["PENDING", "REACHED_OUT", "RETAINED", "DECLINED", "REFERRED", "NO_RESPONSE"]
+                ),
+                name="lead_status_valid",
             ),
         ]
         indexes = [
@@ -530,6 +673,10 @@ class Lead(models.Model):
                 fields=["assigned_to"],
                 name="lead_pending_assigned_idx",
                 condition=Q(status="PENDING", assigned_to__isnull=False),
+            ),
+            # The trash, oldest first (its list, the purge of those past LEAD_TRASH_DAYS).
+            models.Index(
+                fields=["deleted_at"], name="lead_deleted_idx", condition=Q(deleted_at__isnull=False)
             ),
             # The dashboard's median over leads reached out in the last quarter.
             models.Index(
@@ -581,6 +728,14 @@ class Lead(models.Model):
     def is_reached_out(self) -> bool:
         return self.status == self.Status.REACHED_OUT
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+OPEN_STATUSES = (Lead.Status.PENDING, Lead.Status.REACHED_OUT)
+CLOSED_STATUSES = (Lead.Status.RETAINED, Lead.Status.DECLINED, Lead.Status.REFERRED, Lead.Status.NO_RESPONSE)
+
 
 class StatusChange(models.Model):
     """One status change of a lead: who moved it, when, from what, to what."""
@@ -593,6 +748,10 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    # A closing's reason and referral, kept with the change: a lead reopened and closed again
+    # still shows why each closing happened.
+    reason = models.CharField(max_length=OUTCOME_REASON_MAX_CHARS, blank=True, default="", db_default="")
+    referred_to = models.CharField(max_length=REFERRED_TO_MAX_CHARS, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -770,6 +929,9 @@ class WebhookEndpoint(models.Model):
         LEAD_REACHED_OUT = "lead.reached_out", "lead.reached_out"
         LEAD_ASSIGNED = "lead.assigned", "lead.assigned"
         LEAD_DELETED = "lead.deleted", "lead.deleted"
+        LEAD_CLOSED = "lead.closed", "lead.closed"
+        LEAD_REOPENED = "lead.reopened", "lead.reopened"
+        LEAD_RESTORED = "lead.restored", "lead.restored"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     url = models.URLField(max_length=2000)
@@ -864,6 +1026,7 @@ class Delivery(models.Model):
             ("NOTIFICATION", ("notification", "New-lead notification")),
             ("RESUBMISSION_NOTIFICATION", ("resubmission_notification", "Resubmission notification")),
             ("ASSIGNMENT", ("assignment", "Assignment email")),
+            ("LETTER", ("letter", "Non-engagement letter to the prospect")),
             *((event.name, (event.value, f"Webhook {event.value}")) for event in WebhookEndpoint.Event),
             # Speed to lead (leads.worker.followups).
             ("ESCALATION", ("escalation", "Overdue lead escalation")),
@@ -1019,3 +1182,68 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LetterTemplate(models.Model):
+    """The firm's non-engagement letter for one outcome (DECLINED or REFERRED), edited in the
+    admin: a subject and body with {first_name}, {firm_name}, {referred_to}, {practice_area}.
+    Without one, leads.letters' default text is sent. Other languages in `translations`
+    (leads.translations)."""
+
+    class Outcome(models.TextChoices):
+        DECLINED = "DECLINED", "Declined"
+        REFERRED = "REFERRED", "Referred out"
+
+    # The texts with a version per intake language (leads.admin.translations).
+    TRANSLATED_FIELDS = ("subject", "body")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=10_000)
+    translations = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["outcome"]
+        verbose_name = "non-engagement letter"
+
+    def __str__(self) -> str:
+        return f"letter for {self.get_outcome_display().lower()} leads"
+
+
+class TrashedLead(Lead):
+    """The admin's Trash: the same rows, seen through Lead.trash."""
+
+    objects = TrashedLeadManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "lead in the trash"
+        verbose_name_plural = "trash"
+        default_permissions = ()
+
+
+class LeadEvent(models.Model):
+    """What happened to a lead beyond its status, assignee and notes: put in the trash,
+    restored, its data exported for the prospect. Shown on the timeline."""
+
+    class Type(models.TextChoices):
+        DELETED = "deleted", "Moved to the trash"
+        RESTORED = "restored", "Restored from the trash"
+        EXPORTED = "exported", "Prospect's copy exported"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="leadevent_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} of {self.lead_id} at {self.at:%Y-%m-%d %H:%M}"

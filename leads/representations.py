@@ -55,6 +55,9 @@ LEAD_FIELDS = [
     "resubmissions",
     "language",
     "response_due_at",
+    "closed_at",
+    "closed_by",
+    "outcome_reason",
 ]
 
 
@@ -85,6 +88,12 @@ class LeadSerializer(ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Username of the attorney the lead is assigned to, or null.",
+    )
+    closed_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the attorney who closed the lead, or null while it is open.",
     )
     resubmissions = serializers.IntegerField(
         source="resubmission_count",
@@ -128,6 +137,9 @@ class LeadSerializer(ModelSerializer):
             "resubmissions": lead.resubmission_count,
             "language": lead.language,
             "response_due_at": self.get_response_due_at(lead),
+            "closed_at": moment(lead.closed_at),
+            "closed_by": username_or_none(lead.closed_by),
+            "outcome_reason": lead.outcome_reason,
         }
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))

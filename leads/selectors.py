@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import Case, Count, F, Q, Subquery, When
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import Case, CharField, Count, F, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Extract, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -21,9 +21,12 @@ from accounts.models import User
 
 from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_estimate, value_share_estimate
 from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
     AssignmentChange,
     Delivery,
     Lead,
+    LeadEvent,
     LeadQuerySet,
     Note,
     Resubmission,
@@ -46,6 +49,9 @@ TIMELINE_TYPES = (
     "note",
     "delivery",
     "resume_downloaded",
+    "deleted",
+    "restored",
+    "exported",
 )
 
 
@@ -306,6 +312,8 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
 
     def status_changed(c: StatusChange) -> TimelineEvent:
         detail = {"from": c.from_status, "to": c.to_status}
+        if c.reason or c.referred_to:  # a closing's why and to whom
+            detail |= {"reason": c.reason, "referred_to": c.referred_to}
         return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
 
     def assigned(a: AssignmentChange) -> TimelineEvent:
@@ -329,6 +337,9 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
         }
         return TimelineEvent("delivery", d.created_at, None, detail)
 
+    def lead_event(e: LeadEvent) -> TimelineEvent:
+        return TimelineEvent(e.type, e.at, e.by, {})
+
     def downloaded(d: ResumeDownload) -> TimelineEvent:
         detail = {"resubmission": d.resubmission_id, "via": d.via}
         return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
@@ -344,6 +355,7 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
         (lead.notes.select_related("author"), "created_at", note),
         (lead.deliveries.all(), "created_at", delivery),
         (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
+        (lead.events.select_related("by"), "at", lead_event),
     ]
     submitted = {"source": lead.source, "referrer": lead.referrer}
     # Through the API: by the integration (a query only for such a lead).
@@ -438,3 +450,186 @@ def open_leads_of(user: User | None, *, limit: int, now: datetime | None = None)
         rest = mine.exclude(pk__in=late.values("pk")).newest_first()[: limit - len(listed)]
         listed += [(lead, False) for lead in rest]
     return listed, counts["n"], counts["late"]
+
+
+# The conversion report's groupings: the query parameter `by` -> the lead's column. The
+# practice area joins once leads have one (issue 25's Lead.practice_area): then its slug.
+CONVERSION_GROUPS = {
+    "source": "source",
+    "assigned_to": "assigned_to__username",
+    "practice_area": "practice_area__slug",
+}
+CONVERSION_CACHE_KEY = "leads:conversion"
+
+
+@dataclass(frozen=True)
+class ConversionRow:
+    """One group's funnel in the conversion report."""
+
+    key: str | None
+    leads: int
+    open: int
+    reached_out: int
+    retained: int
+    declined: int
+    referred: int
+    no_response: int
+    conversion_rate: float | None
+    median_seconds_to_reach_out: float | None
+    median_seconds_to_close: float | None
+
+
+def conversion(*, by: str, created_after=None, created_before=None) -> list[ConversionRow]:
+    """Per `by` (source, practice_area, assigned_to), over the leads created in the window: how
+    many, open, reached out, each outcome, retained ÷ closed (None before any closed) and the
+    median seconds to first reach-out and to closing; biggest group first. One grouped query
+    on PostgreSQL (two more elsewhere, for the medians); reused for a while on a large table."""
+    key = f"{CONVERSION_CACHE_KEY}:{by}:{created_after and created_after.isoformat()}:"
+    key += f"{created_before and created_before.isoformat()}"
+    return reused_when_large(key, lambda: _conversion(by, created_after, created_before))
+
+
+def _conversion(by: str, created_after, created_before) -> list[ConversionRow]:
+    leads = Lead.objects.order_by()
+    if created_after is not None:
+        leads = leads.filter(created_at__gte=created_after)
+    if created_before is not None:
+        leads = leads.filter(created_at__lt=created_before)
+    column = CONVERSION_GROUPS[by]
+    if column.split("__")[0] not in {field.name for field in Lead._meta.get_fields()}:
+        # Leads have no practice area yet (issue 25 adds it): every lead in one group.
+        column = None
+    statuses = {status.lower(): Count("pk", filter=Q(status=status)) for status in CLOSED_STATUSES}
+    figures = {
+        "leads": Count("pk"),
+        "open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "reached_out": Count("pk", filter=Q(reached_out_at__isnull=False)),
+        **statuses,
+    }
+    postgres = connections[leads.db].vendor == "postgresql"
+    if postgres:
+        figures["to_reach_out"] = Median(wait_seconds(), filter=Q(reached_out_at__isnull=False))
+        figures["to_close"] = Median(
+            Extract(F("closed_at") - F("created_at"), "epoch"), filter=Q(closed_at__isnull=False)
+        )
+    grouped = leads.values(key=F(column) if column else Value(None, output_field=CharField()))
+    rows = list(grouped.annotate(**figures))
+    if not postgres:
+        reached = medians(
+            leads.filter(reached_out_at__isnull=False), start="created_at", end="reached_out_at", by=column
+        )
+        closed = medians(
+            leads.filter(closed_at__isnull=False), start="created_at", end="closed_at", by=column
+        )
+        for row in rows:
+            row["to_reach_out"] = reached.get(row["key"], (0, None))[1]
+            row["to_close"] = closed.get(row["key"], (0, None))[1]
+    rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
+    return [
+        ConversionRow(
+            key=row["key"],
+            leads=row["leads"],
+            open=row["open"],
+            reached_out=row["reached_out"],
+            **{status: row[status] for status in statuses},
+            conversion_rate=conversion_rate(row["retained"], sum(row[status] for status in statuses)),
+            median_seconds_to_reach_out=_seconds(row["to_reach_out"]),
+            median_seconds_to_close=_seconds(row["to_close"]),
+        )
+        for row in rows
+    ]
+
+
+def conversion_rate(retained: int, closed: int) -> float | None:
+    """Retained ÷ closed, rounded to 4 places; None when none closed."""
+    return round(retained / closed, 4) if closed else None
+
+
+def _seconds(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def prospect_copy(lead: Lead) -> dict:
+    """Everything held about the prospect of `lead`, as JSON-ready data: the lead (answers
+    included once leads have them), resubmissions, status changes, assignment changes, notes,
+    the deliveries' kinds, times and statuses, and its other events (the prospect's copy,
+    export_prospect). File names are the archive's, not the storage's."""
+
+    def moment(value) -> str | None:
+        return value.isoformat() if value else None
+
+    def username(user) -> str | None:
+        return user.username if user else None
+
+    resubmissions = list(lead.resubmissions.order_by("created_at", "id"))
+    return {
+        "lead": {
+            "id": str(lead.pk),
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "email": lead.email,
+            "former_emails": list(lead.former_emails),
+            "status": lead.status,
+            "created_at": moment(lead.created_at),
+            "updated_at": moment(lead.updated_at),
+            "reached_out_at": moment(lead.reached_out_at),
+            "source": lead.source,
+            "referrer": lead.referrer,
+            "assigned_to": username(lead.assigned_to),
+            "closed_at": moment(lead.closed_at),
+            "outcome_reason": lead.outcome_reason,
+            "referred_to": lead.referred_to,
+            "answers": getattr(lead, "answers", {}),
+            "in_trash_since": moment(lead.deleted_at),
+            "resume_file": prospect_file_name(lead.resume.name, "resume"),
+        },
+        "resubmissions": [
+            {
+                "created_at": moment(r.created_at),
+                "source": r.source,
+                "referrer": r.referrer,
+                "resume_file": prospect_file_name(r.resume.name, f"resubmission-{n}"),
+            }
+            for n, r in enumerate(resubmissions, start=1)
+        ],
+        "status_changes": [
+            {
+                "at": moment(c.changed_at),
+                "from": c.from_status,
+                "to": c.to_status,
+                "by": username(c.changed_by),
+                "reason": c.reason,
+                "referred_to": c.referred_to,
+            }
+            for c in lead.status_changes.select_related("changed_by").order_by("changed_at", "id")
+        ],
+        "assignment_changes": [
+            {"at": moment(a.changed_at), "from": username(a.from_user), "to": username(a.to_user)}
+            for a in lead.assignment_changes.select_related("from_user", "to_user").order_by(
+                "changed_at", "id"
+            )
+        ],
+        "notes": [
+            {"at": moment(n.created_at), "author": username(n.author), "body": n.body}
+            for n in lead.notes.select_related("author").order_by("created_at", "id")
+        ],
+        "deliveries": [
+            {
+                "kind": d.kind,
+                "channel": d.channel,
+                "status": d.status,
+                "created_at": moment(d.created_at),
+                "sent_at": moment(d.sent_at),
+            }
+            for d in lead.deliveries.order_by("created_at", "id")
+        ],
+        "events": [{"type": e.type, "at": moment(e.at)} for e in lead.events.order_by("at", "id")],
+    }
+
+
+def prospect_file_name(stored: str, stem: str) -> str | None:
+    """A stored resume's name in the prospect's copy: `stem` with the stored extension."""
+    if not stored:
+        return None
+    suffix = stored.rsplit(".", 1)[-1] if "." in stored.rsplit("/", 1)[-1] else "bin"
+    return f"{stem}.{suffix}"

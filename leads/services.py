@@ -5,11 +5,15 @@ webhook calls, text extraction, file removal) is queued as a task inside that tr
 so it commits or rolls back with the change (the database task backend is the outbox).
 """
 
+import json
 import logging
+import zipfile
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
+from typing import BinaryIO
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -23,13 +27,19 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import User
 from web.language import default_language, offered
 
+from . import selectors
 from .models import (
+    CLOSED_STATUSES,
     NOTE_MAX_CHARS,
+    OPEN_STATUSES,
+    OUTCOME_REASON_MAX_CHARS,
+    REFERRED_TO_MAX_CHARS,
     RESUME_FOLDER,
     AssignmentChange,
     Delivery,
     DeliveryQuerySet,
     Lead,
+    LeadEvent,
     LeadQuerySet,
     Note,
     Resubmission,
@@ -39,7 +49,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .validators import email_key, validate_plain_text, validate_resume
-from .worker import fanout, followups, webhooks
+from .worker import erasure, fanout, followups, webhooks
 from .worker.deliveries import send_delivery
 from .worker.files import remove_files
 from .worker.queued import task_rows_mentioning, waiting_application_files
@@ -50,7 +60,7 @@ NOT_AN_ATTORNEY_MESSAGE = "Leads can be assigned only to an active attorney (or 
 # update_lead's default for `assigned_to`: leave the assignment as it is (None unassigns).
 UNCHANGED = object()
 # What the admin log keeps of an entry about a lead that was deleted.
-DELETED_LEAD_REPR = "deleted lead"
+DELETED_LEAD_REPR = erasure.DELETED_LEAD_REPR
 
 
 def submit_lead(
@@ -109,17 +119,14 @@ def submit_lead(
         "language": language,
     }
     try:
-        # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
-        # no savepoint inside a caller's transaction (the admin's restore); the API's may,
-        # and must be able to roll back on its own.
-        with transaction.atomic(savepoint=not resubmit_duplicates):
-            if resubmit_duplicates:
-                # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
-                # worker finds the lead by its email and records the resubmission.
-                Lead.objects.bulk_create([lead], ignore_conflicts=True)
-            else:
-                lead.save(force_insert=True)
-            fanout.process_application.enqueue(application)
+        try:
+            _insert_application(lead, application, resubmit_duplicates=resubmit_duplicates)
+        except IntegrityError:
+            # The API's insert met the address of a lead in the trash: that lead is erased
+            # and the new one starts afresh (nothing deleted comes back).
+            if resubmit_duplicates or not erase_trashed_under(lead.email_key):
+                raise
+            _insert_application(lead, application, resubmit_duplicates=False)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(lead.email) is not None:
@@ -129,6 +136,34 @@ def submit_lead(
         lead.resume.delete(save=False)
         raise
     return lead
+
+
+def _insert_application(lead: Lead, application: dict, *, resubmit_duplicates: bool) -> None:
+    """The lead row and its one task, in one transaction (submit_lead)."""
+    # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
+    # no savepoint inside a caller's transaction (the admin's restore); the API's may,
+    # and must be able to roll back on its own.
+    with transaction.atomic(savepoint=not resubmit_duplicates):
+        if resubmit_duplicates:
+            # An address whose lead is in the trash starts afresh: one probe of
+            # lead_email_key_unique, run for every submission, so the answer's timing does
+            # not tell a trashed address from another; ON CONFLICT would keep it silently.
+            erase_trashed_under(lead.email_key)
+            # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
+            # worker finds the lead by its email and records the resubmission.
+            Lead.objects.bulk_create([lead], ignore_conflicts=True)
+        else:
+            lead.save(force_insert=True)
+        fanout.process_application.enqueue(application)
+
+
+def erase_trashed_under(key: str) -> int:
+    """Erase the lead in the trash under this address key, if any (a new submission for it
+    starts afresh); returns how many went."""
+    trashed = Lead.trash.filter(email_key=key)
+    if not trashed.exists():
+        return 0
+    return delete_leads(leads=trashed, announce=False)
 
 
 def trap_submission(
@@ -201,13 +236,100 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
     Leads that moved to REACHED_OUT get one lead.reached_out event (one task) in the same
     transaction.
     """
-    if status not in Lead.Status.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if status not in OPEN_STATUSES:
+        raise ValidationError({"status": [f"Unknown status {status!r}; outcomes go through close_leads."]})
     with transaction.atomic():
         changed = leads.move_to(status, by=by)
         if changed and status == Lead.Status.REACHED_OUT:
             fanout.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
     return len(changed)
+
+
+def close_leads(
+    *,
+    leads: LeadQuerySet,
+    outcome: str,
+    by,
+    reason: str = "",
+    referred_to: str = "",
+    send_letter: bool = False,
+) -> list:
+    """Close the open leads among `leads` with `outcome` (RETAINED, DECLINED with a reason,
+    REFERRED with a reason and `referred_to`, NO_RESPONSE); returns the ids that closed.
+
+    The one closing path: the lead page's buttons, the bulk "Close as no response", the API's
+    close and a PATCH of `status`. In one transaction: the leads, a StatusChange each with the
+    reason, ONE lead.closed event, and with `send_letter` (DECLINED or REFERRED only) one
+    non-engagement letter per lead that closed, queued for the worker. Leads already closed
+    are left as they are. Raises ValidationError on `outcome`, `reason`, `referred_to`.
+    """
+    reason, referred_to = reason.strip(), referred_to.strip()
+    check_outcome(outcome=outcome, reason=reason, referred_to=referred_to, send_letter=send_letter)
+    with transaction.atomic():
+        closed = leads.close_all(outcome, by=by, reason=reason, referred_to=referred_to)
+        if closed:
+            fanout.emit(WebhookEndpoint.Event.LEAD_CLOSED, closed, {"send_letter": send_letter})
+    return closed
+
+
+def check_outcome(*, outcome: str, reason: str, referred_to: str, send_letter: bool = False) -> None:
+    """Raise ValidationError naming the field when a closing lacks what its outcome needs."""
+    errors = {}
+    if outcome not in CLOSED_STATUSES:
+        choices = ", ".join(CLOSED_STATUSES)
+        errors["outcome"] = [f"Choose one of {choices}; {outcome!r} is not an outcome."]
+    if outcome in (Lead.Status.DECLINED, Lead.Status.REFERRED) and not reason:
+        errors["reason"] = ["Say why: a lead closed as declined or referred needs a reason."]
+    if len(reason) > OUTCOME_REASON_MAX_CHARS:
+        errors["reason"] = [f"A reason has at most {OUTCOME_REASON_MAX_CHARS} characters."]
+    if outcome == Lead.Status.REFERRED and not referred_to:
+        errors["referred_to"] = ["Say to whom the lead was referred."]
+    if len(referred_to) > REFERRED_TO_MAX_CHARS:
+        errors["referred_to"] = [f"At most {REFERRED_TO_MAX_CHARS} characters."]
+    if send_letter and outcome not in (Lead.Status.DECLINED, Lead.Status.REFERRED):
+        errors["send_letter"] = ["A non-engagement letter goes only with DECLINED or REFERRED."]
+    for field, value in {"reason": reason, "referred_to": referred_to}.items():
+        if field not in errors:
+            try:
+                validate_plain_text(value)
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def close_lead(
+    *, lead: Lead, outcome: str, by, reason: str = "", referred_to: str = "", send_letter: bool = False
+) -> Lead:
+    """Close one lead (close_leads); returns it refreshed. Raises ValidationError on `status`
+    when it is already closed (of two attorneys closing at once, the second gets this)."""
+    with transaction.atomic():
+        closed = close_leads(
+            leads=Lead.objects.filter(pk=lead.pk),
+            outcome=outcome,
+            by=by,
+            reason=reason,
+            referred_to=referred_to,
+            send_letter=send_letter,
+        )
+        lead.refresh_from_db()
+        if not closed:
+            message = f"The lead is already closed ({lead.get_status_display()}); reopen it first."
+            raise ValidationError({"status": [message]}, code="closed")
+    return lead
+
+
+def reopen_lead(*, lead: Lead, by) -> Lead:
+    """Reopen a closed lead: back to the open status it had before closing, with a
+    StatusChange and ONE lead.reopened event; returns it refreshed. Raises ValidationError on
+    `status` when the lead is open."""
+    with transaction.atomic():
+        reopened = Lead.objects.filter(pk=lead.pk).reopen_all(by=by)
+        lead.refresh_from_db()
+        if not reopened:
+            raise ValidationError({"status": ["The lead is open: there is nothing to reopen."]}, code="open")
+        fanout.emit(WebhookEndpoint.Event.LEAD_REOPENED, reopened)
+    return lead
 
 
 def reach_out(*, lead: Lead, by) -> Lead:
@@ -226,6 +348,8 @@ def update_lead(
     email: str | None = None,
     status: str | None = None,
     assigned_to: User | object | None = UNCHANGED,
+    reason: str = "",
+    referred_to: str = "",
 ) -> Lead:
     """Change a lead's names or email, move its status through `change_status` and its
     assignee through `assign_leads`, all in one transaction. An email replaced is kept in
@@ -247,12 +371,27 @@ def update_lead(
             except IntegrityError as exc:
                 raise Lead.email_taken() from exc
         if status is not None:
-            change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
-            lead.refresh_from_db(fields=["status", "reached_out_at", "reached_out_by", "updated_at"])
+            _move_to_status(lead, status, by=by, reason=reason, referred_to=referred_to)
         if assigned_to is not UNCHANGED:
             assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=assigned_to, by=by)
             lead.refresh_from_db(fields=["assigned_to", "updated_at"])
     return lead
+
+
+def _move_to_status(lead: Lead, status: str, *, by, reason: str, referred_to: str) -> None:
+    """A PATCH of `status`: an outcome closes the lead (close_lead), an open status on a closed
+    lead reopens it first, and between open statuses change_status moves it. The outcome it
+    has already is a no-op."""
+    current = Lead.objects.filter(pk=lead.pk).values_list("status", flat=True).first()
+    if status == current and status in CLOSED_STATUSES:
+        return
+    if status in CLOSED_STATUSES:
+        close_lead(lead=lead, outcome=status, by=by, reason=reason, referred_to=referred_to)
+        return
+    if current in CLOSED_STATUSES:
+        reopen_lead(lead=lead, by=by)
+    change_status(leads=Lead.objects.filter(pk=lead.pk), status=status, by=by)
+    lead.refresh_from_db()
 
 
 def _address_change(lead: Lead, email: str) -> dict:
@@ -305,9 +444,10 @@ def add_note(*, lead: Lead, author: User, body: str) -> Note:
     return note
 
 
-def delete_leads(*, leads: LeadQuerySet) -> int:
-    """Delete leads with everything recorded about them, and queue one lead.deleted event for
-    them when a subscription wants it; returns how many went.
+def delete_leads(*, leads: LeadQuerySet, announce: bool = True) -> int:
+    """Erase leads (in the trash or not) with everything recorded about them, and queue one
+    lead.deleted event for them when a subscription wants it (unless `announce` is False: the
+    trash already told); returns how many went. Through leads.worker.erasure.
 
     In the one transaction: their rows (history, notes, resubmissions, deliveries and
     downloads go with them), the queued work that mentions them or any address they have
@@ -316,27 +456,67 @@ def delete_leads(*, leads: LeadQuerySet) -> int:
     resubmissions' included) once the delete has committed, retried until it succeeds.
     """
     with transaction.atomic():
-        # Locked first: a worker recording a resubmission holds the same row lock, so no
-        # resubmission (and no file) can appear between reading the names and the delete.
-        locked = Lead.objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", "email", "former_emails"))
-        if not rows:
-            return 0
-        ids = [pk for pk, _, _ in rows]
-        names = set(Lead.objects.filter(pk__in=ids).values_list("resume", flat=True))
-        names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        addresses = [address for _, email, former in rows for address in (email, *former)]
-        queued = task_rows_mentioning(lead_ids=ids, emails=addresses)
-        names |= waiting_application_files(queued)
-        queued.delete()
-        _scrub_admin_log(ids)
-        _, per_model = Lead.objects.filter(pk__in=ids).delete()
-        _queue_file_removal(names)
+        ids = erasure.erase_leads(leads)
         # Only for someone listening: the event's task carries the ids, and without a
         # subscriber nothing of the deleted leads should stay behind, not even their ids.
+        if ids and announce and WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
+            fanout.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
+    return len(ids)
+
+
+def trash_leads(*, leads: LeadQuerySet, by) -> int:
+    """Move `leads` to the trash (the admin's delete, its bulk delete, the API's DELETE);
+    returns how many went. From then on no list, search, count or API answer shows them.
+
+    In one transaction: deleted_at/by and a "deleted" event each, their queued emails cancelled
+    (removed before the worker sends them), and ONE
+    lead.deleted event. With LEAD_TRASH_DAYS=0 they are erased at once (delete_leads).
+    """
+    if settings.LEAD_TRASH_DAYS == 0:
+        return delete_leads(leads=leads)
+    with transaction.atomic():
+        ids = list(
+            Lead.objects.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        now = timezone.now()
+        Lead.objects.filter(pk__in=ids).update(deleted_at=now, deleted_by=by, updated_at=now)
+        LeadEvent.objects.bulk_create(
+            LeadEvent(lead_id=pk, type=LeadEvent.Type.DELETED, by=by, at=now) for pk in ids
+        )
+        # Cancelled, not failed: nothing went wrong that monitoring should report, and the
+        # worker's attempt finds no delivery to send.
+        Delivery.objects.filter(
+            lead_id__in=ids, status=Delivery.Status.QUEUED, channel=Delivery.Channel.EMAIL
+        ).delete()
         if WebhookEndpoint.objects.subscribed_to(WebhookEndpoint.Event.LEAD_DELETED):
             fanout.emit(WebhookEndpoint.Event.LEAD_DELETED, ids)
-    return per_model.get(Lead._meta.label, 0)
+    return len(ids)
+
+
+def restore_leads(*, leads: LeadQuerySet, by) -> int:
+    """Bring leads back from the trash exactly as they were, with a "restored" event each and
+    ONE lead.restored event; returns how many. A lead already erased (its address submitted
+    again, its time over) is not there to restore."""
+    with transaction.atomic():
+        ids = list(
+            Lead.trash.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        now = timezone.now()
+        Lead.trash.filter(pk__in=ids).update(deleted_at=None, deleted_by=None, updated_at=now)
+        LeadEvent.objects.bulk_create(
+            LeadEvent(lead_id=pk, type=LeadEvent.Type.RESTORED, by=by, at=now) for pk in ids
+        )
+        fanout.emit(WebhookEndpoint.Event.LEAD_RESTORED, ids)
+    return len(ids)
+
+
+def purge_trash() -> int:
+    """Erase the leads in the trash for LEAD_TRASH_DAYS or longer; returns how many."""
+    return erasure.purge_trash()
 
 
 def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
@@ -352,8 +532,9 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
     """
     email = email.strip()
     with transaction.atomic():
-        leads = [lead] if (lead := Lead.objects.select_for_update().by_email(email)) else []
-        leads += Lead.objects.select_for_update().set_aside_under(email)
+        # Trashed leads included: an erasure never waits for the trash.
+        leads = [lead] if (lead := Lead.all_objects.select_for_update().by_email(email)) else []
+        leads += Lead.all_objects.select_for_update().set_aside_under(email)
         ids = [lead.pk for lead in leads]
         addresses = [email, *(address for lead in leads for address in (lead.email, *lead.former_emails))]
         needles = [*addresses, *map(str, ids)]
@@ -384,8 +565,39 @@ def erase_prospect(*, email: str, dry_run: bool = False) -> dict[str, int]:
         log.delete()
         deliveries.delete()
         delete_trapped_submissions(trapped=trapped)
-        delete_leads(leads=Lead.objects.filter(pk__in=ids))
+        delete_leads(leads=Lead.all_objects.filter(pk__in=ids))
     return counts
+
+
+def export_prospect(*, email: str, output: BinaryIO | None, by=None, dry_run: bool = False) -> dict:
+    """Write the prospect's copy for `email` (any spelling of the mailbox; a lead in the trash
+    too) to `output` as a zip: lead.json (selectors.prospect_copy) and every resume file; the
+    export is recorded on the lead's timeline. Returns what it holds ({} when nothing is on
+    file); with `dry_run` writes and records nothing."""
+    lead = Lead.all_objects.select_related("assigned_to").by_email(email.strip())
+    if lead is None:
+        return {}
+    copy = selectors.prospect_copy(lead)
+    files = [(copy["lead"]["resume_file"], lead.resume)]
+    resubmissions = lead.resubmissions.order_by("created_at", "id")
+    files += [
+        (row["resume_file"], r.resume) for row, r in zip(copy["resubmissions"], resubmissions, strict=True)
+    ]
+    summary = {
+        "lead.json": 1,
+        "resume files": sum(1 for name, _ in files if name),
+        **{what: len(copy[what]) for what in ("resubmissions", "status_changes", "notes", "deliveries")},
+    }
+    if dry_run:
+        return summary
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("lead.json", json.dumps(copy, indent=2, ensure_ascii=False))
+        for name, stored in files:
+            if name:
+                with stored.open("rb") as source:
+                    archive.writestr(name, source.read())
+    LeadEvent.objects.create(lead=lead, type=LeadEvent.Type.EXPORTED, by=by)
+    return summary
 
 
 def delete_trapped_submissions(*, trapped: QuerySet[TrappedSubmission]) -> int:
@@ -422,7 +634,8 @@ def _referenced_files() -> set[str]:
     prefix = f"{RESUME_FOLDER}/"
     referenced = set()
     for model in (Lead, Resubmission, TrappedSubmission):
-        names = model.objects.filter(resume__startswith=prefix).values_list("resume", flat=True)
+        manager = Lead.all_objects if model is Lead else model.objects  # the trash's files too
+        names = manager.filter(resume__startswith=prefix).values_list("resume", flat=True)
         referenced.update(names.iterator(chunk_size=10_000))
     referenced |= waiting_application_files(DBTaskResult.objects.all())
     return referenced
@@ -474,8 +687,7 @@ def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
 
 def _queue_file_removal(names: Iterable[str]) -> None:
     """Queue the removal of these stored files, in the caller's transaction."""
-    if names := sorted(name for name in names if name):
-        remove_files.enqueue(names)
+    erasure.queue_file_removal(names)
 
 
 def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
@@ -486,14 +698,6 @@ def _admin_log_about(lead_ids: list, needles: list[str]) -> QuerySet[LogEntry]:
     for needle in needles:
         about |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
     return LogEntry.objects.filter(about)
-
-
-def _scrub_admin_log(lead_ids: list) -> int:
-    """Keep who did what when in the admin log's entries about these leads, not which lead:
-    their id, their label and the changed fields' description go."""
-    return LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Lead), object_id__in=[str(pk) for pk in lead_ids]
-    ).update(object_id=None, object_repr=DELETED_LEAD_REPR, change_message="")
 
 
 def create_webhook_endpoint(*, url: str, events: list[str], by) -> WebhookEndpoint:

@@ -4,6 +4,7 @@ Every status change, assignment and note goes through leads.services; this modul
 translates requests.
 """
 
+import io
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from django.contrib.admin.options import Action, ActionLocation, IncorrectLookup
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,7 +31,15 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from leads import selectors, services
 from leads.downloads import resume_response
-from leads.models import NOTE_MAX_CHARS, Delivery, Lead, ResumeDownload
+from leads.models import (
+    NOTE_MAX_CHARS,
+    OPEN_STATUSES,
+    OUTCOME_REASON_MAX_CHARS,
+    REFERRED_TO_MAX_CHARS,
+    Delivery,
+    Lead,
+    ResumeDownload,
+)
 from leads.selectors import TIMELINE_LIMIT
 
 from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
@@ -74,6 +83,32 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.overdue() if self.value() == "true" else queryset
+
+
+class OpenClosedFilter(admin.SimpleListFilter):
+    """Open leads (PENDING, REACHED_OUT) unless asked otherwise: closed ones, or all. A status
+    picked in the status filter shows that status whatever this says."""
+
+    title = "open or closed"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed (any outcome)"), ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or "open"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if "status__exact" in request.GET or value == "all":
+            return queryset
+        return queryset.closed_leads() if value == "closed" else queryset.open_leads()
 
 
 def attorneys_for(request) -> list[User]:
@@ -165,6 +200,16 @@ class LeadAssignForm(forms.Form):
             Q(pk__in=User.objects.attorneys().values("pk")) | Q(pk=current)
         ).order_by("username")
         self.initial["assigned_to"] = current
+        # Outcomes are set by the page's outcome buttons (which ask for the reason), never
+        # by this select: it offers the open statuses, and a closed lead's status is shown only.
+        status = self.fields.get("status")
+        if status is None:  # a read-only page
+            return
+        if self.instance.pk and self.instance.is_closed:
+            status.disabled = True
+            status.help_text = "Closed with this outcome; reopen the lead to change its status."
+        else:
+            status.choices = [(value, label) for value, label in status.choices if value in OPEN_STATUSES]
 
 
 class NamedLead:
@@ -187,6 +232,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out", "language"]
     list_display_links = ["name"]
     list_filter = [
+        OpenClosedFilter,
         "status",
         AssigneeFilter,
         ("created_at", admin.DateFieldListFilter),
@@ -209,7 +255,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
     show_facets = admin.ShowFacets.NEVER
-    actions = ["mark_reached_out", "assign_to_me"]
+    actions = ["mark_reached_out", "close_as_no_response", "assign_to_me", "export_prospect_copy"]
     # What services.update_lead takes from the details form.
     EDITABLE = ("first_name", "last_name", "email", "status")
     exclude = ["assigned_to"]
@@ -307,6 +353,36 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             done=("%(n)d lead marked as reached out", "%(n)d leads marked as reached out"),
             skipped=("%(n)d was already reached out.", "%(n)d were already reached out."),
         )
+
+    @admin.action(description="Close as no response", permissions=["change"])
+    def close_as_no_response(self, request, queryset):
+        selected = queryset.count()
+        changed = len(services.close_leads(leads=queryset, outcome=Lead.Status.NO_RESPONSE, by=request.user))
+        self.tell_outcome(
+            request,
+            changed=changed,
+            already=selected - changed,
+            done=("%(n)d lead closed as no response", "%(n)d leads closed as no response"),
+            skipped=("%(n)d was already closed.", "%(n)d were already closed."),
+        )
+
+    @admin.action(description="Export the prospect's copy (one lead)", permissions=["export_copy"])
+    def export_prospect_copy(self, request, queryset):
+        """A data-subject access request: the one selected lead's prospect's copy as a zip."""
+        leads = list(queryset[:2])
+        if len(leads) != 1:
+            self.message_user(
+                request, "Select exactly one lead to export its prospect's copy.", messages.ERROR
+            )
+            return None
+        buffer = io.BytesIO()
+        services.export_prospect(email=leads[0].email, output=buffer, by=request.user)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="prospect-{leads[0].pk}.zip"'
+        return response
+
+    def has_export_copy_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
 
     def tell_outcome(self, request, *, changed: int, already: int, done: tuple, skipped: tuple) -> None:
         """'3 leads …; 1 already …' after a bulk action: `done` and `skipped` are (singular,
@@ -408,6 +484,13 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 + f"?lead__id__exact={obj.pk}"
                 if request.user.has_perm("leads.view_delivery")
                 else None,
+                outcome={
+                    "close_url": self.url_for("close", obj) if can_change and not obj.is_closed else None,
+                    "reopen_url": self.url_for("reopen", obj) if can_change and obj.is_closed else None,
+                    "reopens_to": Lead.Status(obj.status_before_close or Lead.Status.PENDING).label.lower(),
+                    "reason_max": OUTCOME_REASON_MAX_CHARS,
+                    "referred_to_max": REFERRED_TO_MAX_CHARS,
+                },
             )
             context["response_due"] = selectors.response_due(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -428,10 +511,10 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         return deleted, counts, set(), protected
 
     def delete_model(self, request, obj):
-        services.delete_leads(leads=Lead.objects.filter(pk=obj.pk))
+        services.trash_leads(leads=Lead.objects.filter(pk=obj.pk), by=request.user)
 
     def delete_queryset(self, request, queryset):
-        services.delete_leads(leads=queryset)
+        services.trash_leads(leads=queryset, by=request.user)
 
     # --- the list page: counts per status above it, the date links ------------------------
 
@@ -454,6 +537,14 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 "<uuid:object_id>/assign/",
                 self.admin_site.admin_view(self.assign_view),
                 name=f"{prefix}_assign",
+            ),
+            path(
+                "<uuid:object_id>/close/", self.admin_site.admin_view(self.close_view), name=f"{prefix}_close"
+            ),
+            path(
+                "<uuid:object_id>/reopen/",
+                self.admin_site.admin_view(self.reopen_view),
+                name=f"{prefix}_reopen",
             ),
             path(
                 "<uuid:object_id>/reach-out/",
@@ -530,6 +621,40 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 )
         return HttpResponseRedirect(self.url_for("change", lead))
 
+    @method_decorator(require_POST)
+    def close_view(self, request, object_id):
+        """POST: one of the lead page's outcome buttons -> services.close_lead."""
+        lead = self.lead_to_change(request, object_id)
+        try:
+            services.close_lead(
+                lead=lead,
+                outcome=request.POST.get("outcome", ""),
+                reason=request.POST.get("reason", ""),
+                referred_to=request.POST.get("referred_to", ""),
+                send_letter=bool(request.POST.get("send_letter")),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            self.message_user(request, f"The lead was not closed: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            letter = " The non-engagement letter is queued." if request.POST.get("send_letter") else ""
+            self.message_user(
+                request, f"Closed as {lead.get_status_display().lower()}.{letter}", messages.SUCCESS
+            )
+        return HttpResponseRedirect(self.url_for("change", lead))
+
+    @method_decorator(require_POST)
+    def reopen_view(self, request, object_id):
+        """POST: the lead page's "Reopen" button -> services.reopen_lead."""
+        lead = self.lead_to_change(request, object_id)
+        try:
+            services.reopen_lead(lead=lead, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.INFO)
+        else:
+            self.message_user(request, f"Reopened: {lead.get_status_display().lower()}.", messages.SUCCESS)
+        return HttpResponseRedirect(self.url_for("change", lead))
+
     def lead_to_change(self, request, object_id) -> Lead:
         """The lead `object_id` if the user may change leads: else 403, or 404 if none."""
         if not self.has_change_permission(request):
@@ -546,6 +671,8 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
         quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
+        # From midnight: the conversion figures are reused for a while, under a key of this time.
+        quarter_start = quarter_ago.replace(hour=0, minute=0, second=0, microsecond=0)
         funnel = selectors.funnel(weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING)
         context = {
             **self.admin_site.each_context(request),
@@ -557,6 +684,23 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "attorneys": selectors.figures_per_attorney(since=quarter_ago),
             "within_target": selectors.within_target_per_attorney(),
             "within_target_days": selectors.WITHIN_TARGET_DAYS,
+            "conversion": {
+                "since": quarter_start,
+                "tables": [
+                    {
+                        "by": "source",
+                        "label": "source",
+                        "none": "no source",
+                        "rows": selectors.conversion(by="source", created_after=quarter_start),
+                    },
+                    {
+                        "by": "practice_area",
+                        "label": "practice area",
+                        "none": "no practice area",
+                        "rows": selectors.conversion(by="practice_area", created_after=quarter_start),
+                    },
+                ],
+            },
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

@@ -82,7 +82,13 @@ def _resubmitted(detail: dict, resume_url: str, viewer, zone) -> str:
 
 def _status_changed(detail: dict, resume_url: str, viewer, zone) -> str:
     to, was = STATUS_LABELS[detail["to"]], STATUS_LABELS[detail["from"]].lower()
-    return f"<strong>{esc(to)}</strong> (was {esc(was)})"
+    referred = f" · referred to {esc(detail['referred_to'])}" if detail.get("referred_to") else ""
+    reason = (
+        f'<div class="lead-timeline__reason">Reason: {esc(detail["reason"])}</div>'
+        if detail.get("reason")
+        else ""
+    )
+    return f"<strong>{esc(to)}</strong> (was {esc(was)}){referred}{reason}"
 
 
 def _assigned(detail: dict, resume_url: str, viewer, zone) -> str:
@@ -120,6 +126,15 @@ def _downloaded(detail: dict, resume_url: str, viewer, zone) -> str:
     return f"<strong>Downloaded {which}</strong> ({esc(str(detail['via']))})"
 
 
+def _lead_event(title: str):
+    """A lead event of leads.models.LeadEvent (trashed, restored, the prospect's copy exported)."""
+
+    def draw(detail: dict, resume_url: str, viewer, zone) -> str:
+        return f"<strong>{title}</strong>"
+
+    return draw
+
+
 _WHAT = {
     "submitted": _submitted,
     "resubmitted": _resubmitted,
@@ -128,4 +143,7 @@ _WHAT = {
     "note": _note,
     "delivery": _delivery,
     "resume_downloaded": _downloaded,
+    "deleted": _lead_event("Moved to the trash"),
+    "restored": _lead_event("Restored from the trash"),
+    "exported": _lead_event("Prospect's copy exported"),
 }

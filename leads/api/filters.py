@@ -102,6 +102,10 @@ class LeadFilter(OneFormFilterSet):
         method="filter_overdue",
         help_text="`true`: only PENDING leads past their response_due_at; `false`: all others.",
     )
+    open = filters.BooleanFilter(
+        method="filter_open",
+        help_text="`true`: open leads only (PENDING, REACHED_OUT); `false`: closed ones (an outcome).",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -117,7 +121,13 @@ class LeadFilter(OneFormFilterSet):
             "resume_search",
             "assigned_to",
             "overdue",
+            "open",
         ]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.open_leads() if value else queryset.closed_leads()
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from leads import recipients
-from leads.models import Delivery, Lead, Note, WebhookEndpoint
+from leads.models import CLOSED_STATUSES, Delivery, Lead, Note, WebhookEndpoint
 from leads.representations import ModelSerializer
 from leads.selectors import TIMELINE_TYPES
 from leads.validators import validate_resume
@@ -67,7 +67,21 @@ class LeadUpdateSerializer(ModelSerializer):
     status = serializers.ChoiceField(
         choices=Lead.Status.choices,
         required=False,
-        help_text="REACHED_OUT records the first reach-out time and attorney; PENDING reopens.",
+        help_text="REACHED_OUT records the first reach-out time and attorney; PENDING moves it "
+        "back. An outcome (RETAINED, DECLINED, REFERRED, NO_RESPONSE) closes the lead (with "
+        "`reason`, and `referred_to` for REFERRED); an open status on a closed lead reopens it.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="With an outcome in `status`: why (required for DECLINED and REFERRED), ≤500.",
+    )
+    referred_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="With REFERRED in `status`: to whom the lead was referred, ≤200.",
     )
     assigned_to = AttorneyField(
         required=False,
@@ -77,7 +91,36 @@ class LeadUpdateSerializer(ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "status", "assigned_to"]
+        fields = ["first_name", "last_name", "email", "status", "assigned_to", "reason", "referred_to"]
+
+
+class LeadCloseSerializer(serializers.Serializer):
+    """What `POST /api/v1/leads/{id}/close/` takes; the service checks what each outcome needs."""
+
+    outcome = serializers.ChoiceField(
+        choices=[(status, label) for status, label in Lead.Status.choices if status in CLOSED_STATUSES],
+        help_text="RETAINED, DECLINED, REFERRED or NO_RESPONSE.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Why; required for DECLINED and REFERRED; ≤500 characters.",
+    )
+    referred_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="For REFERRED (required): the lawyer or firm it was sent to; ≤200 characters.",
+    )
+    send_letter = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="DECLINED or REFERRED: send the prospect the non-engagement letter (a delivery, "
+        "within PROSPECT_EMAILS_PER_DAY).",
+    )
 
 
 class LeadStatsSerializer(serializers.Serializer):
@@ -85,7 +128,11 @@ class LeadStatsSerializer(serializers.Serializer):
 
     PENDING = serializers.IntegerField(help_text="Leads waiting for a reach-out.")
     REACHED_OUT = serializers.IntegerField(help_text="Leads reached out to.")
-    total = serializers.IntegerField(help_text="All leads.")
+    RETAINED = serializers.IntegerField(help_text="Leads closed as retained (became clients).")
+    DECLINED = serializers.IntegerField(help_text="Leads closed as declined.")
+    REFERRED = serializers.IntegerField(help_text="Leads closed as referred out.")
+    NO_RESPONSE = serializers.IntegerField(help_text="Leads closed as no response.")
+    total = serializers.IntegerField(help_text="All leads (not in the trash), open and closed.")
     median_seconds_to_reach_out = serializers.FloatField(
         allow_null=True, help_text="Median seconds from submission to first reach-out; null if none yet."
     )
@@ -184,7 +231,9 @@ class TimelineEventSerializer(serializers.Serializer):
         "or null); note {id, body}; delivery {id, kind, description, channel, recipient (a webhook "
         "call's URL by its host only, unless the caller may view webhook subscriptions), status "
         "(queued, sent, failed, or printed: only written to the log), attempts, error, sent_at}; "
-        "resume_downloaded {resubmission (null: the first resume), via}."
+        "resume_downloaded {resubmission (null: the first resume), via}; status_changed to an "
+        "outcome also {reason, referred_to}; deleted, restored (the trash) and exported (the "
+        "prospect's copy) {}."
     )
 
     def to_representation(self, event):

@@ -28,6 +28,7 @@ from .serializers import (
     VALIDATION_ERROR_SCHEMA,
     DeliverySerializer,
     ErrorSerializer,
+    LeadCloseSerializer,
     LeadCreateSerializer,
     LeadStatsSerializer,
     LeadUpdateSerializer,
@@ -93,7 +94,9 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
     ),
     destroy=extend_schema(
         summary="Delete a lead",
-        description="Deletes the lead, its status history and its resume file.",
+        description="Moves the lead to the trash: from then on it is a 404 everywhere, and after "
+        "LEAD_TRASH_DAYS (default 30) it is erased with its history and resume files. Staff "
+        "restore it from the admin's Trash until then.",
         responses={204: OpenApiResponse(description="Deleted."), **errors(404)},
     ),
 )
@@ -152,7 +155,7 @@ class LeadViewSet(
         return Response(self._render(lead))
 
     def perform_destroy(self, instance):
-        services.delete_leads(leads=Lead.objects.filter(pk=instance.pk))
+        services.trash_leads(leads=Lead.objects.filter(pk=instance.pk), by=self.request.user)
 
     @extend_schema(
         summary="Reach out to a lead",
@@ -163,6 +166,35 @@ class LeadViewSet(
     @action(detail=True, methods=["post"], url_path="reach-out", permission_classes=[ChangePermission])
     def reach_out(self, request, pk=None):
         lead = services.reach_out(lead=self.get_object(), by=request.user)
+        return Response(self._render(lead))
+
+    @extend_schema(
+        summary="Close a lead with an outcome",
+        description="RETAINED, DECLINED (a `reason` is required), REFERRED (`reason` and "
+        "`referred_to` required) or NO_RESPONSE; recorded on the timeline with the caller, and "
+        "`send_letter` (DECLINED or REFERRED) sends the prospect the non-engagement letter. A lead "
+        "already closed is a 400 on `status`. Needs change_lead.",
+        request=LeadCloseSerializer,
+        responses={200: LeadSerializer, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def close(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.close_lead(lead=lead, by=request.user, **serializer.validated_data)
+        return Response(self._render(lead))
+
+    @extend_schema(
+        summary="Reopen a closed lead",
+        description="Back to the status it had before closing (PENDING or REACHED_OUT); its outcome "
+        "stays on the timeline. An open lead is a 400 on `status`. Needs change_lead.",
+        request=None,
+        responses={200: LeadSerializer, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def reopen(self, request, pk=None):
+        lead = services.reopen_lead(lead=self.get_object(), by=request.user)
         return Response(self._render(lead))
 
     @extend_schema(

@@ -12,6 +12,7 @@ import calendar
 from datetime import date
 
 from django import template
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
@@ -24,6 +25,12 @@ register = template.Library()
 
 
 register.filter("status_css", display.status_css)
+
+
+@register.simple_tag
+def trash_days() -> int:
+    """LEAD_TRASH_DAYS: how long a deleted lead can be restored (the delete confirmations)."""
+    return settings.LEAD_TRASH_DAYS
 
 
 @register.filter

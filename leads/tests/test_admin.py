@@ -304,7 +304,8 @@ def test_attorneys_cannot_delete_leads(attorney_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_superuser_deleting_a_lead_removes_its_resume_file(admin_client):
+def test_a_superuser_deleting_a_lead_removes_its_resume_file(admin_client, settings):
+    settings.LEAD_TRASH_DAYS = 0  # erased at once, as without the trash
     lead = LeadFactory()
     path = lead.resume.path
 

@@ -15,6 +15,14 @@ from leads.tests.traces import needles_for, rows_mentioning, stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _erased_at_once(settings):
+    """These tests follow a deletion to its end: with LEAD_TRASH_DAYS=0 it skips the trash
+    (test_trash.py follows a lead through the trash and its purge)."""
+    settings.LEAD_TRASH_DAYS = 0
+
+
 EMAIL = "ada@example.com"
 
 

@@ -233,7 +233,7 @@ def test_the_csv_export_has_a_language_column(attorney_client):
     response = attorney_client.get("/admin/leads/lead/export/")
 
     header, row = b"".join(response.streaming_content).decode().splitlines()[:2]
-    assert dict(zip(header.split(","), row.split(",")))["language"] == "es"
+    assert dict(zip(header.split(","), row.split(","), strict=True))["language"] == "es"
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ def test_recent_returns_the_newest_first_limited_to_n():
 def test_count_by_status_includes_zero_statuses():
     LeadFactory.create_batch(2)
 
-    assert Lead.objects.count_by_status() == {"PENDING": 2, "REACHED_OUT": 0}
+    assert Lead.objects.count_by_status() == {**dict.fromkeys(Lead.Status.values, 0), "PENDING": 2}
 
 
 def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
@@ -95,7 +95,7 @@ def test_count_by_status_runs_one_query(django_assert_num_queries, attorney):
     with django_assert_num_queries(1):
         counts = Lead.objects.count_by_status()
 
-    assert counts == {"PENDING": 3, "REACHED_OUT": 1}
+    assert counts == {**dict.fromkeys(Lead.Status.values, 0), "PENDING": 3, "REACHED_OUT": 1}
 
 
 def test_estimated_count_of_a_small_list_is_exact_in_one_query(django_assert_num_queries, attorney):
@@ -152,7 +152,7 @@ def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
     with django_assert_num_queries(1):
         summary = selectors.lead_summary()
 
-    assert summary.counts == {"PENDING": 2, "REACHED_OUT": 1}
+    assert summary.counts == {**dict.fromkeys(Lead.Status.values, 0), "PENDING": 2, "REACHED_OUT": 1}
     assert (summary.total, summary.is_estimate) == (3, False)
     assert (summary.first_created_at, summary.last_created_at) == (first.created_at, last.created_at)
 
@@ -160,7 +160,7 @@ def test_summary_counts_each_status_and_spans_the_creation_times_in_one_query(
 def test_summary_of_no_leads_is_zeros_without_dates():
     summary = selectors.lead_summary()
 
-    assert summary.counts == {"PENDING": 0, "REACHED_OUT": 0}
+    assert summary.counts == dict.fromkeys(Lead.Status.values, 0)
     assert summary.first_created_at is None
 
 
@@ -176,6 +176,7 @@ def test_stats_read_the_leads_in_one_pass_on_postgresql(django_assert_num_querie
         stats = selectors.lead_stats()
 
     assert stats == {
+        **dict.fromkeys(Lead.Status.values, 0),
         "PENDING": 1,
         "REACHED_OUT": 1,
         "total": 2,

@@ -29,7 +29,7 @@ from .failures import DeliveryFailed, RetryPolicy, Sent
 logger = logging.getLogger(__name__)
 
 # The kinds that go to a prospect's address, counted against PROSPECT_EMAILS_PER_DAY.
-PROSPECT_KINDS = (Delivery.Kind.CONFIRMATION, Delivery.Kind.RESUBMISSION_CONFIRMATION)
+PROSPECT_KINDS = (Delivery.Kind.CONFIRMATION, Delivery.Kind.RESUBMISSION_CONFIRMATION, Delivery.Kind.LETTER)
 
 
 def retry_policy(channel: str) -> RetryPolicy:

@@ -36,6 +36,7 @@ TEMPLATES = {
     Delivery.Kind.STALE_REMINDER: "lead_quiet",
     Delivery.Kind.OVERDUE_SUMMARY: "overdue_summary",
     Delivery.Kind.DIGEST: "digest",
+    Delivery.Kind.LETTER: "letter",
 }
 # How many leads a summary or a digest lists (the rest: a link to the list).
 LISTED_LEADS = 50
@@ -82,6 +83,10 @@ def context_for(delivery: Delivery) -> dict:
         context["resubmission"] = Resubmission.objects.filter(pk=resubmission_id).first()
     if delivery.kind == Delivery.Kind.ASSIGNMENT:
         context["assigned_by"] = delivery.payload.get("assigned_by") or "the system"
+    if delivery.kind == Delivery.Kind.LETTER:
+        # Written when the lead closed (leads.letters): the letter as it was decided.
+        context["letter_subject"] = delivery.payload.get("subject", "")
+        context["letter_body"] = delivery.payload.get("body", "")
     return context
 
 

@@ -21,6 +21,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from accounts.models import User
+from leads import letters
 from leads.models import Delivery, Lead, LeadQuerySet, Resubmission, WebhookEndpoint
 from leads.representations import LeadSerializer
 
@@ -170,11 +171,15 @@ def handle_event(event: str, lead_ids: list[str], data: dict | None = None) -> s
             return f"{len(queue_calls(event, deleted_ids=lead_ids))} webhook calls"
         leads = (
             Lead.objects.filter(pk__in=lead_ids)
-            .select_related("reached_out_by", "assigned_to")
+            .select_related("reached_out_by", "assigned_to", "closed_by")
             .select_for_update(of=("self",))
             .order_by("created_at", "id")
         )
-        emailed = lead_assigned(lead_ids, data) if event == Delivery.Kind.LEAD_ASSIGNED else "no emails"
+        emailed = "no emails"
+        if event == Delivery.Kind.LEAD_ASSIGNED:
+            emailed = lead_assigned(lead_ids, data)
+        elif event == Delivery.Kind.LEAD_CLOSED and data.get("send_letter"):
+            emailed = send_letters(list(leads))
         return f"{emailed}; {len(queue_calls(event, leads=leads))} webhook calls"
 
 
@@ -215,6 +220,23 @@ def lead_assigned(lead_ids: list[str], data: dict) -> str:
         )
         sent += 1
     return f"{sent} assignment emails queued"
+
+
+def send_letters(leads: list[Lead]) -> str:
+    """The non-engagement letter to each prospect whose lead is still closed as DECLINED or
+    REFERRED, once per closing (a task run again finds the letter already queued), within
+    PROSPECT_EMAILS_PER_DAY (past it, a failed delivery saying so). The leads are locked."""
+    sent = 0
+    for lead in leads:
+        if lead.status not in (Lead.Status.DECLINED, Lead.Status.REFERRED) or lead.closed_at is None:
+            continue  # reopened (or closed otherwise) before the worker came to it
+        if lead.deliveries.filter(kind=Delivery.Kind.LETTER, created_at__gte=lead.closed_at).exists():
+            continue
+        letter = letters.letter_for(lead, language=lead.language)
+        payload = {"subject": letter.subject, "body": letter.body}
+        deliveries.queue_prospect_email(lead=lead, kind=Delivery.Kind.LETTER, payload=payload)
+        sent += 1
+    return f"{sent} letters queued"
 
 
 def leads_data(leads: Iterable[Lead]) -> list[dict]:

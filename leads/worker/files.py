@@ -32,7 +32,7 @@ def remove_files(names: list[str], attempt: int = 1) -> str:
     """
     failed, reason = [], ""
     for name in names:
-        if name.startswith(SHARED_RESUME_PREFIX) and Lead.objects.filter(resume=name).exists():
+        if name.startswith(SHARED_RESUME_PREFIX) and Lead.all_objects.filter(resume=name).exists():
             continue
         try:
             default_storage.delete(name)

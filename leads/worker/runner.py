@@ -21,7 +21,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from . import followups
+from . import erasure, followups
 
 logger = logging.getLogger("leads.worker")
 
@@ -49,6 +49,7 @@ class ResilientWorker(db_worker.Worker):
                     interrupted = None
                 if time.monotonic() >= next_stale_check:
                     self.requeue_stale_tasks()
+                    self.purge_trash()
                     next_stale_check = time.monotonic() + stale_check_interval()
                 if time.monotonic() >= next_follow_up:
                     # Speed to lead's periodic pass (one indexed probe when nothing is due).
@@ -149,6 +150,14 @@ class ResilientWorker(db_worker.Worker):
         if requeued:
             logger.warning("Requeued %d task(s) left running by a worker that stopped.", requeued)
         return requeued
+
+    def purge_trash(self) -> int:
+        """Erase the leads whose LEAD_TRASH_DAYS in the trash are over (leads.worker.erasure;
+        safe with any number of workers)."""
+        erased = erasure.purge_trash()
+        if erased:
+            logger.info("Erased %d lead(s) whose time in the trash was over.", erased)
+        return erased
 
 
 def stale_check_interval() -> float:

@@ -32,7 +32,8 @@ class Command(BaseCommand):
             raise CommandError("--older-than must be at least 1 day.")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        leads = Lead.objects.created_before(timezone.now() - timedelta(days=older_than))
+        # The trash included: retention erases what is old wherever it is.
+        leads = Lead.all_objects.created_before(timezone.now() - timedelta(days=older_than))
         if status:
             leads = leads.with_status(status)
         what = f"leads older than {older_than} days" + (f" with status {status}" if status else "")
@@ -63,4 +64,4 @@ class Command(BaseCommand):
             batch = list(leads.order_by("created_at", "id").values_list("pk", flat=True)[:batch_size])
             if not batch:
                 return deleted
-            deleted += services.delete_leads(leads=Lead.objects.filter(pk__in=batch))
+            deleted += services.delete_leads(leads=Lead.all_objects.filter(pk__in=batch))

@@ -9,7 +9,8 @@ from leads.tests.mail import run_worker
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delete_removes_the_lead_and_its_resume_file(integration_client):
+def test_delete_removes_the_lead_and_its_resume_file(integration_client, settings):
+    settings.LEAD_TRASH_DAYS = 0  # erased at once, as without the trash
     lead = LeadFactory()
     path = Path(lead.resume.path)
     assert path.exists()

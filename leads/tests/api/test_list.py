@@ -50,6 +50,9 @@ def test_list_item_has_the_contract_fields_and_an_absolute_resume_url(integratio
         "resubmissions",
         "language",
         "response_due_at",
+        "closed_at",
+        "closed_by",
+        "outcome_reason",
     }
     assert item["resume_url"] == f"http://testserver/api/v1/leads/{lead.pk}/resume/"
     assert item["reached_out_by"] is None

@@ -33,10 +33,13 @@ def test_schema_endpoint_documents_every_contract_endpoint(api_client):
         ("/api/v1/leads/{id}/", "delete"),
         ("/api/v1/leads/{id}/reach-out/", "post"),
         ("/api/v1/leads/{id}/resume/", "get"),
+        ("/api/v1/leads/{id}/close/", "post"),
+        ("/api/v1/leads/{id}/reopen/", "post"),
         ("/api/v1/leads/{id}/timeline/", "get"),
         ("/api/v1/leads/{id}/notes/", "get"),
         ("/api/v1/leads/{id}/notes/", "post"),
         ("/api/v1/leads/stats/", "get"),
+        ("/api/v1/reports/conversion/", "get"),
         ("/api/v1/users/me/", "get"),
         ("/api/v1/webhooks/", "get"),
         ("/api/v1/webhooks/", "post"),
@@ -74,6 +77,7 @@ def test_every_request_body_has_one_content_type(schema):
         ("/api/v1/leads/", "post"): ["multipart/form-data"],
         ("/api/v1/leads/{id}/", "patch"): ["application/json"],
         ("/api/v1/leads/{id}/notes/", "post"): ["application/json"],
+        ("/api/v1/leads/{id}/close/", "post"): ["application/json"],
         ("/api/v1/webhooks/", "post"): ["application/json"],
     }
 

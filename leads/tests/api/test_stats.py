@@ -19,8 +19,7 @@ def test_stats_of_no_leads_are_zeros_and_a_null_median(integration_client):
 
     assert response.status_code == 200
     assert response.json() == {
-        "PENDING": 0,
-        "REACHED_OUT": 0,
+        **dict.fromkeys(Lead.Status.values, 0),
         "total": 0,
         "median_seconds_to_reach_out": None,
         "pending_older_than_48h": 0,
@@ -39,6 +38,7 @@ def test_stats_count_statuses_waits_and_old_pending_leads(integration_client, at
     body = integration_client.get(URL).json()
 
     assert body == {
+        **dict.fromkeys(Lead.Status.values, 0),
         "PENDING": 2,
         "REACHED_OUT": 1,
         "total": 3,
