@@ -65,7 +65,7 @@ def test_attorney_marks_a_lead_reached_out_and_downloads_its_resume(page, live_s
     row = page.locator("#result_list tbody tr").first
     assert row.locator(".lead-status").get_attribute("data-status") == "REACHED_OUT"
     submitted_lead.refresh_from_db()
-    shown = timezone.localtime(submitted_lead.reached_out_at).strftime("%-d %b %Y %H:%M")
+    shown = timezone.localtime(submitted_lead.reached_out_at).strftime("%-d %b %Y, %H:%M %Z")
     assert row.locator("td.field-reached_out").inner_text() == f"{shown} by {attorney.username}"
 
     row.locator("th.field-name a").click()

@@ -47,12 +47,19 @@ def test_honeypot_is_invisible_and_skipped_by_the_keyboard(page, live_server):
 
     assert page.locator(f"#id_{HONEYPOT_FIELD}").bounding_box()["x"] < 0  # off screen
     visited = []
-    for _ in range(7):
+    for _ in range(9):
         page.keyboard.press("Tab")
-        visited.append(page.evaluate("document.activeElement.id || document.activeElement.className"))
+        visited.append(
+            page.evaluate(
+                "document.activeElement.id || document.activeElement.className"
+                " || 'lang:' + document.activeElement.getAttribute('lang')"
+            )
+        )
     assert visited == [
         "skip-link",
         "brand",
+        "lang:en",
+        "lang:es",
         "id_first_name",
         "id_last_name",
         "id_email",
