@@ -288,3 +288,23 @@ def test_the_bulk_delete_confirmation_says_the_leads_go_to_the_trash(admin_clien
     )
 
     assert "Move the 2 selected leads to the trash?" in response.content.decode()
+
+
+def test_a_search_for_a_trashed_leads_whole_address_finds_nothing(integration, attorney_client):
+    lead = LeadFactory(email="gone@example.com")
+    trash(lead)
+
+    api = token_client(integration).get("/api/v1/leads/", {"search": "Gone@Example.com"}).json()
+    admin = attorney_client.get("/admin/leads/lead/", {"q": "gone@example.com", "state": "all"})
+
+    assert api["count"] == 0
+    assert str(lead.pk) not in admin.content.decode()
+
+
+def test_a_whole_address_search_still_finds_the_live_lead_beside_a_trashed_one(integration):
+    trash(LeadFactory(email="old@example.com"))
+    live = LeadFactory(email="someone.old@example.com")
+
+    found = token_client(integration).get("/api/v1/leads/", {"search": "old@example.com"}).json()
+
+    assert [row["id"] for row in found["results"]] == [str(live.pk)]
