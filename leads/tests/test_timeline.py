@@ -139,8 +139,9 @@ def test_reading_it_takes_one_query_per_kind_of_event_whatever_its_length(django
                 lead=lead, to_user=attorney, changed_by=attorney, changed_at=at(n)
             )
 
-    # resubmissions, status changes, assignments, notes, deliveries, downloads (users joined)
-    with django_assert_num_queries(6):
+    # resubmissions, status changes, assignments, notes, deliveries, downloads, lead events
+    # (trashed, restored, exported) (users joined)
+    with django_assert_num_queries(7):
         timeline = selectors.timeline(lead)
         names = {event.by.username for event in timeline.events if event.by}
 
