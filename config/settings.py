@@ -503,3 +503,7 @@ if LOG_FORMAT not in {"plain", "json"}:
 # LOG_SQL=true prints every SQL statement (even with DEBUG off); for diagnosis only.
 LOG_SQL = env_flag("LOG_SQL", False)
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, sql=LOG_SQL)
+
+# --- Intake questions and practice areas (issue 25) ---------------------------------------
+# The region a `phone` answer is read in when it does not start with + (ISO 3166 code).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US").strip().upper()
