@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Extract
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -205,7 +205,12 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
     def as_in_the_api(self) -> "LeadQuerySet":
         """Leads with what the API's lead JSON shows (users joined, resubmissions counted),
         without the resume text no list shows."""
-        return self.for_lists().select_related("reached_out_by", "assigned_to").with_resubmission_count()
+        return (
+            self.for_lists()
+            .select_related("reached_out_by", "assigned_to", "practice_area")
+            .prefetch_related(Prefetch("answers", Answer.objects.of_leads(), to_attr="first_answers"))
+            .with_resubmission_count()
+        )
 
     def with_resubmission_count(self) -> "LeadQuerySet":
         """Each lead with `resubmission_count`: a subquery per row returned (index
@@ -1171,6 +1176,12 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @staticmethod
+    def of_lead(lead: Lead) -> list["Answer"]:
+        """The lead's own answers: prefetched by as_in_the_api, else read."""
+        answers = getattr(lead, "first_answers", None)
+        return list(lead.answers.of_leads()) if answers is None else answers
 
     @staticmethod
     def as_text(value) -> str:

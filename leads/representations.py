@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 
-from .models import Lead
+from .models import Answer, Lead
 
 
 def built_once_per_class[T](instance: object, attribute: str, build: Callable[[], T]) -> T:
@@ -53,6 +53,8 @@ LEAD_FIELDS = [
     "referrer",
     "assigned_to",
     "resubmissions",
+    "practice_area",
+    "answers",
 ]
 
 
@@ -91,6 +93,17 @@ class LeadSerializer(ModelSerializer):
         "(Lead.objects.with_resubmission_count() provides it).",
     )
 
+    practice_area = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Slug of the practice area the prospect chose, or null.",
+    )
+    answers = serializers.SerializerMethodField(
+        help_text="The intake questions' answers by key: a string, list of strings, boolean, "
+        "ISO date or number (Lead.objects.as_in_the_api() prefetches them)."
+    )
+
     class Meta:
         model = Lead
         fields = LEAD_FIELDS
@@ -119,7 +132,13 @@ class LeadSerializer(ModelSerializer):
             "referrer": lead.referrer,
             "assigned_to": username_or_none(lead.assigned_to),
             "resubmissions": lead.resubmission_count,
+            "practice_area": lead.practice_area.slug if lead.practice_area_id else None,
+            "answers": self.get_answers(lead),
         }
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_answers(self, lead: Lead) -> dict:
+        return {answer.key: answer.value for answer in Answer.of_lead(lead)}
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_resume_url(self, lead: Lead) -> str:

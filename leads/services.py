@@ -25,12 +25,15 @@ from accounts.models import User
 from .models import (
     NOTE_MAX_CHARS,
     RESUME_FOLDER,
+    Answer,
     AssignmentChange,
     Delivery,
     DeliveryQuerySet,
     Lead,
     LeadQuerySet,
     Note,
+    PracticeArea,
+    Question,
     Resubmission,
     ResumeDownload,
     StatusChange,
@@ -61,6 +64,8 @@ def submit_lead(
     source: str = "",
     referrer: str = "",
     resubmit_duplicates: bool = False,
+    practice_area: PracticeArea | None = None,
+    answers: Iterable[tuple[Question, object]] = (),
 ) -> Lead:
     """Store the resume and save the lead as PENDING, with ONE task queued in the same
     transaction that fans out to its emails and the rest in the worker.
@@ -71,7 +76,12 @@ def submit_lead(
     public form): then the submission is recorded on the existing lead as a resubmission
     by the worker, and the caller cannot tell the two cases apart. Both cases run the same
     two statements, so neither the answer nor its timing says whether an address applied.
+
+    `practice_area` and `answers` (the (question, clean value) pairs models.check_answers
+    kept) go with the lead; on the form's path the worker writes the answers (on the new
+    lead or the resubmission: the request cannot know which), still two statements.
     """
+    answers = list(answers)
     kind = validate_resume(resume)
     lead = Lead(
         first_name=first_name.strip(),
@@ -81,6 +91,7 @@ def submit_lead(
         status=Lead.Status.PENDING,
         source=source,
         referrer=referrer,
+        practice_area=practice_area,
     )
     lead.resume.save(f"resume.{kind}", resume, save=False)
     application = {
@@ -94,6 +105,9 @@ def submit_lead(
         "submitted_at": lead.created_at.isoformat(),
         "resubmit": resubmit_duplicates,
     }
+    if resubmit_duplicates and (practice_area or answers):
+        application["practice_area"] = practice_area.pk if practice_area else None
+        application["answers"] = [[question.pk, value] for question, value in answers]
     try:
         # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
         # no savepoint inside a caller's transaction (the admin's restore); the API's may,
@@ -105,6 +119,8 @@ def submit_lead(
                 Lead.objects.bulk_create([lead], ignore_conflicts=True)
             else:
                 lead.save(force_insert=True)
+                if answers:
+                    Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=answers))
             fanout.process_application.enqueue(application)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
