@@ -1039,7 +1039,14 @@ class Question(models.Model):
             given = ["yes" if given else "no"]
         elif not isinstance(given, list):
             given = [] if given is None else [str(given)]
-        return bool(set(map(str, given)) & set(map(str, self.show_if_values)))
+        return bool(set(map(str, given)) & set(self.show_if_words()))
+
+    def show_if_words(self) -> list[str]:
+        """show_if_values as the form sends them (a boolean as "yes"/"no")."""
+        return [
+            {True: "yes", False: "no"}.get(v, str(v)) if isinstance(v, bool) else str(v)
+            for v in self.show_if_values or []
+        ]
 
     def clean_answer(self, raw):
         """The answer in its stored form (string, list of strings, boolean, ISO date, number),
@@ -1112,15 +1119,18 @@ def clean_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def check_answers(*, area: "PracticeArea | None", raw: dict) -> tuple[list[tuple["Question", object]], dict]:
+def check_answers(
+    *, area: "PracticeArea | None", raw: dict, questions: list["Question"] | None = None
+) -> tuple[list[tuple["Question", object]], dict]:
     """Check what a prospect answered (`raw`: key -> value as sent) for `area`'s form.
 
     Only the questions that apply are kept and validated (show_if evaluated here, on the
     server, in the form's order: a condition names an earlier question); an answer that does
-    not apply is dropped. Returns ([(question, clean value)], {key: [messages]}).
+    not apply is dropped. Returns ([(question, clean value)], {key: [messages]}). `questions`:
+    Question.objects.for_form(area) when the caller read them already.
     """
     kept, clean, errors = [], {}, {}
-    for question in Question.objects.for_form(area):
+    for question in Question.objects.for_form(area) if questions is None else questions:
         if not question.applies(clean):
             continue
         try:
