@@ -529,3 +529,35 @@ def delete_webhook_endpoints(*, endpoints) -> int:
     """Delete subscriptions; their deliveries stay (their queued attempts then fail)."""
     _, per_model = WebhookEndpoint.objects.filter(pk__in=endpoints.values("pk")).delete()
     return per_model.get(WebhookEndpoint._meta.label, 0)
+
+
+def set_up_intake_form(*, areas: list[dict], general_questions: list[dict]) -> dict[str, int]:
+    """Create the practice areas (by slug) and questions (by area and key) described, each
+    question's `show_if` a (key, [answers]) of its form; what exists already is left as it is.
+    Returns how many areas and questions there are of those described."""
+
+    def put(definitions: list[dict], area: PracticeArea | None) -> int:
+        for position, definition in enumerate(definitions):
+            definition = dict(definition)
+            show_if = definition.pop("show_if", None)
+            question, created = Question.objects.get_or_create(
+                practice_area=area, key=definition.pop("key"), defaults={**definition, "position": position}
+            )
+            if created and show_if:
+                key, values = show_if
+                other = Question.objects.filter(practice_area=area, key=key).first()
+                other = other or Question.objects.get(practice_area=None, key=key)
+                question.show_if_question, question.show_if_values = other, values
+                question.save(update_fields=["show_if_question", "show_if_values"])
+        return len(definitions)
+
+    with transaction.atomic():
+        count = put(general_questions, None)
+        for position, definition in enumerate(areas):
+            definition = dict(definition)
+            questions = definition.pop("questions", [])
+            area, _ = PracticeArea.objects.get_or_create(
+                slug=definition.pop("slug"), defaults={**definition, "position": position}
+            )
+            count += put(questions, area)
+    return {"areas": len(areas), "questions": count}
