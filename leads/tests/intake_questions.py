@@ -5,7 +5,9 @@ from leads.models import PracticeArea, Question
 
 def make_form() -> dict:
     immigration = PracticeArea.objects.create(name="Immigration", slug="immigration", position=0)
-    family = PracticeArea.objects.create(name="Family", slug="family", position=1, description="Divorce, custody.")
+    family = PracticeArea.objects.create(
+        name="Family", slug="family", position=1, description="Divorce, custody."
+    )
     phone = Question.objects.create(key="phone", label="Phone number", kind="phone", position=0)
     matter = Question.objects.create(
         practice_area=immigration,
@@ -26,7 +28,11 @@ def make_form() -> dict:
         show_if_values=["removal"],
     )
     children = Question.objects.create(
-        practice_area=family, key="children", label="Are there children involved?", kind="yes_no", required=True
+        practice_area=family,
+        key="children",
+        label="Are there children involved?",
+        kind="yes_no",
+        required=True,
     )
     return {
         "immigration": immigration,

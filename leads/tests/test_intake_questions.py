@@ -56,7 +56,13 @@ def test_answers_are_stored_in_their_kinds_form(kind, raw, stored):
 
 @pytest.mark.parametrize(
     ("kind", "raw"),
-    [("date", "31/03/2025"), ("number", "many"), ("yes_no", "maybe"), ("text", "a\x00b"), ("text", "x" * 201)],
+    [
+        ("date", "31/03/2025"),
+        ("number", "many"),
+        ("yes_no", "maybe"),
+        ("text", "a\x00b"),
+        ("text", "x" * 201),
+    ],
 )
 def test_answers_not_of_their_kind_are_refused(kind, raw):
     with pytest.raises(ValidationError):
@@ -202,7 +208,9 @@ def test_a_required_question_that_applies_gets_an_error_beside_it(client, questi
 def test_an_answer_of_the_wrong_kind_gets_an_error_and_keeps_what_was_typed(client, questions):
     response = client.post(
         "/",
-        form_data(practice_area="family", **{field(questions["children"]): "no", field(questions["phone"]): "12"}),
+        form_data(
+            practice_area="family", **{field(questions["children"]): "no", field(questions["phone"]): "12"}
+        ),
     )
     html = response.content.decode()
     assert response.status_code == 400
