@@ -21,6 +21,7 @@ from accounts.models import User
 
 from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_estimate, value_share_estimate
 from .models import (
+    Answer,
     AssignmentChange,
     Delivery,
     Lead,
@@ -355,3 +356,27 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
     truncated = limit is not None and len(events) > limit
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
+
+
+def answers_of(lead: Lead) -> dict | None:
+    """The lead page's answers (one query, two when there are some): its own, then each
+    resubmission's with its practice area; None when it has none at all."""
+    answers = list(Answer.objects.filter(lead=lead).order_by("resubmission__created_at", "position", "id"))
+    if not answers and lead.practice_area_id is None:
+        return None
+    resubmissions = {}
+    ids = {answer.resubmission_id for answer in answers if answer.resubmission_id}
+    for resubmission in Resubmission.objects.filter(pk__in=ids).select_related("practice_area"):
+        resubmissions[resubmission.pk] = {"resubmission": resubmission, "answers": []}
+    first = []
+    for answer in answers:
+        answer.display = Answer.as_text(answer.value)
+        if answer.resubmission_id:
+            resubmissions[answer.resubmission_id]["answers"].append(answer)
+        else:
+            first.append(answer)
+    return {
+        "practice_area": lead.practice_area,
+        "first": first,
+        "resubmissions": list(resubmissions.values()),
+    }

@@ -2,4 +2,4 @@
 their dashboard and CSV export), deliveries, trapped submissions, webhook subscriptions.
 Importing this package registers them (Django's autodiscovery imports `leads.admin`)."""
 
-from . import deliveries, leads, trapped, webhooks  # noqa: F401 (each registers its ModelAdmin)
+from . import deliveries, intake_form, leads, trapped, webhooks  # noqa: F401 (each registers its ModelAdmin)

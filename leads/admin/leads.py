@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from leads import selectors, services
 from leads.downloads import resume_response
-from leads.models import NOTE_MAX_CHARS, Delivery, Lead, ResumeDownload
+from leads.models import NOTE_MAX_CHARS, Delivery, Lead, PracticeArea, ResumeDownload
 from leads.selectors import TIMELINE_LIMIT
 
 from .dashboard import NEWEST_PENDING, PENDING_AGES_DAYS, QUARTER_WEEKS, weekly_chart
@@ -101,6 +101,20 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PracticeAreaFilter(admin.SimpleListFilter):
+    """One practice area's leads, or those without one (index lead_practice_area_idx)."""
+
+    title = "practice area"
+    parameter_name = "practice_area"
+
+    def lookups(self, request, model_admin):
+        areas = PracticeArea.objects.order_by("position", "name").values_list("slug", "name")
+        return [*areas, ("none", "None")] if areas else []
+
+    def queryset(self, request, queryset):
+        return queryset.in_practice_area(self.value()) if self.value() else queryset
+
+
 class AttorneyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user: User) -> str:
         return attorney_label(user)
@@ -135,13 +149,14 @@ class LeadAdminForm(forms.ModelForm):
 @admin.register(Lead)
 class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     form = LeadAdminForm
-    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out"]
+    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out", "practice_area"]
     list_display_links = ["name"]
     list_filter = [
         "status",
         AssigneeFilter,
         ("created_at", admin.DateFieldListFilter),
         PendingOlderThanFilter,
+        PracticeAreaFilter,
     ]
     date_hierarchy = "created_at"
     search_fields = ["first_name", "last_name", "email"]
@@ -153,7 +168,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     # time is sortable, because sorting a million rows by an unindexed column is a full sort.
     ordering = ["-created_at", "-id"]
     sortable_by = ["created"]
-    list_select_related = ["reached_out_by", "assigned_to"]
+    list_select_related = ["reached_out_by", "assigned_to", "practice_area"]
     list_per_page = 50
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
@@ -178,7 +193,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             },
         ),
         ("Reach-out", {"fields": ["reached_out_at", "reached_out_by"]}),
-        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer"]}),
+        ("Origin", {"fields": ["created_at", "updated_at", "source", "referrer", "practice_area"]}),
     ]
     readonly_fields = [
         "resume_link",
@@ -189,6 +204,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         "updated_at",
         "source",
         "referrer",
+        "practice_area",
     ]
 
     class Media:
@@ -350,6 +366,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 else None,
                 deliveries_url=reverse(f"{self.admin_site.name}:leads_delivery_changelist")
                 + f"?lead__id__exact={obj.pk}",
+                answers=selectors.answers_of(obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
