@@ -27,6 +27,8 @@ from .models import (
     Lead,
     LeadQuerySet,
     Note,
+    PracticeArea,
+    Question,
     Resubmission,
     ResumeDownload,
     StatusChange,
@@ -34,6 +36,7 @@ from .models import (
     is_pending_older_than,
     wait_seconds,
 )
+from .translations import translated
 
 STATS_CACHE_KEY = "leads:stats"
 PENDING_TOO_LONG = timedelta(hours=48)
@@ -379,4 +382,33 @@ def answers_of(lead: Lead) -> dict | None:
         "practice_area": lead.practice_area,
         "first": first,
         "resubmissions": list(resubmissions.values()),
+    }
+
+
+def intake_form() -> dict:
+    """The active practice areas, each with its active questions, and the active questions
+    asked of everyone, in the form's order (two queries)."""
+    areas = list(PracticeArea.objects.active())
+    questions = (
+        Question.objects.filter(is_active=True)
+        .filter(Q(practice_area__isnull=True) | Q(practice_area__is_active=True))
+        .select_related("show_if_question")
+        .order_by("position", "id")
+    )
+    by_area = {}
+    for question in questions:
+        by_area.setdefault(question.practice_area_id, []).append(question)
+    for area in areas:
+        area.questions_asked = by_area.get(area.pk, [])
+    return {
+        "questions": by_area.get(None, []),
+        "practice_areas": [
+            {
+                "slug": a.slug,
+                "name": translated(a, "name"),
+                "description": translated(a, "description"),
+                "questions": a.questions_asked,
+            }
+            for a in areas
+        ],
     }

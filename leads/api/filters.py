@@ -95,6 +95,10 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
+    practice_area = filters.CharFilter(
+        method="filter_practice_area",
+        help_text="A practice area's slug, or `none` (leads without one).",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -102,10 +106,21 @@ class LeadFilter(OneFormFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["status", "created_after", "created_before", "search", "resume_search", "assigned_to"]
+        fields = [
+            "status",
+            "created_after",
+            "created_before",
+            "search",
+            "resume_search",
+            "assigned_to",
+            "practice_area",
+        ]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_practice_area(self, queryset, name, value):
+        return queryset.in_practice_area(value)
 
     def filter_resume_search(self, queryset, name, value):
         return queryset.search_resumes(value)
