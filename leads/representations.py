@@ -101,7 +101,7 @@ class LeadSerializer(ModelSerializer):
     )
     answers = serializers.SerializerMethodField(
         help_text="The intake questions' answers by key: a string, list of strings, boolean, "
-        "ISO date or number (Lead.objects.as_in_the_api() prefetches them)."
+        "ISO date or number (Lead.objects.as_in_the_api() annotates them)."
     )
 
     class Meta:
@@ -138,7 +138,7 @@ class LeadSerializer(ModelSerializer):
 
     @extend_schema_field({"type": "object", "additionalProperties": True})
     def get_answers(self, lead: Lead) -> dict:
-        return {answer.key: answer.value for answer in Answer.of_lead(lead)}
+        return Answer.by_key(lead)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_resume_url(self, lead: Lead) -> str:

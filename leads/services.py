@@ -119,10 +119,10 @@ def submit_lead(
                 Lead.objects.bulk_create([lead], ignore_conflicts=True)
             else:
                 lead.save(force_insert=True)
-                # Kept on the lead for the caller's answer (Answer.of_lead), read no more.
-                lead.first_answers = Answer.build(lead_id=lead.pk, questions=answers)
                 if answers:
-                    Answer.objects.bulk_create(lead.first_answers)
+                    Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=answers))
+                # For the caller's answer (Answer.by_key), read no more.
+                lead.answers_by_key = {question.key: value for question, value in answers}
             fanout.process_application.enqueue(application)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
