@@ -48,6 +48,8 @@ def test_list_item_has_the_contract_fields_and_an_absolute_resume_url(integratio
         "referrer",
         "assigned_to",
         "resubmissions",
+        "practice_area",
+        "answers",
     }
     assert item["resume_url"] == f"http://testserver/api/v1/leads/{lead.pk}/resume/"
     assert item["reached_out_by"] is None
