@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import Case, Count, Q, Subquery, When
+from django.db.models import Case, Count, F, Q, Subquery, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -210,6 +210,7 @@ def _compute_stats() -> dict:
         "total": sum(counts.values()),
         "median_seconds_to_reach_out": None if median is None else float(median),
         "pending_older_than_48h": row["pending_older_than_48h"],
+        "practice_areas": {row["slug"] or "none": row["n"] for row in leads_per_practice_area()},
     }
 
 
@@ -412,3 +413,19 @@ def intake_form() -> dict:
             for a in areas
         ],
     }
+
+
+def leads_per_practice_area() -> list[dict]:
+    """Leads per practice area (slug None: without one), with how many are PENDING, most
+    first; one GROUP BY over lead_practice_area_idx (the stats reuse it on a large table)."""
+    rows = (
+        Lead.objects.order_by()
+        .values(slug=F("practice_area__slug"), name=F("practice_area__name"))
+        .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
+    )
+    return sorted(rows, key=lambda row: (-row["n"], row["slug"] or "~"))
+
+
+def practice_area_figures() -> list[dict]:
+    """The dashboard's leads per practice area (reused for a while on a large table)."""
+    return reused_when_large("leads:per-practice-area", leads_per_practice_area)

@@ -479,6 +479,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             "chart": weekly_chart(funnel.weeks),
             "median_display": format_duration(funnel.median_seconds),
             "attorneys": selectors.figures_per_attorney(since=quarter_ago),
+            "practice_areas": selectors.practice_area_figures(),
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

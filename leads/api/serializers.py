@@ -121,6 +121,9 @@ class LeadStatsSerializer(serializers.Serializer):
         allow_null=True, help_text="Median seconds from submission to first reach-out; null if none yet."
     )
     pending_older_than_48h = serializers.IntegerField(help_text="PENDING leads submitted over 48 hours ago.")
+    practice_areas = serializers.DictField(
+        child=serializers.IntegerField(), help_text='Leads per practice area slug ("none": without one).'
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

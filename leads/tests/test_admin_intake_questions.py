@@ -127,3 +127,17 @@ def test_a_webhook_payload_carries_the_practice_area_and_answers(questions):
     [data] = leads_data([lead])
     assert data["practice_area"] == "family"
     assert data["answers"] == {"children": True}
+
+
+def test_the_dashboard_counts_leads_per_practice_area(admin_client, questions):
+    lead_in(questions, "family", children="yes")
+    lead_in(questions, "family", email="bo@example.com", children="no")
+    html = admin_client.get("/admin/leads/lead/dashboard/").content.decode()
+    assert re.search(r'data-practice-area="family">\s*<th scope="row">Family</th>\s*<td><a [^>]*>2</a>', html)
+
+
+def test_the_stats_count_leads_per_practice_area(integration_client, questions):
+    lead_in(questions, "family", children="yes")
+    services.submit_lead(first_name="N", last_name="O", email="n@example.com", resume=resume())
+    stats = integration_client.get("/api/v1/leads/stats/").json()
+    assert stats["practice_areas"] == {"family": 1, "none": 1}
