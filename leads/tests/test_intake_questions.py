@@ -257,3 +257,62 @@ def test_answers_go_with_the_lead_when_the_prospect_is_erased(client, questions)
     submit(questions, phone="202-555-0143")
     services.erase_prospect(email="jane@example.com")
     assert not Answer.objects.exists()
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_robin_assigns_within_the_practice_areas_attorneys(questions, settings, smtp):
+    from accounts.tests.factories import AttorneyFactory
+
+    settings.LEAD_AUTO_ASSIGN = "round_robin"
+    AttorneyFactory(username="aaron")  # the least busy of all, but not an immigration attorney
+    busy, free = AttorneyFactory(username="mia"), AttorneyFactory(username="zoe")
+    questions["immigration"].attorneys.set([busy, free])
+    first = submit(questions, "a@example.com")
+    run_worker()  # round-robin gives it to mia (ties by username)
+    services.assign_leads(leads=Lead.objects.filter(pk=first.pk), to=busy, by=busy)
+    lead = submit(questions, "b@example.com")
+    run_worker()
+    lead.refresh_from_db()
+    assert lead.assigned_to == free
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_robin_without_area_attorneys_picks_among_everyone(questions, settings, smtp):
+    from accounts.tests.factories import AttorneyFactory
+
+    settings.LEAD_AUTO_ASSIGN = "round_robin"
+    aaron = AttorneyFactory(username="aaron")
+    lead = submit(questions)
+    run_worker()
+    lead.refresh_from_db()
+    assert lead.assigned_to == aaron
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_confirmation_email_repeats_no_answer(client, questions, smtp):
+    data = form_data(
+        practice_area="immigration",
+        **{field(questions["matter"]): "visa", field(questions["phone"]): "+1 202 555 0143"},
+    )
+    assert client.post("/", data).status_code == 303
+    run_worker()
+    text = "\n".join(str(message) for _, message in smtp.messages)
+    assert smtp.messages
+    assert (
+        "2025550143" not in text and "A visa" not in text and "visa" not in text.lower().replace("visas", "")
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasure_leaves_no_answer_in_queued_work(client, questions):
+    data = form_data(practice_area="immigration", **{field(questions["matter"]): "visa"})
+    assert client.post("/", data).status_code == 303
+    services.erase_prospect(email="jane@example.com")
+    from django_tasks_db.models import DBTaskResult
+
+    # What is left is the removal of the resume's file, which names no answer.
+    assert all("visa" not in str(task.args_kwargs) for task in DBTaskResult.objects.all())
+    assert not Answer.objects.exists()
