@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
 from leads import services
-from leads.models import Answer, Lead, Question, Resubmission, check_answers
+from leads.models import Answer, Lead, PracticeArea, Question, Resubmission, check_answers
 from leads.tests.intake_questions import make_form
 from leads.tests.mail import run_worker
 from leads.tests.test_intake import form_data, resume
@@ -316,3 +316,36 @@ def test_erasure_leaves_no_answer_in_queued_work(client, questions):
     # What is left is the removal of the resume's file, which names no answer.
     assert all("visa" not in str(task.args_kwargs) for task in DBTaskResult.objects.all())
     assert not Answer.objects.exists()
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+
+def test_seed_leads_answers_the_questions_that_exist(questions):
+    from django.core.management import call_command
+
+    call_command("seed_leads", "--count", "40", "--seed", "7", verbosity=0)
+    leads = Lead.objects.all()
+    assert leads.count() == 40
+    assert all(lead.practice_area_id for lead in leads)
+    for lead in leads.filter(practice_area=questions["immigration"]):
+        answers = dict(lead.answers.values_list("key", "value"))
+        assert answers["matter"] in {"visa", "removal"}
+        assert ("court_date" in answers) == (answers["matter"] == "removal")
+    for lead in leads.filter(practice_area=questions["family"]):
+        assert isinstance(dict(lead.answers.values_list("key", "value"))["children"], bool)
+
+
+def test_the_sample_intake_form_is_set_up_in_one_step_and_only_once():
+    from django.core.management import call_command
+
+    call_command("sample_intake_form", verbosity=0)
+    call_command("sample_intake_form", verbosity=0)
+    assert sorted(PracticeArea.objects.values_list("slug", flat=True)) == [
+        "employment",
+        "family",
+        "immigration",
+    ]
+    court = Question.objects.get(key="court_date")
+    assert (court.show_if_question.key, court.show_if_values) == ("immigration_matter", ["removal"])
+    assert Question.objects.count() == 10
