@@ -127,6 +127,8 @@ class IntakeForm(forms.ModelForm):
         cleaned.pop(HONEYPOT_FIELD, None)  # not lead data: cleaned_data feeds submit_lead
         if self.intake_questions:
             clean_questions(self, cleaned)
+        else:
+            cleaned.update(practice_area=None, answers=[])
         return cleaned
 
     def validate_constraints(self) -> None:
