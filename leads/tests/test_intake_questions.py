@@ -349,3 +349,37 @@ def test_the_sample_intake_form_is_set_up_in_one_step_and_only_once():
     court = Question.objects.get(key="court_date")
     assert (court.show_if_question.key, court.show_if_values) == ("immigration_matter", ["removal"])
     assert Question.objects.count() == 10
+
+
+# --- Cost ---------------------------------------------------------------------------------
+
+
+def test_an_intake_with_a_practice_area_and_8_answers_costs_4_statements(client):
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from leads.tests.queries import statements
+
+    call_command("sample_intake_form", verbosity=0)
+    for n in range(1, 4):
+        Question.objects.create(key=f"extra_{n}", label=f"Extra {n}", kind="text")
+    values = {
+        "phone": "+1 202 555 0143",
+        "summary": "I need help.",
+        "immigration_matter": "removal",
+        "in_the_us": "yes",
+        "court_date": "2027-01-15",
+        "extra_1": "one",
+        "extra_2": "two",
+        "extra_3": "three",
+    }
+    fields = {f"q{q.pk}": values[q.key] for q in Question.objects.filter(key__in=values)}
+    # The rate limit's hit, the form's areas and questions (one UNION), the lead, its task.
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/", form_data(practice_area="immigration", **fields))
+    assert response.status_code == 303
+    assert len(statements(captured)) <= 4, statements(captured)
+    [task] = DBTaskResult.objects.all()
+    assert len(task.args_kwargs["args"][0]["answers"]) == 8
