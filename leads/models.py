@@ -1220,6 +1220,13 @@ class Answer(models.Model):
             return lead.answers_by_key or {}
         return dict(lead.answers.of_leads().values_list("key", "value"))
 
+    def for_people(self) -> str:
+        """The value as an attorney reads it: the options' labels, yes or no, the text."""
+        if self.question.kind in Question.CHOICE_KINDS:
+            values = self.value if isinstance(self.value, list) else [self.value]
+            return ", ".join(self.question.option_label(str(v), "en") for v in values)
+        return self.as_text(self.value)
+
     @staticmethod
     def as_text(value) -> str:
         if isinstance(value, bool):

@@ -365,7 +365,11 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
 def answers_of(lead: Lead) -> dict | None:
     """The lead page's answers (one query, two when there are some): its own, then each
     resubmission's with its practice area; None when it has none at all."""
-    answers = list(Answer.objects.filter(lead=lead).order_by("resubmission__created_at", "position", "id"))
+    answers = list(
+        Answer.objects.filter(lead=lead)
+        .select_related("question")
+        .order_by("resubmission__created_at", "position", "id")
+    )
     if not answers and lead.practice_area_id is None:
         return None
     resubmissions = {}
@@ -374,7 +378,7 @@ def answers_of(lead: Lead) -> dict | None:
         resubmissions[resubmission.pk] = {"resubmission": resubmission, "answers": []}
     first = []
     for answer in answers:
-        answer.display = Answer.as_text(answer.value)
+        answer.display = answer.for_people()
         if answer.resubmission_id:
             resubmissions[answer.resubmission_id]["answers"].append(answer)
         else:

@@ -73,6 +73,9 @@ class PracticeAreaForm(forms.ModelForm):
     class Meta:
         model = PracticeArea
         fields = ["name", "slug", "description", "is_active", "position", "attorneys", "translations"]
+        # Checkboxes: a firm has a few attorneys, and Django's filter_horizontal widget fails
+        # axe-core (ARIA on its search icons).
+        widgets = {"attorneys": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +95,6 @@ class PracticeAreaAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "position"]
     ordering = ["position", "name"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["attorneys"]
     inlines = [QuestionInline]
 
 

@@ -95,6 +95,7 @@ def test_the_lead_page_shows_the_answers_with_the_label_asked(admin_client, ques
     html = admin_client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
     assert "What is your matter about?" in html
     assert "2026-02-01" in html
+    assert "Removal proceedings" in html  # the option's label, not its value
     assert "Relabelled later" not in html
 
 

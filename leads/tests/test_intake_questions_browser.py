@@ -20,7 +20,11 @@ SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/intake-question-shots"))
 
 def serious_axe_violations(page) -> list[str]:
     found = Axe().run(page).response["violations"]
-    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in {"serious", "critical"}]
+    return [
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in found
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def shot(page, name: str) -> None:
@@ -91,4 +95,41 @@ def test_with_javascript_off_every_question_is_on_the_page(chromium, live_server
     assert page.get_by_label("When is your next court date?").is_visible()
     assert page.get_by_text("Answer only if you answered").is_visible()
     shot(page, "intake-javascript-off-1280")
+    context.close()
+
+
+def test_the_attorneys_pages_show_the_answers_and_pass_axe(chromium, live_server, form):
+    from accounts.tests.factories import AttorneyFactory
+    from leads import services
+    from leads.models import check_answers
+    from leads.tests.test_attorney_screens_browser import log_in
+    from leads.tests.test_intake import resume
+
+    kept, _ = check_answers(area=form["immigration"], raw={"matter": "removal", "court_date": "2026-03-02"})
+    lead = services.submit_lead(
+        first_name="Ana",
+        last_name="Diaz",
+        email="ana@example.com",
+        resume=resume(),
+        practice_area=form["immigration"],
+        answers=kept,
+    )
+    attorney = AttorneyFactory(username="ada", is_superuser=True)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server, attorney, then=f"/admin/leads/lead/{lead.pk}/change/")
+    assert page.get_by_role("heading", name="Intake answers").is_visible()
+    assert page.get_by_text("When is your next court date?").is_visible()
+    shot(page, "admin-lead-answers-1280")
+    assert serious_axe_violations(page) == []
+    for name, path in [
+        ("admin-lead-list-1280", "/admin/leads/lead/?practice_area=immigration"),
+        ("admin-dashboard-1280", "/admin/leads/lead/dashboard/"),
+        ("admin-practice-area-1280", f"/admin/leads/practicearea/{form['immigration'].pk}/change/"),
+        ("admin-index-1280", "/admin/"),
+    ]:
+        page.goto(live_server.url + path)
+        shot(page, name)
+        assert serious_axe_violations(page) == [], name
     context.close()
