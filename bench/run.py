@@ -97,6 +97,7 @@ if os.environ.get("BENCH_INTAKE_FORM"):
     for question in Question.objects.filter(key__in=values):
         answer_fields[f"q{question.pk}"] = values[question.key]
 else:
+    Question.objects.update(show_if_question=None)  # PROTECTed: conditions go first
     Question.objects.all().delete()
     PracticeArea.objects.all().delete()
 print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count(),
