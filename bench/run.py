@@ -81,9 +81,29 @@ busy = Lead.objects.order_by("created_at", "id").first()
 if busy is not None and Note.objects.filter(lead=busy).count() < 300:
     Note.objects.bulk_create(Note(lead=busy, author=user, body=f"Call {n}: left a message.")
                              for n in range(300))
+# Issue 25: with BENCH_INTAKE_FORM=1 the sample form and three more questions for everyone,
+# so an immigration removal case answers 8; without it, no form (today's intake).
+import os
+from django.core.management import call_command
+from leads.models import PracticeArea, Question
+answer_fields = {}
+if os.environ.get("BENCH_INTAKE_FORM"):
+    call_command("sample_intake_form", verbosity=0)
+    for n in range(1, 4):
+        Question.objects.get_or_create(key=f"bench_{n}", practice_area=None,
+                                       defaults={"label": f"Bench question {n}", "kind": "text"})
+    values = {"phone": "+1 202 555 0143", "summary": "I need help with my case.",
+              "immigration_matter": "removal", "in_the_us": "yes", "court_date": "2027-01-15",
+              "bench_1": "one", "bench_2": "two", "bench_3": "three"}
+    for question in Question.objects.filter(key__in=values):
+        answer_fields[f"q{question.pk}"] = values[question.key]
+else:
+    Question.objects.update(show_if_question=None)  # PROTECTed: conditions go first
+    Question.objects.all().delete()
+    PracticeArea.objects.all().delete()
 print(json.dumps({"token": token, "session": session.session_key, "leads": Lead.objects.count(),
                   "lead": str(newest), "busy": str(busy.pk if busy else newest),
-                  "email": urllib.parse.quote(email)}))
+                  "email": urllib.parse.quote(email), "answer_fields": answer_fields}))
 """
 
 # wrk script: JSON summary on stdout; optional multipart POST with a fresh email each time.
@@ -139,6 +159,12 @@ def main() -> None:
     parser.add_argument(
         "--one-address", action="store_true", help="every POST from 127.0.0.1 (default: each from its own)"
     )
+    parser.add_argument(
+        "--intake-form",
+        action="store_true",
+        help="set up the sample intake form (issue 25) for intake_answers",
+    )
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     results = {"workers": WORKERS, "duration": args.duration, "connections": args.connections, "runs": {}}
     out = ROOT / "bench" / "results"
@@ -161,6 +187,8 @@ def bench_size(size: int, args) -> dict:
     psql(name, f'ALTER DATABASE "{name}" SET random_page_cost = {RANDOM_PAGE_COST}')
     manage(env, "migrate", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
+    if args.intake_form:
+        env = env | {"BENCH_INTAKE_FORM": "1"}
     state = setup(env)
     if state["leads"] != size:
         log(f"[{size}] seeding {size} leads into {name} (had {state['leads']})")
@@ -168,7 +196,9 @@ def bench_size(size: int, args) -> dict:
         manage(env, "seed_leads", "--count", str(size), capture=False)
         psql(name, "VACUUM ANALYZE")
         state = setup(env)
-    port = free_port()
+    ANSWER_FIELDS.clear()
+    ANSWER_FIELDS.update(state.get("answer_fields", {}))
+    port = args.port or free_port()
     media = tempfile.mkdtemp(prefix="bench-media-")
     try:
         server = start_gunicorn(env | {"MEDIA_ROOT": media}, port)
@@ -204,6 +234,7 @@ ENDPOINTS = [
     ("floor_admin_email", "floor: bare admin ?q=<a lead's email>", "/bench/admin/leads/lead/?q={email}",
      "admin", None),
     ("intake", "intake POST (100 KB PDF)", "/", "form", "floor_insert"),
+    ("intake_answers", "intake POST, a practice area and 8 answers", "/", "form", "floor_insert"),
     ("api_create", "API create", "/api/v1/leads/", "token", "floor_insert"),
     ("api_list", "API list", "/api/v1/leads/", "token", "floor_page"),
     ("api_status", "API list ?status=PENDING", "/api/v1/leads/?status=PENDING", "token", "floor_page_status"),
@@ -234,7 +265,9 @@ ENDPOINTS = [
     ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
 ]  # fmt: skip
 POSTS = {"floor_insert": "floor", "floor_checked": "floor", "floor_queued": "floor", "intake": "intake",
-         "api_create": "api"}  # fmt: skip
+         "api_create": "api", "intake_answers": "intake_answers"}  # fmt: skip
+# The intake_answers form fields (q<id> -> value), from SETUP's state (--intake-form).
+ANSWER_FIELDS: dict[str, str] = {}
 
 
 def setup(env: dict) -> dict:
@@ -402,7 +435,10 @@ def multipart_parts(kind: str, pdf: bytes = PDF) -> tuple[bytes, bytes]:
         return f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
 
     head = field("first_name", "Bench") + field("last_name", "Mark")
-    if kind == "intake":
+    if kind == "intake_answers":
+        head += field("practice_area", "immigration")
+        head += b"".join(field(name, value) for name, value in ANSWER_FIELDS.items())
+    if kind in ("intake", "intake_answers"):
         head = field("csrfmiddlewaretoken", CSRF) + head
     head += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="email"\r\n\r\n'.encode()
     tail = (

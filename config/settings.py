@@ -561,3 +561,7 @@ FOLLOW_UP_SUMMARY_OVER = env.int("FOLLOW_UP_SUMMARY_OVER", default=5)
 LEAD_TRASH_DAYS = env.int("LEAD_TRASH_DAYS", default=30)
 if LEAD_TRASH_DAYS < 0:
     raise ImproperlyConfigured(f"LEAD_TRASH_DAYS must be 0 or more, not {LEAD_TRASH_DAYS}")
+
+# --- Intake questions and practice areas (issue 25) ---------------------------------------
+# The region a `phone` answer is read in when it does not start with + (ISO 3166 code).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US").strip().upper()

@@ -78,6 +78,6 @@ def letter_for(lead: Lead, *, language: str | None = None) -> Letter:
             "first_name": lead.first_name,
             "firm_name": settings.FIRM_NAME,
             "referred_to": lead.referred_to,
-            "practice_area": str(area) if area else "",
+            "practice_area": translated(area, "name") if area else "",
         }
         return Letter(subject=fill(subject, values), body=fill(body, values))

@@ -1,21 +1,25 @@
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Extract
 from django.db.models.lookups import IContains
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .addresses import AddressQuerySet
 from .business_time import add_business_days
 from .counting import CountingQuerySet
 from .recipients import url_host
 from .validators import (
+    PHONE_MAX_CHARS,
     REFERRER_MAX_CHARS,
     SOURCE_MAX_CHARS,
     email_key,
@@ -108,8 +112,8 @@ def contains_match(query: str) -> Q:
 def lead_ids_elsewhere(query: str) -> list[models.QuerySet]:
     """The other places whose text search() and the admin's search read beside the lead's own
     columns: each a queryset of the ids of leads whose text there contains `query` (an intake
-    answer's: `Answer.objects.lead_ids_matching(query)`, issue 25, joins this list)."""
-    return []
+    answer's)."""
+    return [Answer.objects.lead_ids_matching(query)]
 
 
 def text_match(query: str) -> Q:
@@ -165,6 +169,20 @@ def address_first(query: str, otherwise: Q, *, within: models.QuerySet | None = 
 # (Lead.email_key): no normalised address holds one after its @, so no address matches it.
 SET_ASIDE_MARK = "#"
 EMAIL_KEY_UNIQUE = "lead_email_key_unique"
+
+
+class JSONObjectAgg(models.Aggregate):
+    """{key: value, ...} of a group's rows: jsonb_object_agg on PostgreSQL, json_group_object
+    on SQLite (the value read as JSON there, not as its text)."""
+
+    function = "JSONB_OBJECT_AGG"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        key_expression, value_expression = self.source_expressions
+        key, key_params = compiler.compile(key_expression)
+        value, value_params = compiler.compile(value_expression)
+        return f"JSON_GROUP_OBJECT({key}, JSON({value}))", (*key_params, *value_params)
 
 
 class LeadQuerySet(AddressQuerySet, CountingQuerySet):
@@ -231,6 +249,12 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             .union(Lead._base_manager.filter(resume).values("pk"), all=True)
         )
         return self.filter(address_first(text, Q(pk__in=ids), within=self))
+
+    def in_practice_area(self, slug: str) -> "LeadQuerySet":
+        """Leads of the practice area with this slug; "none": leads without one."""
+        if slug == "none":
+            return self.filter(practice_area__isnull=True)
+        return self.filter(practice_area__slug=slug)
 
     def search_resumes(self, query: str) -> "LeadQuerySet":
         """Leads whose resume text matches `query`: PostgreSQL full-text search in websearch
@@ -302,9 +326,22 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         without the resume text no list shows."""
         return (
             self.for_lists()
-            .select_related("reached_out_by", "assigned_to", "closed_by")
+            .select_related("reached_out_by", "assigned_to", "closed_by", "practice_area")
+            .with_answers_by_key()
             .with_resubmission_count()
         )
+
+    def with_answers_by_key(self) -> "LeadQuerySet":
+        """Each lead with `answers_by_key`, its own answers as one JSON object (null: none), a
+        subquery per row returned over answer_lead_idx: no query more for a page."""
+        per_lead = (
+            Answer.objects.filter(lead=OuterRef("pk"), resubmission__isnull=True)
+            .order_by()
+            .values("lead")
+            .annotate(by_key=JSONObjectAgg("key", "value"))
+            .values("by_key")
+        )
+        return self.annotate(answers_by_key=Subquery(per_lead, output_field=models.JSONField()))
 
     def with_resubmission_count(self) -> "LeadQuerySet":
         """Each lead with `resubmission_count`: a subquery per row returned (index
@@ -635,6 +672,17 @@ class Lead(models.Model):
         related_name="+",
         editable=False,
     )
+    # What the prospect needs (issue 25). PROTECT: an area that leads name is deactivated,
+    # never deleted, so reports by area (conversion, speed to lead) never lose their leads.
+    practice_area = models.ForeignKey(
+        "PracticeArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        editable=False,
+        db_index=False,  # lead_practice_area_idx leads with it
+    )
 
     # The default manager leaves the trash out; `trash` is the trash; `all_objects` both, for
     # erasure, retention and the checks that must see every row.
@@ -698,6 +746,8 @@ class Lead(models.Model):
                 name="lead_overdue_idx",
                 condition=Q(status="PENDING", response_due_at__isnull=False),
             ),
+            # The lists filtered by practice area, newest first (and its foreign key's look-ups).
+            models.Index(fields=["practice_area", "created_at", "id"], name="lead_practice_area_idx"),
         ]
 
     def __str__(self) -> str:
@@ -778,6 +828,10 @@ class Resubmission(models.Model):
     resume_text = models.TextField(blank=True, default="", db_default="", editable=False)
     # The language of the form it came from (the lead then speaks it: leads.worker.fanout).
     language = models.CharField(max_length=10, default="en", db_default="en", editable=False)
+    # The practice area this submission chose (its answers are Answer rows naming it).
+    practice_area = models.ForeignKey(
+        "PracticeArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -1247,3 +1301,382 @@ class LeadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} of {self.lead_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Intake questions and practice areas (issue 25) ---------------------------------------
+
+
+class PracticeAreaQuerySet(models.QuerySet):
+    def active(self) -> "PracticeAreaQuerySet":
+        """The areas the form offers, in their order."""
+        return self.filter(is_active=True).order_by("position", "name")
+
+
+class PracticeArea(models.Model):
+    """A kind of matter the firm takes (immigration, employment, ...): the form asks which,
+    its own questions follow, and its attorneys (none: everyone) take its leads."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, help_text="In links: /?practice_area=<slug>.")
+    description = models.CharField(max_length=500, blank=True, help_text="Shown on the form under its name.")
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    attorneys = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="practice_areas",
+        help_text="Who takes its leads (LEAD_AUTO_ASSIGN=round_robin); none: every attorney.",
+    )
+    # The texts with a version per intake language (leads.admin.translations).
+    TRANSLATED_FIELDS = ("name", "description")
+    # Other languages' texts (leads.translations): {"es": {"name": ..., "description": ...}}.
+    translations = models.JSONField(default=dict, blank=True)
+
+    objects = PracticeAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TEXT_MAX_CHARS = 200
+LONG_TEXT_MAX_CHARS = 5000
+YES_WORDS = {"yes", "true", "on", "1"}
+NO_WORDS = {"no", "false", "off", "0"}
+
+
+class QuestionQuerySet(models.QuerySet):
+    def for_form(self, area: "PracticeArea | None" = None) -> list["Question"]:
+        """The active questions a prospect of `area` sees: the general ones, then the area's."""
+        questions = self.filter(is_active=True).filter(
+            Q(practice_area__isnull=True) | Q(practice_area=area) if area else Q(practice_area__isnull=True)
+        )
+        return sorted(
+            questions.select_related("show_if_question"),
+            key=lambda q: (q.practice_area_id is not None, q.position, q.pk),
+        )
+
+    def with_answers(self) -> "QuestionQuerySet":
+        return self.filter(Exists(Answer.objects.filter(question=OuterRef("pk"))))
+
+
+class Question(models.Model):
+    """One question of the intake form, asked of everyone or of one practice area's prospects.
+
+    Once answered, its `key` and `kind` no longer change and it is never deleted (Answer
+    protects it): it is made inactive instead, so every answer keeps meaning what it meant.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text (one line)"
+        LONG_TEXT = "long_text", "Long text"
+        CHOICE = "choice", "One of the options"
+        CHOICES = "choices", "Several of the options"
+        YES_NO = "yes_no", "Yes or no"
+        DATE = "date", "Date"
+        NUMBER = "number", "Number"
+        PHONE = "phone", "Phone number"
+
+    CHOICE_KINDS = {Kind.CHOICE, Kind.CHOICES}
+
+    practice_area = models.ForeignKey(
+        PracticeArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="Empty: asked of everyone.",
+    )
+    key = models.SlugField(
+        max_length=50,
+        help_text="Names the answer in the API, the export and webhooks. Fixed once answered.",
+    )
+    label = models.CharField(max_length=200)
+    help_text = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TEXT)
+    # For the choice kinds: [{"value": "asylum", "label": "Asylum"}, ...]; values are stable.
+    options = models.JSONField(default=list, blank=True, help_text='[{"value": "...", "label": "..."}, ...]')
+    required = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    show_if_question = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="show if the question",
+    )
+    show_if_values = models.JSONField(
+        default=list,
+        blank=True,
+        verbose_name="has one of the answers",
+        help_text='e.g. ["yes"] or ["asylum"]',
+    )
+    # Other languages' texts (leads.translations), options' labels under "options":
+    # {"es": {"label": ..., "help_text": ..., "options": {"asylum": "Asilo"}}}.
+    translations = models.JSONField(default=dict, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["practice_area__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(practice_area__isnull=True), name="question_general_key_unique"
+            ),
+            models.UniqueConstraint(fields=["practice_area", "key"], name="question_area_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        errors = {}
+        if self.pk and self.has_answers():
+            key, kind = Question.objects.filter(pk=self.pk).values_list("key", "kind").get()
+            if (key, kind) != (self.key, self.kind):
+                message = "This question has answers: its key and kind stay as they are."
+                errors["key" if key != self.key else "kind"] = message
+        if self.kind in self.CHOICE_KINDS:
+            if not self.option_values():
+                errors["options"] = 'Give the options as [{"value": "...", "label": "..."}, ...].'
+        elif self.options:
+            errors["options"] = "Only the choice kinds have options."
+        if not isinstance(self.options, list) or not all(
+            isinstance(o, dict)
+            and isinstance(o.get("value"), str)
+            and o["value"]
+            and isinstance(o.get("label"), str)
+            for o in self.options or []
+        ):
+            errors["options"] = 'Give the options as [{"value": "...", "label": "..."}, ...].'
+        if self.key and self.practice_area_id is not None:
+            general = Question.objects.filter(practice_area__isnull=True, key=self.key)
+            if general.exists():
+                errors["key"] = "A question asked of everyone already has this key."
+        elif self.key and Question.objects.filter(key=self.key).exclude(pk=self.pk).exists():
+            errors["key"] = "A practice area's question already has this key."
+        if self.show_if_question_id:
+            other = self.show_if_question
+            if other.pk == self.pk or other.practice_area_id not in (None, self.practice_area_id):
+                errors["show_if_question"] = "Choose another question of the same form."
+            elif not isinstance(self.show_if_values, list) or not self.show_if_values:
+                errors["show_if_values"] = 'Give the answers that make this question apply, e.g. ["yes"].'
+        if errors:
+            raise ValidationError(errors)
+
+    def has_answers(self) -> bool:
+        return self.pk is not None and Answer.objects.filter(question=self).exists()
+
+    def option_values(self) -> list[str]:
+        return [o["value"] for o in self.options if isinstance(o, dict) and "value" in o]
+
+    def option_label(self, value: str, language: str | None = None) -> str:
+        """An option's label in `language` (default: the active one), else as written."""
+        language = (language or translation.get_language() or "").split("-")[0]
+        translated = ((self.translations or {}).get(language) or {}).get("options") or {}
+        label = next((o.get("label", value) for o in self.options if o.get("value") == value), value)
+        return translated.get(value) or label
+
+    def applies(self, answers: dict) -> bool:
+        """Whether this question applies given the (clean) `answers` by key: always, or when
+        its show_if question applies and was answered with one of show_if_values."""
+        if not self.show_if_question_id:
+            return True
+        other = self.show_if_question
+        given = answers.get(other.key)
+        if isinstance(given, bool):
+            given = ["yes" if given else "no"]
+        elif not isinstance(given, list):
+            given = [] if given is None else [str(given)]
+        return bool(set(map(str, given)) & set(self.show_if_words()))
+
+    def show_if_words(self) -> list[str]:
+        """show_if_values as the form sends them (a boolean as "yes"/"no")."""
+        return [
+            {True: "yes", False: "no"}.get(v, str(v)) if isinstance(v, bool) else str(v)
+            for v in self.show_if_values or []
+        ]
+
+    def clean_answer(self, raw):
+        """The answer in its stored form (string, list of strings, boolean, ISO date, number),
+        None when empty; ValidationError with the prospect's message when it is not valid."""
+        if raw is None or raw == "" or raw == []:
+            return None
+        kind = self.Kind
+        if self.kind == kind.CHOICES:
+            values = raw if isinstance(raw, list) else [raw]
+            if not all(isinstance(v, str) for v in values) or set(values) - set(self.option_values()):
+                raise ValidationError(_("Choose among the options given."), code="invalid_choice")
+            return [v for v in self.option_values() if v in values]
+        if self.kind == kind.YES_NO:
+            if isinstance(raw, bool):
+                return raw
+            word = str(raw).strip().lower()
+            if word in YES_WORDS | NO_WORDS:
+                return word in YES_WORDS
+            raise ValidationError(_("Answer yes or no."), code="invalid")
+        if self.kind == kind.NUMBER and isinstance(raw, int | float) and not isinstance(raw, bool):
+            raw = str(raw)
+        if not isinstance(raw, str):
+            raise ValidationError(_("Enter text here."), code="invalid")
+        value = raw.replace("\r\n", "\n").strip()
+        if not value:
+            return None
+        if self.kind == kind.CHOICE:
+            if value not in self.option_values():
+                raise ValidationError(_("Choose one of the options given."), code="invalid_choice")
+            return value
+        if self.kind == kind.DATE:
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise ValidationError(_("Enter a date such as 2024-03-31."), code="invalid") from None
+        if self.kind == kind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                raise ValidationError(_("Enter a number such as 12 or 3.5."), code="invalid") from None
+            if not number.is_finite() or abs(number) >= Decimal(10) ** 15:
+                raise ValidationError(_("Enter a number such as 12 or 3.5."), code="invalid")
+            return int(number) if number == number.to_integral_value() else float(number)
+        if self.kind == kind.PHONE:
+            return clean_phone(value)
+        limit = LONG_TEXT_MAX_CHARS if self.kind == kind.LONG_TEXT else TEXT_MAX_CHARS
+        if len(value) > limit:
+            message = _("Use at most %(limit)s characters (this has %(count)s).")
+            raise ValidationError(message, code="max_length", params={"limit": limit, "count": len(value)})
+        try:
+            validate_plain_text(value.replace("\n", " ") if self.kind == kind.LONG_TEXT else value)
+        except ValidationError:
+            raise ValidationError(
+                _("Use letters, digits, spaces and punctuation only."), code="invalid"
+            ) from None
+        return value
+
+
+def clean_phone(value: str) -> str:
+    """A real phone number in E.164 (+12025550143), read in PHONE_DEFAULT_REGION unless it
+    starts with +."""
+    if len(value) > PHONE_MAX_CHARS:
+        raise ValidationError(_("Enter a phone number such as +1 202 555 0143."), code="invalid")
+    try:
+        number = phonenumbers.parse(value, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a phone number such as +1 202 555 0143."), code="invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_answers(
+    *, area: "PracticeArea | None", raw: dict, questions: list["Question"] | None = None
+) -> tuple[list[tuple["Question", object]], dict]:
+    """Check what a prospect answered (`raw`: key -> value as sent) for `area`'s form.
+
+    Only the questions that apply are kept and validated (show_if evaluated here, on the
+    server, in the form's order: a condition names an earlier question); an answer that does
+    not apply is dropped. Returns ([(question, clean value)], {key: [messages]}). `questions`:
+    Question.objects.for_form(area) when the caller read them already.
+    """
+    kept, clean, errors = [], {}, {}
+    for question in Question.objects.for_form(area) if questions is None else questions:
+        if not question.applies(clean):
+            continue
+        try:
+            value = question.clean_answer(raw.get(question.key))
+        except ValidationError as exc:
+            errors[question.key] = exc.messages
+            continue
+        if value is None:
+            if question.required:
+                errors[question.key] = [str(_("Answer this question."))]
+            continue
+        clean[question.key] = value
+        kept.append((question, value))
+    return kept, errors
+
+
+class AnswerQuerySet(models.QuerySet):
+    def lead_ids_matching(self, text: str) -> "AnswerQuerySet":
+        """The ids of leads with an answer containing `text` (any letter case): on PostgreSQL
+        over the trigram index answer_text_trgm, elsewhere a scan."""
+        return self.filter(text__icontains=text).values("lead_id")
+
+    def of_leads(self) -> "AnswerQuerySet":
+        """The lead's own answers (its first submission), not its resubmissions'."""
+        return self.filter(resubmission__isnull=True)
+
+
+class Answer(models.Model):
+    """One answer of a submission: the lead's first (resubmission null) or a resubmission's,
+    kept with the label it was asked under, so a label changed later rewrites nothing."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="answers")
+    resubmission = models.ForeignKey(
+        Resubmission, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=200)
+    # string, list of strings, boolean, ISO date (string) or number
+    value = models.JSONField()
+    # The value as text, for the admin search and the API's `search`.
+    text = models.TextField(blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["lead", "resubmission"], name="answer_lead_idx"),
+            models.Index(fields=["question"], name="answer_question_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @staticmethod
+    def by_key(lead: Lead) -> dict:
+        """The lead's own answers {key: value}: as annotated by as_in_the_api, else read."""
+        if hasattr(lead, "answers_by_key"):
+            return lead.answers_by_key or {}
+        return dict(lead.answers.of_leads().values_list("key", "value"))
+
+    def for_people(self) -> str:
+        """The value as an attorney reads it: the options' labels, yes or no, the text."""
+        if self.question.kind in Question.CHOICE_KINDS:
+            values = self.value if isinstance(self.value, list) else [self.value]
+            return ", ".join(self.question.option_label(str(v), "en") for v in values)
+        return self.as_text(self.value)
+
+    @staticmethod
+    def as_text(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
+        return str(value)
+
+    @classmethod
+    def build(
+        cls, *, lead_id, questions: list[tuple["Question", object]], resubmission=None
+    ) -> list["Answer"]:
+        """Unsaved rows for these (question, clean value) pairs, labels as asked now."""
+        return [
+            cls(
+                lead_id=lead_id,
+                resubmission=resubmission,
+                question=question,
+                key=question.key,
+                label=question.label,
+                value=value,
+                text=cls.as_text(value),
+                position=position,
+            )
+            for position, (question, value) in enumerate(questions)
+        ]

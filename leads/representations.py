@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 
-from .models import Lead
+from .models import Answer, Lead
 
 
 def built_once_per_class[T](instance: object, attribute: str, build: Callable[[], T]) -> T:
@@ -53,11 +53,13 @@ LEAD_FIELDS = [
     "referrer",
     "assigned_to",
     "resubmissions",
-    "language",
-    "response_due_at",
+    "practice_area",
+    "answers",
     "closed_at",
     "closed_by",
     "outcome_reason",
+    "response_due_at",
+    "language",
 ]
 
 
@@ -102,6 +104,16 @@ class LeadSerializer(ModelSerializer):
         "(Lead.objects.with_resubmission_count() provides it).",
     )
 
+    practice_area = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Slug of the practice area the prospect chose, or null.",
+    )
+    answers = serializers.SerializerMethodField(
+        help_text="The intake questions' answers by key: a string, list of strings, boolean, "
+        "ISO date or number (Lead.objects.as_in_the_api() annotates them)."
+    )
     response_due_at = serializers.SerializerMethodField(
         help_text="When a response to the prospect is due (LEAD_RESPONSE_TARGET_MINUTES business "
         "minutes after creation); null once reached out, or when there is no target."
@@ -135,11 +147,13 @@ class LeadSerializer(ModelSerializer):
             "referrer": lead.referrer,
             "assigned_to": username_or_none(lead.assigned_to),
             "resubmissions": lead.resubmission_count,
-            "language": lead.language,
-            "response_due_at": self.get_response_due_at(lead),
+            "practice_area": lead.practice_area.slug if lead.practice_area_id else None,
+            "answers": self.get_answers(lead),
             "closed_at": moment(lead.closed_at),
             "closed_by": username_or_none(lead.closed_by),
             "outcome_reason": lead.outcome_reason,
+            "response_due_at": self.get_response_due_at(lead),
+            "language": lead.language,
         }
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
@@ -147,6 +161,10 @@ class LeadSerializer(ModelSerializer):
         if lead.reached_out_at is not None or lead.response_due_at is None:
             return None
         return MOMENT.to_representation(lead.response_due_at)
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_answers(self, lead: Lead) -> dict:
+        return Answer.by_key(lead)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_resume_url(self, lead: Lead) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import Case, CharField, Count, F, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, Q, Subquery, When
 from django.db.models.functions import Coalesce, Extract, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -23,12 +23,15 @@ from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_es
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    Answer,
     AssignmentChange,
     Delivery,
     Lead,
     LeadEvent,
     LeadQuerySet,
     Note,
+    PracticeArea,
+    Question,
     Resubmission,
     ResumeDownload,
     StatusChange,
@@ -36,6 +39,7 @@ from .models import (
     is_pending_older_than,
     wait_seconds,
 )
+from .translations import translated
 
 STATS_CACHE_KEY = "leads:stats"
 PENDING_TOO_LONG = timedelta(hours=48)
@@ -212,6 +216,7 @@ def _compute_stats() -> dict:
         "total": sum(counts.values()),
         "median_seconds_to_reach_out": None if median is None else float(median),
         "pending_older_than_48h": row["pending_older_than_48h"],
+        "practice_areas": {row["slug"] or "none": row["n"] for row in leads_per_practice_area()},
     }
 
 
@@ -452,8 +457,8 @@ def open_leads_of(user: User | None, *, limit: int, now: datetime | None = None)
     return listed, counts["n"], counts["late"]
 
 
-# The conversion report's groupings: the query parameter `by` -> the lead's column. The
-# practice area joins once leads have one (issue 25's Lead.practice_area): then its slug.
+# The conversion report's groupings: the query parameter `by` -> the lead's column (a practice
+# area by its slug).
 CONVERSION_GROUPS = {
     "source": "source",
     "assigned_to": "assigned_to__username",
@@ -496,9 +501,6 @@ def _conversion(by: str, created_after, created_before) -> list[ConversionRow]:
     if created_before is not None:
         leads = leads.filter(created_at__lt=created_before)
     column = CONVERSION_GROUPS[by]
-    if column.split("__")[0] not in {field.name for field in Lead._meta.get_fields()}:
-        # Leads have no practice area yet (issue 25 adds it): every lead in one group.
-        column = None
     statuses = {status.lower(): Count("pk", filter=Q(status=status)) for status in CLOSED_STATUSES}
     figures = {
         "leads": Count("pk"),
@@ -512,7 +514,7 @@ def _conversion(by: str, created_after, created_before) -> list[ConversionRow]:
         figures["to_close"] = Median(
             Extract(F("closed_at") - F("created_at"), "epoch"), filter=Q(closed_at__isnull=False)
         )
-    grouped = leads.values(key=F(column) if column else Value(None, output_field=CharField()))
+    grouped = leads.values(key=F(column))
     rows = list(grouped.annotate(**figures))
     if not postgres:
         reached = medians(
@@ -579,7 +581,8 @@ def prospect_copy(lead: Lead) -> dict:
             "closed_at": moment(lead.closed_at),
             "outcome_reason": lead.outcome_reason,
             "referred_to": lead.referred_to,
-            "answers": getattr(lead, "answers", {}),
+            "practice_area": lead.practice_area.slug if lead.practice_area_id else None,
+            "answers": answers_as_asked(lead.answers.filter(resubmission__isnull=True)),
             "in_trash_since": moment(lead.deleted_at),
             "resume_file": prospect_file_name(lead.resume.name, "resume"),
         },
@@ -589,6 +592,7 @@ def prospect_copy(lead: Lead) -> dict:
                 "source": r.source,
                 "referrer": r.referrer,
                 "resume_file": prospect_file_name(r.resume.name, f"resubmission-{n}"),
+                "answers": answers_as_asked(r.answers.all()),
             }
             for n, r in enumerate(resubmissions, start=1)
         ],
@@ -627,9 +631,91 @@ def prospect_copy(lead: Lead) -> dict:
     }
 
 
+def answers_as_asked(answers) -> list[dict]:
+    """Answers as the prospect gave them: each question's key, the label it was asked under
+    and the value kept."""
+    return [
+        {"key": answer.key, "label": answer.label, "value": answer.value}
+        for answer in answers.order_by("position", "id")
+    ]
+
+
 def prospect_file_name(stored: str, stem: str) -> str | None:
     """A stored resume's name in the prospect's copy: `stem` with the stored extension."""
     if not stored:
         return None
     suffix = stored.rsplit(".", 1)[-1] if "." in stored.rsplit("/", 1)[-1] else "bin"
     return f"{stem}.{suffix}"
+
+
+def answers_of(lead: Lead) -> dict | None:
+    """The lead page's answers (one query, two when there are some): its own, then each
+    resubmission's with its practice area; None when it has none at all."""
+    answers = list(
+        Answer.objects.filter(lead=lead)
+        .select_related("question")
+        .order_by("resubmission__created_at", "position", "id")
+    )
+    if not answers and lead.practice_area_id is None:
+        return None
+    resubmissions = {}
+    ids = {answer.resubmission_id for answer in answers if answer.resubmission_id}
+    for resubmission in Resubmission.objects.filter(pk__in=ids).select_related("practice_area"):
+        resubmissions[resubmission.pk] = {"resubmission": resubmission, "answers": []}
+    first = []
+    for answer in answers:
+        answer.display = answer.for_people()
+        if answer.resubmission_id:
+            resubmissions[answer.resubmission_id]["answers"].append(answer)
+        else:
+            first.append(answer)
+    return {
+        "practice_area": lead.practice_area,
+        "first": first,
+        "resubmissions": list(resubmissions.values()),
+    }
+
+
+def intake_form() -> dict:
+    """The active practice areas, each with its active questions, and the active questions
+    asked of everyone, in the form's order (two queries)."""
+    areas = list(PracticeArea.objects.active())
+    questions = (
+        Question.objects.filter(is_active=True)
+        .filter(Q(practice_area__isnull=True) | Q(practice_area__is_active=True))
+        .select_related("show_if_question")
+        .order_by("position", "id")
+    )
+    by_area = {}
+    for question in questions:
+        by_area.setdefault(question.practice_area_id, []).append(question)
+    for area in areas:
+        area.questions_asked = by_area.get(area.pk, [])
+    return {
+        "questions": by_area.get(None, []),
+        "practice_areas": [
+            {
+                "slug": a.slug,
+                "name": translated(a, "name"),
+                "description": translated(a, "description"),
+                "questions": a.questions_asked,
+            }
+            for a in areas
+        ],
+    }
+
+
+def leads_per_practice_area() -> list[dict]:
+    """Leads per practice area (slug None: without one), with how many are PENDING, most
+    first; one GROUP BY over lead_practice_area_idx (the stats reuse it on a large table)."""
+    rows = (
+        Lead.objects.order_by()
+        .values(slug=F("practice_area__slug"), name=F("practice_area__name"))
+        .annotate(n=Count("pk"), pending=Count("pk", filter=Q(status=Lead.Status.PENDING)))
+    )
+    return sorted(rows, key=lambda row: (-row["n"], row["slug"] or "~"))
+
+
+def practice_area_figures() -> list[dict]:
+    """The dashboard's leads per practice area (reused for a while on a large table)."""
+    return reused_when_large("leads:per-practice-area", leads_per_practice_area)

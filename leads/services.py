@@ -35,6 +35,7 @@ from .models import (
     OUTCOME_REASON_MAX_CHARS,
     REFERRED_TO_MAX_CHARS,
     RESUME_FOLDER,
+    Answer,
     AssignmentChange,
     Delivery,
     DeliveryQuerySet,
@@ -42,6 +43,8 @@ from .models import (
     LeadEvent,
     LeadQuerySet,
     Note,
+    PracticeArea,
+    Question,
     Resubmission,
     ResumeDownload,
     StatusChange,
@@ -74,6 +77,8 @@ def submit_lead(
     resubmit_duplicates: bool = False,
     language: str = "",
     submitted_by: User | None = None,
+    practice_area: PracticeArea | None = None,
+    answers: Iterable[tuple[Question, object]] = (),
 ) -> Lead:
     """Store the resume and save the lead as PENDING (`submitted_by`: the integration that
     sent it through the API, None for the public form), with ONE task queued in the same
@@ -88,7 +93,11 @@ def submit_lead(
 
     `language` (one of INTAKE_LANGUAGES; else the first of them) is the prospect's: every
     email to them speaks it; a resubmission's becomes its lead's.
+    `practice_area` and `answers` (the (question, clean value) pairs models.check_answers
+    kept) go with the lead; on the form's path the worker writes the answers (on the new
+    lead or the resubmission: the request cannot know which), still two statements.
     """
+    answers = list(answers)
     kind = validate_resume(resume)
     language = offered(language) or default_language()
     lead = Lead(
@@ -101,6 +110,7 @@ def submit_lead(
         referrer=referrer,
         language=language,
         submitted_by=submitted_by,
+        practice_area=practice_area,
     )
     # Speed to lead: due LEAD_RESPONSE_TARGET_MINUTES business minutes from now; the worker
     # looks at it then (leads.worker.followups).
@@ -118,15 +128,18 @@ def submit_lead(
         "resubmit": resubmit_duplicates,
         "language": language,
     }
+    if resubmit_duplicates and (practice_area or answers):
+        application["practice_area"] = practice_area.pk if practice_area else None
+        application["answers"] = [[question.pk, value] for question, value in answers]
     try:
         try:
-            _insert_application(lead, application, resubmit_duplicates=resubmit_duplicates)
+            _insert_application(lead, application, answers=answers, resubmit_duplicates=resubmit_duplicates)
         except IntegrityError:
             # The API's insert met the address of a lead in the trash: that lead is erased
             # and the new one starts afresh (nothing deleted comes back).
             if resubmit_duplicates or not erase_trashed_under(lead.email_key):
                 raise
-            _insert_application(lead, application, resubmit_duplicates=False)
+            _insert_application(lead, application, answers=answers, resubmit_duplicates=False)
     except IntegrityError as exc:
         lead.resume.delete(save=False)
         if Lead.objects.by_email(lead.email) is not None:
@@ -138,8 +151,11 @@ def submit_lead(
     return lead
 
 
-def _insert_application(lead: Lead, application: dict, *, resubmit_duplicates: bool) -> None:
-    """The lead row and its one task, in one transaction (submit_lead)."""
+def _insert_application(
+    lead: Lead, application: dict, *, answers: Iterable[tuple[Question, object]], resubmit_duplicates: bool
+) -> None:
+    """The lead row (with its answers on the API's path) and its one task, in one transaction
+    (submit_lead)."""
     # The form's path cannot meet the unique index (ON CONFLICT DO NOTHING), so it needs
     # no savepoint inside a caller's transaction (the admin's restore); the API's may,
     # and must be able to roll back on its own.
@@ -154,6 +170,10 @@ def _insert_application(lead: Lead, application: dict, *, resubmit_duplicates: b
             Lead.objects.bulk_create([lead], ignore_conflicts=True)
         else:
             lead.save(force_insert=True)
+            if answers:
+                Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=answers))
+            # For the caller's answer (Answer.by_key), read no more.
+            lead.answers_by_key = {question.key: value for question, value in answers}
         fanout.process_application.enqueue(application)
 
 
@@ -742,3 +762,35 @@ def delete_webhook_endpoints(*, endpoints) -> int:
     """Delete subscriptions; their deliveries stay (their queued attempts then fail)."""
     _, per_model = WebhookEndpoint.objects.filter(pk__in=endpoints.values("pk")).delete()
     return per_model.get(WebhookEndpoint._meta.label, 0)
+
+
+def set_up_intake_form(*, areas: list[dict], general_questions: list[dict]) -> dict[str, int]:
+    """Create the practice areas (by slug) and questions (by area and key) described, each
+    question's `show_if` a (key, [answers]) of its form; what exists already is left as it is.
+    Returns how many areas and questions there are of those described."""
+
+    def put(definitions: list[dict], area: PracticeArea | None) -> int:
+        for position, definition in enumerate(definitions):
+            definition = dict(definition)
+            show_if = definition.pop("show_if", None)
+            question, created = Question.objects.get_or_create(
+                practice_area=area, key=definition.pop("key"), defaults={**definition, "position": position}
+            )
+            if created and show_if:
+                key, values = show_if
+                other = Question.objects.filter(practice_area=area, key=key).first()
+                other = other or Question.objects.get(practice_area=None, key=key)
+                question.show_if_question, question.show_if_values = other, values
+                question.save(update_fields=["show_if_question", "show_if_values"])
+        return len(definitions)
+
+    with transaction.atomic():
+        count = put(general_questions, None)
+        for position, definition in enumerate(areas):
+            definition = dict(definition)
+            questions = definition.pop("questions", [])
+            area, _ = PracticeArea.objects.get_or_create(
+                slug=definition.pop("slug"), defaults={**definition, "position": position}
+            )
+            count += put(questions, area)
+    return {"areas": len(areas), "questions": count}

@@ -289,6 +289,10 @@ def stop_idle_checkers() -> None:
             checker.stop()
 
 
+# A phone number as typed, spaces and punctuation included.
+PHONE_MAX_CHARS = 40
+
+
 def validate_plain_text(value: str) -> None:
     """Refuse control and formatting characters (line breaks, NUL, bidi overrides): a name
     is one line of text, and a line break in it could end up in an email header."""

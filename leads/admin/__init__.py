@@ -3,4 +3,4 @@ their dashboard and CSV export), deliveries, trapped submissions, webhook subscr
 non-engagement letters, the trash.
 Importing this package registers them (Django's autodiscovery imports `leads.admin`)."""
 
-from . import deliveries, leads, letters, trapped, trash, webhooks  # noqa: F401 (each registers its ModelAdmin)
+from . import deliveries, intake_form, leads, letters, trapped, trash, webhooks  # noqa: F401 (each registers its ModelAdmin)

@@ -18,12 +18,12 @@ from typing import IO
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Func, Value
+from django.db.models import Func, OuterRef, Subquery, Value
 from django.db.models.functions import Cast
 from django.http import FileResponse
 from django.utils import timezone
 
-from leads.models import LeadQuerySet
+from leads.models import Answer, LeadQuerySet, Question
 
 # Header -> the lead's field (or a related one).
 COLUMNS = {
@@ -68,20 +68,38 @@ def safe_cell(value) -> str:
     return FORMULA_PART_RE.sub(GUARDED_PART, text)
 
 
+def with_answer_columns(leads: LeadQuerySet) -> tuple[LeadQuerySet, dict[str, str]]:
+    """`leads` with `practice_area` and one column per question key (issue 25): each the
+    lead's own answer as text (a subquery per row over answer_lead_idx), "" when none.
+    Returns the queryset and the columns, header -> field or annotation."""
+    keys = sorted(set(Question.objects.values_list("key", flat=True)))
+    annotations = {
+        f"answer_{i}": Subquery(
+            Answer.objects.filter(lead=OuterRef("pk"), resubmission__isnull=True, key=key).values("text")[:1]
+        )
+        for i, key in enumerate(keys)
+    }
+    columns = {**COLUMNS, "practice_area": "practice_area__slug"}
+    for i, key in enumerate(keys):
+        columns[key if key not in columns else f"answer_{key}"] = f"answer_{i}"
+    return (leads.annotate(**annotations) if annotations else leads), columns
+
+
 def csv_file(leads: LeadQuerySet) -> IO[bytes]:
     """The header and one CSV line per lead, in the queryset's order, in a rewound temporary file."""
+    leads, columns = with_answer_columns(leads)
     # Handed to the response, which closes it once sent; no name on disk, readable by us only.
     file = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115
     try:
         text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
         if connections[leads.db].vendor == "postgresql":
-            copy_rows(leads, file)
+            copy_rows(leads, file, columns)
         else:
             writer.writerows(
                 [safe_cell(value) for value in row]
-                for row in leads.values_list(*COLUMNS.values()).iterator(chunk_size=CHUNK_SIZE)
+                for row in leads.values_list(*columns.values()).iterator(chunk_size=CHUNK_SIZE)
             )
         text.detach()
     except BaseException:
@@ -91,9 +109,9 @@ def csv_file(leads: LeadQuerySet) -> IO[bytes]:
     return file
 
 
-def copy_rows(leads: LeadQuerySet, file: IO[bytes]) -> None:
+def copy_rows(leads: LeadQuerySet, file: IO[bytes], columns: dict[str, str] = COLUMNS) -> None:
     """The rows as PostgreSQL writes CSV (COPY TO STDOUT), each cell made safe in SQL."""
-    cells = {f"cell_{header}": cell_expression(header, field) for header, field in COLUMNS.items()}
+    cells = {f"cell_{i}": cell_expression(header, field) for i, (header, field) in enumerate(columns.items())}
     query = leads.annotate(**cells).values_list(*cells).query
     sql, params = query.get_compiler(using=leads.db).as_sql()
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"

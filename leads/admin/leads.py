@@ -38,6 +38,7 @@ from leads.models import (
     REFERRED_TO_MAX_CHARS,
     Delivery,
     Lead,
+    PracticeArea,
     ResumeDownload,
 )
 from leads.selectors import TIMELINE_LIMIT
@@ -166,6 +167,20 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PracticeAreaFilter(admin.SimpleListFilter):
+    """One practice area's leads, or those without one (index lead_practice_area_idx)."""
+
+    title = "practice area"
+    parameter_name = "practice_area"
+
+    def lookups(self, request, model_admin):
+        areas = PracticeArea.objects.order_by("position", "name").values_list("slug", "name")
+        return [*areas, ("none", "None")] if areas else []
+
+    def queryset(self, request, queryset):
+        return queryset.in_practice_area(self.value()) if self.value() else queryset
+
+
 class AttorneyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user: User) -> str:
         return attorney_label(user)
@@ -229,7 +244,16 @@ class NamedLead:
 @admin.register(Lead)
 class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     form = LeadAdminForm
-    list_display = ["name", "email", "status_badge", "assigned_to", "created", "reached_out", "language"]
+    list_display = [
+        "name",
+        "email",
+        "status_badge",
+        "assigned_to",
+        "created",
+        "reached_out",
+        "practice_area",
+        "language",
+    ]
     list_display_links = ["name"]
     list_filter = [
         OpenClosedFilter,
@@ -237,6 +261,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         AssigneeFilter,
         ("created_at", admin.DateFieldListFilter),
         PendingOlderThanFilter,
+        PracticeAreaFilter,
         LanguageFilter,
         OverdueFilter,
     ]
@@ -250,7 +275,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
     # time is sortable, because sorting a million rows by an unindexed column is a full sort.
     ordering = ["-created_at", "-id"]
     sortable_by = ["created"]
-    list_select_related = ["reached_out_by", "assigned_to"]
+    list_select_related = ["reached_out_by", "assigned_to", "practice_area"]
     list_per_page = 50
     show_full_result_count = False
     # Facet counts run one COUNT per filter choice over the list: seconds at a million rows.
@@ -271,6 +296,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         "updated_at",
         "source",
         "referrer",
+        "practice_area",
         "language",
     ]
 
@@ -491,6 +517,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                     "reason_max": OUTCOME_REASON_MAX_CHARS,
                     "referred_to_max": REFERRED_TO_MAX_CHARS,
                 },
+                answers=selectors.answers_of(obj),
             )
             context["response_due"] = selectors.response_due(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -701,6 +728,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                     },
                 ],
             },
+            "practice_areas": selectors.practice_area_figures(),
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

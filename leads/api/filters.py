@@ -106,6 +106,10 @@ class LeadFilter(OneFormFilterSet):
         method="filter_open",
         help_text="`true`: open leads only (PENDING, REACHED_OUT); `false`: closed ones (an outcome).",
     )
+    practice_area = filters.CharFilter(
+        method="filter_practice_area",
+        help_text="A practice area's slug, or `none` (leads without one).",
+    )
     ordering = LeadOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text="Sort key; prefix with - for descending. Default: -created_at (newest first).",
@@ -122,6 +126,7 @@ class LeadFilter(OneFormFilterSet):
             "assigned_to",
             "overdue",
             "open",
+            "practice_area",
         ]
 
     def filter_open(self, queryset, name, value):
@@ -131,6 +136,9 @@ class LeadFilter(OneFormFilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_practice_area(self, queryset, name, value):
+        return queryset.in_practice_area(value)
 
     def filter_resume_search(self, queryset, name, value):
         return queryset.search_resumes(value)

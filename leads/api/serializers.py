@@ -8,9 +8,19 @@ from rest_framework import serializers
 
 from accounts.models import User
 from leads import recipients
-from leads.models import CLOSED_STATUSES, Delivery, Lead, Note, WebhookEndpoint
+from leads.models import (
+    CLOSED_STATUSES,
+    Delivery,
+    Lead,
+    Note,
+    PracticeArea,
+    Question,
+    WebhookEndpoint,
+    check_answers,
+)
 from leads.representations import ModelSerializer
 from leads.selectors import TIMELINE_TYPES
+from leads.translations import translated
 from leads.validators import validate_resume
 
 
@@ -19,6 +29,19 @@ class LeadCreateSerializer(ModelSerializer):
     lengths and validators come from the Lead model's fields."""
 
     resume = serializers.FileField(help_text="PDF, DOC or DOCX, judged by content; RESUME_MAX_BYTES at most.")
+    practice_area = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=PracticeArea.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="The slug of an active practice area (GET /api/v1/intake-form/ lists them).",
+    )
+    answers = serializers.JSONField(
+        required=False,
+        binary=True,
+        help_text='The intake questions\' answers as a JSON object by key, e.g. {"phone": "+12025550143"}; '
+        'errors come as {"answers": {"<key>": [messages]}}.',
+    )
     language = serializers.ChoiceField(
         choices=settings.INTAKE_LANGUAGES,
         required=False,
@@ -28,11 +51,36 @@ class LeadCreateSerializer(ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "resume", "source", "referrer", "language"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "resume",
+            "source",
+            "referrer",
+            "practice_area",
+            "answers",
+            "language",
+        ]
         extra_kwargs = {
             "source": {"help_text": "Where the prospect came from, e.g. a utm_source. Read-only."},
             "referrer": {"help_text": "The page that sent the prospect. Read-only."},
         }
+
+    def validate_answers(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Send the answers as a JSON object by question key.")
+        return value
+
+    def validate(self, attrs):
+        """The answers checked as the form checks them (models.check_answers): only those that
+        apply are kept, errors by key under `answers`."""
+        attrs = super().validate(attrs)
+        kept, errors = check_answers(area=attrs.get("practice_area"), raw=attrs.pop("answers", None) or {})
+        if errors:
+            raise serializers.ValidationError({"answers": errors})
+        attrs["answers"] = kept
+        return attrs
 
     def validate_resume(self, value):
         try:
@@ -137,6 +185,9 @@ class LeadStatsSerializer(serializers.Serializer):
         allow_null=True, help_text="Median seconds from submission to first reach-out; null if none yet."
     )
     pending_older_than_48h = serializers.IntegerField(help_text="PENDING leads submitted over 48 hours ago.")
+    practice_areas = serializers.DictField(
+        child=serializers.IntegerField(), help_text='Leads per practice area slug ("none": without one).'
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -295,3 +346,48 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
         allow_empty=False,
         help_text=EVENTS_HELP,
     )
+
+
+class IntakeQuestionSerializer(serializers.Serializer):
+    """One question of the intake form, its texts in the requested language."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    help_text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
+    options = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="[{value, label}] for the choice kinds.",
+    )
+    required = serializers.BooleanField()
+    show_if = serializers.DictField(
+        allow_null=True, help_text='{"key": <an earlier question\'s key>, "values": [answers]} or null.'
+    )
+
+    def to_representation(self, question: Question) -> dict:
+        return {
+            "key": question.key,
+            "label": translated(question, "label"),
+            "help_text": translated(question, "help_text"),
+            "kind": question.kind,
+            "options": [{"value": v, "label": question.option_label(v)} for v in question.option_values()],
+            "required": question.required,
+            "show_if": {"key": question.show_if_question.key, "values": question.show_if_words()}
+            if question.show_if_question_id
+            else None,
+        }
+
+
+class IntakePracticeAreaSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    questions = IntakeQuestionSerializer(many=True)
+
+
+class IntakeFormSerializer(serializers.Serializer):
+    """What `GET /api/v1/intake-form/` answers: the questions for everyone, and each active
+    practice area with its own."""
+
+    practice_areas = IntakePracticeAreaSerializer(many=True)
+    questions = IntakeQuestionSerializer(many=True, help_text="Asked of everyone.")

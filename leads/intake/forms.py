@@ -11,6 +11,8 @@ from leads.models import Lead
 from leads.validators import clean_referrer, clean_source, validate_resume
 from web.language import offered
 
+from .questions import IntakeQuestions, add_question_fields, clean_questions, sections
+
 # The honeypot's name, id and label match none of the patterns browsers and password
 # managers autofill by (name, email, phone, address, company, url, website, ...), so a
 # person's autofill leaves it empty; a robot filling every field does not.
@@ -67,6 +69,10 @@ class IntakeForm(forms.ModelForm):
             label=_("Leave this empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
+        # The practice area and questions, when the firm set any up (issue 25).
+        self.intake_questions = IntakeQuestions()
+        if self.intake_questions:
+            add_question_fields(self, self.intake_questions)
 
     @property
     def honeypot(self) -> forms.BoundField:
@@ -77,7 +83,20 @@ class IntakeForm(forms.ModelForm):
     def initial_from(cls, *, query: dict, referer: str) -> dict:
         """Hidden-field values for a form opened with this query string and Referer."""
         source = query.get("utm_source") or query.get("source") or ""
-        return {"source": clean_source(source), "referrer": clean_referrer(referer)}
+        initial = {"source": clean_source(source), "referrer": clean_referrer(referer)}
+        if query.get("practice_area"):
+            initial["practice_area"] = str(query["practice_area"])[:100]
+        return initial
+
+    @property
+    def required_note(self) -> str:
+        return _(
+            "Your name, email address and resume are required, and so is each question marked “(required)”."
+        )
+
+    def question_sections(self) -> dict:
+        """The practice area and the questions, as the template draws them."""
+        return sections(self)
 
     @staticmethod
     def language_of(data) -> str:
@@ -124,6 +143,10 @@ class IntakeForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         cleaned.pop(HONEYPOT_FIELD, None)  # not lead data: cleaned_data feeds submit_lead
+        if self.intake_questions:
+            clean_questions(self, cleaned)
+        else:
+            cleaned.update(practice_area=None, answers=[])
         return cleaned
 
     def validate_constraints(self) -> None:

@@ -22,7 +22,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from leads import letters
-from leads.models import Delivery, Lead, LeadQuerySet, Resubmission, WebhookEndpoint
+from leads.models import (
+    Answer,
+    Delivery,
+    Lead,
+    LeadQuerySet,
+    PracticeArea,
+    Question,
+    Resubmission,
+    WebhookEndpoint,
+)
 from leads.representations import LeadSerializer
 
 from . import deliveries, emails
@@ -42,6 +51,7 @@ def process_application(application: dict) -> str:
     with transaction.atomic():
         lead = Lead.objects.select_for_update().filter(pk=application["lead_id"]).first()
         if lead is not None:
+            store_answers(application, lead=lead)
             lead_created(lead)
             return "created"
         if not application["resubmit"]:
@@ -60,7 +70,10 @@ def process_application(application: dict) -> str:
             source=application["source"],
             referrer=application["referrer"],
             language=application.get("language", lead.language),
+            # An area deleted since (no lead named it then) is not kept.
+            practice_area=PracticeArea.objects.filter(pk=application.get("practice_area") or 0).first(),
         )
+        store_answers(application, lead=lead, resubmission=resubmission)
         if resubmission.language != lead.language:
             # The prospect's latest choice: this resubmission's email and every later one speak it.
             Lead.objects.filter(pk=lead.pk).update(language=resubmission.language)
@@ -69,12 +82,23 @@ def process_application(application: dict) -> str:
         return "resubmitted"
 
 
+def store_answers(application: dict, *, lead: Lead, resubmission: Resubmission | None = None) -> None:
+    """The form's answers (checked by the request, labels as asked now) on the new lead or on
+    its resubmission; a question deleted since (it had no answers then) is skipped."""
+    pairs = application.get("answers") or []
+    if not pairs or (resubmission is None and lead.answers.exists()):
+        return
+    questions = Question.objects.in_bulk([pk for pk, _ in pairs])
+    kept = [(questions[pk], value) for pk, value in pairs if pk in questions]
+    Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=kept, resubmission=resubmission))
+
+
 def lead_created(lead: Lead) -> None:
     """A new lead: its assignee (LEAD_AUTO_ASSIGN), the prospect's confirmation, the
     attorneys' notification (which says who it was assigned to), its resume's text, the
     subscribers' lead.created calls."""
     if settings.LEAD_AUTO_ASSIGN == "round_robin":
-        assignee = next_assignee()
+        assignee = next_assignee(practice_area=lead.practice_area)
         if assignee is not None:
             assign_and_announce(Lead.objects.filter(pk=lead.pk), to=assignee, by=None)
             lead.assigned_to = assignee
@@ -113,9 +137,10 @@ def notify_attorneys(lead: Lead, *, kind: str, payload: dict | None = None) -> N
         )
 
 
-def next_assignee() -> User | None:
+def next_assignee(practice_area: PracticeArea | None = None) -> User | None:
     """The active attorney with the fewest PENDING leads assigned (ties: by username), or
-    None. Call it inside the transaction that assigns: on PostgreSQL it first takes a lock
+    None; among `practice_area`'s attorneys when it names active ones. Call it inside the
+    transaction that assigns: on PostgreSQL it first takes a lock
     that makes a concurrent pick wait until this transaction ends, so two workers never
     both count the same attorney as the least busy (SQLite has one writer at a time)."""
     connection = connections[Lead.objects.db]
@@ -130,12 +155,10 @@ def next_assignee() -> User | None:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        User.objects.attorneys()
-        .annotate(pending=Coalesce(Subquery(pending), 0))
-        .order_by("pending", "username")
-        .first()
-    )
+    attorneys = User.objects.attorneys()
+    if practice_area is not None and (among := attorneys.filter(practice_areas=practice_area)).exists():
+        attorneys = among
+    return attorneys.annotate(pending=Coalesce(Subquery(pending), 0)).order_by("pending", "username").first()
 
 
 def assign_and_announce(leads: LeadQuerySet, *, to: User | None, by: User | None) -> list[tuple]:

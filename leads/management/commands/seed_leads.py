@@ -7,13 +7,14 @@ once at the end (maintenance_work_mem raised): one sorted build of each index in
 million insertions into each, the trigram (GIN) indexes included. Elsewhere: bulk_create.
 """
 
+import json
 import random
 import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from queue import Queue
@@ -29,7 +30,15 @@ from accounts.models import ATTORNEYS_GROUP, User
 from leads.demo import demo_resume_text, sample_pdf
 from leads.management.database import DirectConnectionCommand
 from leads.management.progress import Progress
-from leads.models import SEARCH_CONFIG, SHARED_RESUME_PREFIX, Lead, StatusChange
+from leads.models import (
+    SEARCH_CONFIG,
+    SHARED_RESUME_PREFIX,
+    Answer,
+    Lead,
+    PracticeArea,
+    Question,
+    StatusChange,
+)
 
 # Every seeded lead points at this one file: stored once, shared by reference. Deleting a
 # lead never removes a file under SHARED_RESUME_PREFIX while another lead still uses it.
@@ -56,6 +65,8 @@ class SeedChunk:
     size: int
     leads: dict[str, list[str]]
     changes: dict[str, list[str]]
+    # Answer rows (issue 25), when the intake form has questions.
+    answers: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Command(DirectConnectionCommand, BaseCommand):
@@ -92,6 +103,7 @@ class Command(DirectConnectionCommand, BaseCommand):
             resume=self.seed_resume(),
             attorneys=self.attorney_ids(),
             chunk_size=batch_size,
+            intake=IntakeForm.read(),
         )
         if connection.vendor == "postgresql":
             self.load_with_copy(rows, progress, rebuild=self.rebuilds(indexes, count))
@@ -142,7 +154,7 @@ class Command(DirectConnectionCommand, BaseCommand):
         """COPY every chunk in one transaction; with `rebuild`, into tables without their
         secondary indexes and foreign keys, made again at the end. A failure leaves the
         tables as they were."""
-        tables = [Lead._meta.db_table, StatusChange._meta.db_table]
+        tables = [Lead._meta.db_table, StatusChange._meta.db_table, Answer._meta.db_table]
         with transaction.atomic(), connection.cursor() as cursor:
             indexes = set_aside(cursor, tables, progress) if rebuild else nullcontext()
             with indexes, search_vectors_on_insert(cursor):
@@ -151,18 +163,22 @@ class Command(DirectConnectionCommand, BaseCommand):
                 for chunk in prefetch(rows):
                     copy_columns(cursor, Lead._meta.db_table, chunk.leads)
                     copy_columns(cursor, StatusChange._meta.db_table, chunk.changes)
+                    if chunk.answers:
+                        copy_columns(cursor, Answer._meta.db_table, chunk.answers)
                     progress.advance(chunk.size)
             # Fresh statistics now: the lists' estimated counts and the planner rely on them.
             cursor.execute(f"ANALYZE {', '.join(tables)}")
 
     def bulk_create_chunk(self, chunk: SeedChunk) -> None:
         """Elsewhere (SQLite): bulk_create the chunk in batches."""
-        for model, columns in ((Lead, chunk.leads), (StatusChange, chunk.changes)):
+        for model, columns in ((Lead, chunk.leads), (StatusChange, chunk.changes), (Answer, chunk.answers)):
+            if not columns:
+                continue
             model.objects.bulk_create(
                 (
                     model(
                         **{
-                            name: None if value == NULL else from_copy_text(value)
+                            name: None if value == NULL else from_copy_value(name, value)
                             for name, value in zip(columns, row, strict=True)
                         }
                     )
@@ -252,8 +268,85 @@ def name_pools(fake) -> NamePools:
     return NamePools(firsts, lasts, [local(name) for name in firsts], [local(name) for name in lasts])
 
 
+@dataclass(slots=True)
+class IntakeForm:
+    """The active practice areas and questions seeded leads answer (issue 25)."""
+
+    areas: list[PracticeArea]
+    questions: dict[int | None, list[Question]]
+
+    @classmethod
+    def read(cls) -> "IntakeForm":
+        questions = {}
+        for question in Question.objects.filter(is_active=True).select_related("show_if_question"):
+            questions.setdefault(question.practice_area_id, []).append(question)
+        for asked in questions.values():
+            asked.sort(key=lambda q: (q.position, q.pk))
+        return cls(areas=list(PracticeArea.objects.active()), questions=questions)
+
+    def answer(self, rng: random.Random, lead_id: str, answers: dict[str, list[str]]) -> str:
+        """Pick the lead's practice area (its id, or NULL) and add its answers' rows."""
+        area = rng.choice(self.areas) if self.areas else None
+        given = {}
+        asked = [*self.questions.get(None, []), *(self.questions.get(area.pk, []) if area else [])]
+        for question in asked:
+            if not question.applies(given) or (not question.required and rng.random() < 0.3):
+                continue
+            value = demo_answer(rng, question)
+            given[question.key] = value
+            row = {
+                "lead_id": lead_id,
+                "question_id": str(question.pk),
+                "key": question.key,
+                "label": to_copy_text(question.label),
+                "value": to_copy_text(json.dumps(value)),
+                "text": to_copy_text(Answer.as_text(value)),
+                "position": str(len(given) - 1),
+            }
+            for column, text in row.items():
+                answers.setdefault(column, []).append(text)
+        return str(area.pk) if area else NULL
+
+
+DEMO_TEXTS = ["Looking for advice", "Need help soon", "Second opinion", "Referred by a friend"]
+
+
+def demo_answer(rng: random.Random, question: Question):
+    """A plausible answer to `question`, as stored."""
+    kind = Question.Kind
+    options = question.option_values()
+    match question.kind:
+        case kind.CHOICE:
+            return rng.choice(options)
+        case kind.CHOICES:
+            picked = set(rng.sample(options, k=rng.randint(1, len(options))))
+            return [value for value in options if value in picked]
+        case kind.YES_NO:
+            return rng.random() < 0.5
+        case kind.DATE:
+            return (timezone.now().date() + timedelta(days=rng.randint(1, 120))).isoformat()
+        case kind.NUMBER:
+            return rng.randint(1, 50)
+        case kind.PHONE:
+            return f"+1202555{rng.randint(100, 199):04d}"  # 555-01xx: fictional, and valid
+    return rng.choice(DEMO_TEXTS)
+
+
+def from_copy_value(name: str, value: str):
+    """A COPY text value as the model field takes it (an answer's value is JSON)."""
+    text = from_copy_text(value)
+    return json.loads(text) if name == "value" else text
+
+
 def generate_rows(
-    count: int, *, rng: random.Random, names: NamePools, resume: str, attorneys: list[str], chunk_size: int
+    count: int,
+    *,
+    rng: random.Random,
+    names: NamePools,
+    resume: str,
+    attorneys: list[str],
+    chunk_size: int,
+    intake: IntakeForm | None = None,
 ) -> Iterator[SeedChunk]:
     """`count` leads created over the last two years in time order, 70% PENDING, with their
     status history, `chunk_size` at a time. Add a lead column with one more entry in `leads`
@@ -299,7 +392,10 @@ def generate_rows(
             "resume_text": [to_copy_text(demo_resume_text(rng)) for _ in range(n)],
             "resume_text_state": [Lead.TextState.READ] * n,
         }
-        yield SeedChunk(size=n, leads=leads, changes=history.changes(stamp))
+        answers = {}
+        if intake is not None and (intake.areas or intake.questions):
+            leads["practice_area_id"] = [intake.answer(rng, lead_id, answers) for lead_id in lead_ids]
+        yield SeedChunk(size=n, leads=leads, changes=history.changes(stamp), answers=answers)
 
 
 @dataclass(slots=True)

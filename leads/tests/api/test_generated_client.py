@@ -3,6 +3,7 @@ whole journey: token, list, create, patch, reach out, download, delete."""
 
 import importlib
 import io
+import json
 import subprocess
 import sys
 
@@ -100,3 +101,34 @@ def test_a_generated_client_reads_a_400_as_messages_per_field(generated, live_se
 
     assert response.status_code == 400
     assert sorted(response.parsed.additional_properties) == ["email", "resume"]
+
+
+def test_a_generated_client_reads_the_intake_form_and_sends_answers(generated, live_server, integration):
+    from leads.tests.intake_questions import make_form
+
+    make_form()
+    m = models()
+    anonymous = generated.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    form = api("intake_form.intake_form_retrieve").sync(client=anonymous)
+    area = form.practice_areas[0]
+    assert (area.slug, [q.key for q in area.questions]) == ("immigration", ["matter", "court_date"])
+
+    client = signed_in(generated, live_server.url, integration)
+    # `answers` is a multipart field holding a JSON object (CONTRACT.md).
+    answers = json.dumps({"matter": "visa", "phone": "202 555 0143"})
+    created = api("leads.leads_create").sync(
+        client=client,
+        body=m.LeadCreateRequest(
+            first_name="Jane",
+            last_name="Doe",
+            email="jane@example.com",
+            resume=pdf_upload(MINIMAL_PDF),
+            practice_area="immigration",
+            answers=answers,
+        ),
+    )
+    listed = api("leads.leads_list").sync(client=client, practice_area="immigration")
+
+    assert created.practice_area == "immigration"
+    assert created.answers.to_dict() == {"matter": "visa", "phone": "+12025550143"}
+    assert [lead.id for lead in listed.results] == [created.id]

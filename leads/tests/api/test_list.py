@@ -48,11 +48,13 @@ def test_list_item_has_the_contract_fields_and_an_absolute_resume_url(integratio
         "referrer",
         "assigned_to",
         "resubmissions",
-        "language",
-        "response_due_at",
+        "practice_area",
+        "answers",
         "closed_at",
         "closed_by",
         "outcome_reason",
+        "response_due_at",
+        "language",
     }
     assert item["resume_url"] == f"http://testserver/api/v1/leads/{lead.pk}/resume/"
     assert item["reached_out_by"] is None

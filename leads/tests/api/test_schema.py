@@ -26,6 +26,7 @@ def test_schema_endpoint_documents_every_contract_endpoint(api_client):
     assert operations == {
         ("/api/v1/auth/token/", "post"),
         ("/api/v1/deliveries/", "get"),
+        ("/api/v1/intake-form/", "get"),
         ("/api/v1/leads/", "get"),
         ("/api/v1/leads/", "post"),
         ("/api/v1/leads/{id}/", "get"),

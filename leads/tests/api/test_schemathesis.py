@@ -74,6 +74,6 @@ def test_api_honours_its_live_schema_and_never_fails(live_server, staff_token):
 
     # The webhook operations answer this user 403 (no webhookendpoint permission): checking
     # a generated subscription URL would send random host names to the resolver.
-    assert len(operations) == 20  # with close, reopen and the conversion report
+    assert len(operations) == 21  # with close, reopen, the conversion report and the intake form
     assert calls > len(operations) * EXAMPLES
     assert failures == {}

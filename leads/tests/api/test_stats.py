@@ -23,6 +23,7 @@ def test_stats_of_no_leads_are_zeros_and_a_null_median(integration_client):
         "total": 0,
         "median_seconds_to_reach_out": None,
         "pending_older_than_48h": 0,
+        "practice_areas": {},
     }
 
 
@@ -44,6 +45,7 @@ def test_stats_count_statuses_waits_and_old_pending_leads(integration_client, at
         "total": 3,
         "median_seconds_to_reach_out": 600.0,
         "pending_older_than_48h": 1,
+        "practice_areas": {"none": 3},
     }
 
 
@@ -114,7 +116,8 @@ def test_stats_cost_a_fixed_number_of_queries_whatever_the_number_of_leads(
     # PostgreSQL 3 the table's size (past the bound the figures come from the cache) and 4 one
     # aggregate with every figure, the median included; SQLite has no median, so there 3 is
     # the aggregate and the waits are counted (4) and read (5) to take it in Python.
-    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 5):
+    # And the leads per practice area: one GROUP BY (5 / 6).
+    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 6):
         response = integration_client.get(URL)
 
     assert response.json()["REACHED_OUT"] == 30
