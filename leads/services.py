@@ -169,9 +169,11 @@ def _insert_application(
             # worker finds the lead by its email and records the resubmission.
             Lead.objects.bulk_create([lead], ignore_conflicts=True)
         else:
+            built = Answer.build(lead_id=lead.pk, questions=answers) if answers else []
+            lead.answers_text = "\n".join(answer.text for answer in built)
             lead.save(force_insert=True)
-            if answers:
-                Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=answers))
+            if built:
+                Answer.objects.bulk_create(built)
             # For the caller's answer (Answer.by_key), read no more.
             lead.answers_by_key = {question.key: value for question, value in answers}
         fanout.process_application.enqueue(application)

@@ -91,6 +91,7 @@ def store_answers(application: dict, *, lead: Lead, resubmission: Resubmission |
     questions = Question.objects.in_bulk([pk for pk, _ in pairs])
     kept = [(questions[pk], value) for pk, value in pairs if pk in questions]
     Answer.objects.bulk_create(Answer.build(lead_id=lead.pk, questions=kept, resubmission=resubmission))
+    Lead.objects.filter(pk=lead.pk).refresh_answers_text()  # what the searches read
 
 
 def lead_created(lead: Lead) -> None:

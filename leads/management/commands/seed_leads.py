@@ -284,10 +284,11 @@ class IntakeForm:
             asked.sort(key=lambda q: (q.position, q.pk))
         return cls(areas=list(PracticeArea.objects.active()), questions=questions)
 
-    def answer(self, rng: random.Random, lead_id: str, answers: dict[str, list[str]]) -> str:
-        """Pick the lead's practice area (its id, or NULL) and add its answers' rows."""
+    def answer(self, rng: random.Random, lead_id: str, answers: dict[str, list[str]]) -> tuple[str, str]:
+        """Pick the lead's practice area (its id, or NULL) and add its answers' rows; returns
+        the area and the lead's answers_text (as COPY text)."""
         area = rng.choice(self.areas) if self.areas else None
-        given = {}
+        given, texts = {}, []
         asked = [*self.questions.get(None, []), *(self.questions.get(area.pk, []) if area else [])]
         for question in asked:
             if not question.applies(given) or (not question.required and rng.random() < 0.3):
@@ -305,7 +306,8 @@ class IntakeForm:
             }
             for column, text in row.items():
                 answers.setdefault(column, []).append(text)
-        return str(area.pk) if area else NULL
+            texts.append(Answer.as_text(value))
+        return (str(area.pk) if area else NULL), to_copy_text("\n".join(texts))
 
 
 DEMO_TEXTS = ["Looking for advice", "Need help soon", "Second opinion", "Referred by a friend"]
@@ -394,7 +396,9 @@ def generate_rows(
         }
         answers = {}
         if intake is not None and (intake.areas or intake.questions):
-            leads["practice_area_id"] = [intake.answer(rng, lead_id, answers) for lead_id in lead_ids]
+            picked = [intake.answer(rng, lead_id, answers) for lead_id in lead_ids]
+            leads["practice_area_id"] = [area for area, _ in picked]
+            leads["answers_text"] = [text for _, text in picked]
         yield SeedChunk(size=n, leads=leads, changes=history.changes(stamp), answers=answers)
 
 

@@ -8,6 +8,8 @@ import pytest
 from leads import services
 from leads.models import Answer, Lead, check_answers
 from leads.tests.intake_questions import make_form
+from leads.tests.mail import run_worker
+from leads.tests.queries import plan_of
 from leads.tests.test_intake import resume
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +127,38 @@ def test_erasing_a_lead_deleted_through_the_api_takes_its_answers(integration_cl
     lead = lead_in(questions, "family", "f@example.com", children="no")
     assert integration_client.delete(f"/api/v1/leads/{lead.pk}/").status_code == 204
     assert not Answer.objects.exists()
+
+
+def form_lead(questions, email: str, **raw) -> None:
+    """A submission through the form's path: its answers are written by the worker."""
+    kept, errors = check_answers(area=questions["immigration"], raw=raw)
+    assert not errors
+    services.submit_lead(
+        first_name="A",
+        last_name="B",
+        email=email,
+        resume=resume(),
+        practice_area=questions["immigration"],
+        answers=kept,
+        resubmit_duplicates=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_finds_a_lead_by_its_resubmissions_answer(integration_client, questions, smtp):
+    form_lead(questions, "r@example.com", matter="visa", phone="+1 202 555 0143")
+    run_worker()
+    form_lead(questions, "r@example.com", matter="visa", phone="+1 202 555 0199")
+    run_worker()
+
+    rows = integration_client.get("/api/v1/leads/?search=2025550199").json()["results"]
+
+    assert [row["email"] for row in rows] == ["r@example.com"]
+
+
+@pytest.mark.postgres_only(reason="PostgreSQL's plans")
+def test_an_answers_word_is_read_from_the_leads_own_trigram_index_not_a_union():
+    plan = plan_of(lambda: list(Lead.objects.search("asylum").order_by().values_list("pk")))
+
+    assert "lead_answers_text_trgm" in plan
+    assert "leads_answer" not in plan
