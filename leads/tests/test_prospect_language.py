@@ -223,7 +223,7 @@ def test_the_lead_list_shows_and_filters_by_language(attorney_client):
     assert response.status_code == 200
     assert "Ana" in page
     assert "John" not in page
-    assert 'class="column-language"' in page
+    assert 'class="column-lang"' in page
     assert "?language=es" in page  # the filter's choice
 
 
