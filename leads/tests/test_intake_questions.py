@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db.models import ProtectedError
 
 from leads import services
@@ -322,7 +323,6 @@ def test_erasure_leaves_no_answer_in_queued_work(client, questions):
 
 
 def test_seed_leads_answers_the_questions_that_exist(questions):
-    from django.core.management import call_command
 
     call_command("seed_leads", "--count", "40", "--seed", "7", verbosity=0)
     leads = Lead.objects.all()
@@ -337,7 +337,6 @@ def test_seed_leads_answers_the_questions_that_exist(questions):
 
 
 def test_the_sample_intake_form_is_set_up_in_one_step_and_only_once():
-    from django.core.management import call_command
 
     call_command("sample_intake_form", verbosity=0)
     call_command("sample_intake_form", verbosity=0)
@@ -355,7 +354,6 @@ def test_the_sample_intake_form_is_set_up_in_one_step_and_only_once():
 
 
 def test_an_intake_with_a_practice_area_and_8_answers_costs_5_statements(client):
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
@@ -384,3 +382,17 @@ def test_an_intake_with_a_practice_area_and_8_answers_costs_5_statements(client)
     assert len(statements(captured)) <= 5, statements(captured)
     [task] = DBTaskResult.objects.all()
     assert len(task.args_kwargs["args"][0]["answers"]) == 8
+
+
+def test_the_sample_form_reads_in_spanish_with_no_english_text_of_its_own(client):
+    call_command("sample_intake_form", verbosity=0)
+
+    page = client.get("/?lang=es").content.decode()
+
+    assert "¿De qué trata su asunto?" in page and "Inmigración" in page
+    for question in Question.objects.all():
+        assert question.label not in page
+        for option in question.options:
+            assert f">{option['label']}<" not in page
+    for area in PracticeArea.objects.all():
+        assert area.description not in page

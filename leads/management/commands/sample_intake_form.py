@@ -21,6 +21,18 @@ AREAS = [
                 "label": "What is your matter about?",
                 "kind": "choice",
                 "required": True,
+                "translations": {
+                    "es": {
+                        "label": "¿De qué trata su asunto?",
+                        "options": {
+                            "visa": "Una visa",
+                            "green_card": "Una tarjeta de residencia (green card)",
+                            "citizenship": "La ciudadanía",
+                            "asylum": "Asilo",
+                            "removal": "Un procedimiento de deportación",
+                        },
+                    }
+                },
                 "options": [
                     {"value": "visa", "label": "A visa"},
                     {"value": "green_card", "label": "A green card"},
@@ -32,12 +44,14 @@ AREAS = [
             {
                 "key": "in_the_us",
                 "label": "Are you in the United States now?",
+                "translations": {"es": {"label": "¿Se encuentra usted ahora en los Estados Unidos?"}},
                 "kind": YES_NO,
                 "required": True,
             },
             {
                 "key": "court_date",
                 "label": "When is your next court date?",
+                "translations": {"es": {"label": "¿Cuándo es su próxima fecha de audiencia?"}},
                 "kind": "date",
                 "show_if": ("immigration_matter", ["removal"]),
                 "required": True,
@@ -55,6 +69,16 @@ AREAS = [
             {
                 "key": "employment_issue",
                 "label": "What happened?",
+                "translations": {
+                    "es": {
+                        "label": "¿Qué ocurrió?",
+                        "options": {
+                            "dismissal": "Me despidieron",
+                            "discrimination": "Discriminación o acoso",
+                            "wages": "Salarios u horas extra impagos",
+                        },
+                    }
+                },
                 "kind": "choices",
                 "required": True,
                 "options": [
@@ -63,12 +87,23 @@ AREAS = [
                     {"value": "wages", "label": "Unpaid wages or overtime"},
                 ],
             },
-            {"key": "still_employed", "label": "Do you still work there?", "kind": YES_NO},
+            {
+                "key": "still_employed",
+                "label": "Do you still work there?",
+                "kind": YES_NO,
+                "translations": {"es": {"label": "¿Sigue trabajando allí?"}},
+            },
             {
                 "key": "employees",
                 "label": "About how many people work for the employer?",
                 "kind": "number",
                 "help_text": "A guess is fine.",
+                "translations": {
+                    "es": {
+                        "label": "¿Aproximadamente cuántas personas trabajan para el empleador?",
+                        "help_text": "Basta con una estimación.",
+                    }
+                },
             },
         ],
     },
@@ -80,10 +115,17 @@ AREAS = [
             "es": {"name": "Familia", "description": "Divorcio, custodia, manutención y adopción."}
         },
         "questions": [
-            {"key": "children", "label": "Are there children involved?", "kind": YES_NO, "required": True},
+            {
+                "key": "children",
+                "label": "Are there children involved?",
+                "kind": YES_NO,
+                "required": True,
+                "translations": {"es": {"label": "¿Hay hijos de por medio?"}},
+            },
             {
                 "key": "children_count",
                 "label": "How many children?",
+                "translations": {"es": {"label": "¿Cuántos hijos?"}},
                 "kind": "number",
                 "show_if": ("children", ["yes"]),
             },
@@ -97,12 +139,19 @@ GENERAL = [
         "label": "Phone number",
         "kind": "phone",
         "help_text": "If you would rather we call you.",
+        "translations": {"es": {"label": "Número de teléfono", "help_text": "Si prefiere que le llamemos."}},
     },
     {
         "key": "summary",
         "label": "Tell us briefly what you need",
         "kind": "long_text",
         "help_text": "A few sentences are enough. Please do not send documents here.",
+        "translations": {
+            "es": {
+                "label": "Cuéntenos brevemente qué necesita",
+                "help_text": "Bastan unas pocas frases. Por favor, no envíe documentos aquí.",
+            }
+        },
     },
 ]
 
