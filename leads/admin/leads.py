@@ -505,6 +505,8 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 ),
                 assignee=attorney_label(obj.assigned_to) if obj.assigned_to else None,
                 reached_out_by=attorney_label(obj.reached_out_by) if obj.reached_out_by else None,
+                # "Español", or the code of a language no longer offered.
+                language_name=dict(settings.LANGUAGES).get(obj.language, obj.language),
                 resume_link=self.resume_link(obj),
                 resume_text=self.extracted_text(obj),
                 note_url=self.url_for("note", obj) if can_change else None,

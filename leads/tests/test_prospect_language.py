@@ -269,3 +269,11 @@ def test_a_lead_restored_from_a_trapped_submission_speaks_its_language(attorney_
     )
 
     assert Lead.objects.get().language == "es"
+
+
+def test_the_lead_page_names_the_prospects_language(attorney_client):
+    lead = LeadFactory(language="es")
+
+    page = attorney_client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
+
+    assert "<dt>Language</dt><dd>Español</dd>" in page
