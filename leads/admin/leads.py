@@ -6,6 +6,7 @@ translates requests.
 
 import io
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from django import forms
@@ -712,6 +713,10 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
         # From midnight: the conversion figures are reused for a while, under a key of this time.
         quarter_start = quarter_ago.replace(hour=0, minute=0, second=0, microsecond=0)
         funnel = selectors.funnel(weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING)
+        practice_areas = selectors.practice_area_figures()
+        # The conversion report keys areas by slug (as the API does); people read their names.
+        area_names = {row["slug"]: row["name"] for row in practice_areas if row["slug"]}
+        by_area = selectors.conversion(by="practice_area", created_after=quarter_start)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -735,11 +740,11 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                         "by": "practice_area",
                         "label": "practice area",
                         "none": "no practice area",
-                        "rows": selectors.conversion(by="practice_area", created_after=quarter_start),
+                        "rows": [replace(row, key=area_names.get(row.key, row.key)) for row in by_area],
                     },
                 ],
             },
-            "practice_areas": selectors.practice_area_figures(),
+            "practice_areas": practice_areas,
             "deliveries": {
                 **Delivery.objects.outcomes_since(timezone.now() - timedelta(days=7)),
                 "oldest_queued": Delivery.objects.oldest_queued(),

@@ -9,7 +9,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
-from leads.models import Delivery, Lead, LetterTemplate, StatusChange
+from leads.models import Delivery, Lead, LetterTemplate, PracticeArea, StatusChange
 from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,15 @@ def test_the_open_list_of_a_large_table_is_counted_from_the_statistics(monkeypat
     count, is_estimate = Lead.objects.open_leads().estimated_count()
 
     assert (count, is_estimate) == (4_000_000, True)
+
+
+def test_the_dashboards_conversion_by_practice_area_names_each_area(attorney_client):
+    area = PracticeArea.objects.create(name="Family law", slug="family")
+    LeadFactory(practice_area=area)
+
+    body = attorney_client.get("/admin/leads/lead/dashboard/").content.decode()
+
+    table = re.search(
+        r'<table class="lead-conversion__table" data-by="practice_area">.*?</table>', body, re.S
+    ).group(0)
+    assert '<th scope="row">Family law</th>' in table
