@@ -10,6 +10,10 @@ from accounts.models import User
 from leads.models import Delivery, Lead
 from leads.representations import built_once_per_class
 
+# A yes/no filter as a choice, not a BooleanFilter: that one ignores a value it cannot read
+# instead of answering 400 on the parameter.
+TRUE_OR_FALSE = [("true", "true"), ("false", "false")]
+
 
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 time, converted to UTC before it reaches the database.
@@ -96,13 +100,13 @@ class LeadFilter(OneFormFilterSet):
         help_text="`me` (the caller's leads), `none` (nobody's) or an active attorney's username "
         "(any other name: an empty list).",
     )
-    # A choice, not a BooleanFilter: that one ignores a value it cannot read instead of saying so.
     overdue = filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
+        choices=TRUE_OR_FALSE,
         method="filter_overdue",
         help_text="`true`: only PENDING leads past their response_due_at; `false`: all others.",
     )
-    open = filters.BooleanFilter(
+    open = filters.ChoiceFilter(
+        choices=TRUE_OR_FALSE,
         method="filter_open",
         help_text="`true`: open leads only (PENDING, REACHED_OUT); `false`: closed ones (an outcome).",
     )
@@ -130,9 +134,7 @@ class LeadFilter(OneFormFilterSet):
         ]
 
     def filter_open(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.open_leads() if value else queryset.closed_leads()
+        return queryset.open_leads() if value == "true" else queryset.closed_leads()
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -417,3 +417,19 @@ def test_two_attorneys_closing_at_once_one_wins_with_one_history_row(attorney):
     assert StatusChange.objects.filter(lead=lead).count() == 1
     lead.refresh_from_db()
     assert lead.status in outcomes
+
+
+def test_the_api_list_with_open_true_shows_only_open_leads(integration_client, attorney):
+    kept, closed = LeadFactory(), LeadFactory()
+    services.close_lead(lead=closed, outcome="RETAINED", by=attorney)
+
+    body = integration_client.get("/api/v1/leads/?open=true").json()
+
+    assert [row["id"] for row in body["results"]] == [str(kept.pk)]
+
+
+def test_the_api_refuses_an_open_value_that_is_not_true_or_false_naming_the_field(integration_client):
+    response = integration_client.get("/api/v1/leads/?open=maybe")
+
+    assert response.status_code == 400
+    assert "open" in response.json()
