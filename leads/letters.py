@@ -73,7 +73,7 @@ def letter_for(lead: Lead, *, language: str | None = None) -> Letter:
             subject, body = translated(template, "subject"), translated(template, "body")
         else:
             subject, body = default_subject(), default_body(lead.status)
-        area = getattr(lead, "practice_area", None)
+        area = lead.practice_area
         values = {
             "first_name": lead.first_name,
             "firm_name": settings.FIRM_NAME,

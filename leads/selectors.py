@@ -552,8 +552,8 @@ def _seconds(value) -> float | None:
 
 
 def prospect_copy(lead: Lead) -> dict:
-    """Everything held about the prospect of `lead`, as JSON-ready data: the lead (answers
-    included once leads have them), resubmissions, status changes, assignment changes, notes,
+    """Everything held about the prospect of `lead`, as JSON-ready data: the lead with its
+    practice area and answers, resubmissions with theirs, status changes, assignment changes, notes,
     the deliveries' kinds, times and statuses, and its other events (the prospect's copy,
     export_prospect). File names are the archive's, not the storage's."""
 
