@@ -115,26 +115,6 @@ def contains_match(query: str) -> Q:
     )
 
 
-def lead_ids_elsewhere(query: str) -> list[models.QuerySet]:
-    """The other places whose text search() and the admin's search read beside the lead's own
-    columns: each a queryset of the ids of leads whose text there contains `query` (an intake
-    answer's text is not one: it is a column of the lead's, Lead.answers_text, so it joins the
-    trigram bitmaps of contains_match instead of a union of ids, which cost a common word
-    ~1 s at a million leads)."""
-    return []
-
-
-def text_match(query: str) -> Q:
-    """Leads whose searched text contains `query`: contains_match, or, once another place is
-    searched too (lead_ids_elsewhere), `id IN (<contains_match's ids> UNION ALL <each place's>)`.
-    The lead's own columns stay a direct condition while they are the only place: an IN over
-    an OR would lose the trigram bitmaps, and the list its backward scan of lead_created_idx."""
-    own = contains_match(query)
-    if not (elsewhere := lead_ids_elsewhere(query)):
-        return own
-    return Q(pk__in=Lead._base_manager.filter(own).values("pk").union(*elsewhere, all=True))
-
-
 def resume_match(query: str, using: str) -> Q:
     """The resume text matching `query`: PostgreSQL full-text search in websearch syntax on
     lead_search_vector_gin; elsewhere the text contains it."""
@@ -230,7 +210,7 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(address_first(query, text_match(query), within=self))
+        return self.filter(address_first(query, contains_match(query), within=self))
 
     def search_names_or_resumes(self, words: list[str], *, resume_words: str) -> "LeadQuerySet":
         """The admin's search: leads whose names or email contain every one of `words` (as
@@ -241,22 +221,11 @@ class LeadQuerySet(AddressQuerySet, CountingQuerySet):
             return self
         names = Q()
         for word in words:
-            names &= text_match(word.strip()) if word.strip() else Q()
+            names &= contains_match(word.strip()) if word.strip() else Q()
         if not names:  # only empty words (`""`): every lead's names match them, as search("") does
             return self
         text = resume_words.strip()
-        resume = resume_match(text, self.db)
-        if not lead_ids_elsewhere(text):
-            return self.filter(address_first(text, names | resume, within=self))
-        # The names' condition holds an IN of another place's ids: ORed with the resume's in one
-        # WHERE, PostgreSQL would test both row by row (no bitmap OR of a subquery), so each
-        # side gives its ids and the union is the match.
-        ids = (
-            Lead._base_manager.filter(names)
-            .values("pk")
-            .union(Lead._base_manager.filter(resume).values("pk"), all=True)
-        )
-        return self.filter(address_first(text, Q(pk__in=ids), within=self))
+        return self.filter(address_first(text, names | resume_match(text, self.db), within=self))
 
     def refresh_answers_text(self) -> int:
         """Each lead's answers_text from its Answer rows (its own and its resubmissions'):

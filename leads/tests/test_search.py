@@ -8,8 +8,8 @@ import re
 import pytest
 from django.db import connection, transaction
 
-from leads import models, services
-from leads.models import Lead, Note, looks_like_an_address
+from leads import services
+from leads.models import Lead, looks_like_an_address
 from leads.tests.factories import LeadFactory
 from leads.tests.queries import statements
 
@@ -178,46 +178,10 @@ def test_a_whole_address_a_lead_has_never_reads_the_trigram_indexes():
     assert all("never executed" in line for line in trigram_scans)
 
 
-def test_another_place_of_searched_text_joins_the_search_in_one_spot(
-    integration_client, attorney, monkeypatch
-):
-    # How an intake answer's text (issue 25) joins: lead_ids_elsewhere returns each place's ids;
-    # here a note's body stands for it.
-    wanted = LeadFactory(first_name="Grace", last_name="Hopper")
-    by_name = LeadFactory(first_name="Telescope", last_name="Turing")
-    Note.objects.create(lead=wanted, author=attorney, body="Asked about the telescope patent.")
-    monkeypatch.setattr(
-        models,
-        "lead_ids_elsewhere",
-        lambda query: [Note.objects.filter(body__icontains=query).values("lead_id")],
-    )
-
-    found = set(api_ids(integration_client, search="telescope"))
-
-    assert found == {str(wanted.pk), str(by_name.pk)}
-
-
 def test_an_admin_search_of_only_empty_quotes_lists_every_lead_as_before(attorney_client):
     leads = LeadFactory.create_batch(2)
 
     assert set(admin_ids(attorney_client, '""')) == {str(lead.pk) for lead in leads}
-
-
-def test_another_place_of_searched_text_joins_the_admin_search_beside_resume_words(
-    attorney_client, attorney, monkeypatch
-):
-    by_note = LeadFactory(first_name="Grace", last_name="Hopper")
-    by_resume = LeadFactory(first_name="Alan", last_name="Turing")
-    LeadFactory(first_name="Ada", last_name="Lovelace")
-    Note.objects.create(lead=by_note, author=attorney, body="Keeps a telescope.")
-    Lead.objects.filter(pk=by_resume.pk).store_resume_text(text="Built a telescope mount.")
-    monkeypatch.setattr(
-        models,
-        "lead_ids_elsewhere",
-        lambda query: [Note.objects.filter(body__icontains=query).values("lead_id")],
-    )
-
-    assert set(admin_ids(attorney_client, "telescope")) == {str(by_note.pk), str(by_resume.pk)}
 
 
 def test_a_whole_address_whose_lead_another_filter_leaves_out_still_finds_the_leads_containing_it(
