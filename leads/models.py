@@ -1010,6 +1010,11 @@ class DeliveryQuerySet(AddressQuerySet, CountingQuerySet):
         """Deliveries in this status."""
         return self.filter(status=status)
 
+    def outside_trash(self) -> "DeliveryQuerySet":
+        """Deliveries about no lead or a lead not in the trash: a condition on the lead the
+        list already joins for its column, not another query."""
+        return self.filter(Q(lead__isnull=True) | Q(lead__deleted_at__isnull=True))
+
     def outcomes_since(self, moment) -> dict[str, int]:
         """How many deliveries failed, and how many were only printed, last tried at or after
         `moment`: one query over delivery_status_updated_idx."""

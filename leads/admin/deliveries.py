@@ -73,6 +73,10 @@ class DeliveryAdmin(OneQueryListAdmin, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin-leads.css"]}
 
+    def get_queryset(self, request):
+        # A trashed lead is in no list: its deliveries leave this one, and their pages, with it.
+        return super().get_queryset(request).outside_trash()
+
     def get_list_display(self, request):
         return with_viewer_s_recipient(self.list_display, request)
 

@@ -64,6 +64,23 @@ def test_the_admin_list_search_and_export_leave_the_trash_out(attorney_client):
     assert b"Trashed" not in export
 
 
+def test_a_trashed_leads_deliveries_leave_the_deliveries_list_and_their_pages(attorney_client):
+    kept, trashed = LeadFactory(first_name="Kept"), LeadFactory(first_name="Trashed")
+    deliveries = {
+        lead.first_name: Delivery.objects.create(
+            lead=lead, kind=Delivery.Kind.CONFIRMATION, recipient=lead.email, status=Delivery.Status.SENT
+        )
+        for lead in (kept, trashed)
+    }
+    trash(trashed)
+
+    listing = attorney_client.get("/admin/leads/delivery/").content.decode()
+    page = attorney_client.get(f"/admin/leads/delivery/{deliveries['Trashed'].pk}/change/")
+
+    assert "Kept" in listing and "Trashed" not in listing
+    assert page.status_code == 302  # the admin's answer for an object it does not have
+
+
 def test_a_trashed_lead_page_is_not_shown_in_the_admin(attorney_client):
     lead = LeadFactory(first_name="Trashed")
     trash(lead)
