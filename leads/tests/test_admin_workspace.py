@@ -41,6 +41,18 @@ def test_the_breadcrumb_ends_with_the_name_not_the_id(attorney_client):
     assert str(lead.pk) not in crumbs
 
 
+@pytest.mark.parametrize("page", ["history", "delete"])
+def test_the_history_and_delete_pages_name_the_prospect_not_the_id(admin_client, page):
+    lead = LeadFactory(first_name="Grace", last_name="Hopper")
+
+    body = admin_client.get(f"{LIST_URL}{lead.pk}/{page}/").content.decode()
+
+    crumbs = re.search(r'<ol class="breadcrumbs">(.*?)</ol>', body, re.S).group(1)
+    assert ">Grace Hopper</a></li>" in crumbs
+    assert str(lead.pk) not in crumbs.replace(f"/{lead.pk}/", "")  # in the link, not the words
+    assert f"lead {lead.pk}" not in body
+
+
 def test_the_save_message_names_the_prospect_and_the_log_does_not(attorney_client):
     lead = LeadFactory(first_name="Grace", last_name="Hopper")
 
