@@ -310,6 +310,12 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, database: st
         for endpoint in endpoints(state):
             if only and endpoint["key"] not in only:
                 continue
+            if args.intake_form and endpoint["post"] in ("intake", "intake_answers"):
+                # Today's intake (no form set up) and the intake with answers in the same round:
+                # the form's areas and questions are off for the first.
+                on = "true" if endpoint["post"] == "intake_answers" else "false"
+                psql(database, f"UPDATE leads_practicearea SET is_active = {on}")
+                psql(database, f"UPDATE leads_question SET is_active = {on}")
             headers = endpoint.get("headers", {})
             probe = probe_request(base, endpoint, headers)
             if probe["status"] in (404, 405) or probe["status"] >= 500:

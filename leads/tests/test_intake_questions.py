@@ -183,6 +183,25 @@ def test_the_form_shows_every_question_under_its_areas_heading(client, questions
     assert "Answer only if you answered “What is your matter about?” with “Removal proceedings”." in html
 
 
+def test_a_question_changed_in_the_admin_is_asked_as_it_now_is_on_the_next_form(client, questions):
+    client.get("/")  # the set-up read, and what was made of it, kept for the next form
+    Question.objects.filter(pk=questions["matter"].pk).update(label="What brings you to us?")
+    Question.objects.filter(pk=questions["court"].pk).update(is_active=False)
+
+    html = client.get("/").content.decode()
+
+    assert "What brings you to us?" in html and "What is your matter about?" not in html
+    assert f'name="{field(questions["court"])}"' not in html
+
+
+def test_an_unchanged_set_up_gives_each_form_its_own_fields(client, questions):
+    client.post("/", form_data(practice_area="immigration"))  # an error puts autofocus on a field
+
+    html = client.get("/").content.decode()
+
+    assert "autofocus" not in html
+
+
 def test_a_practice_area_in_the_query_is_preselected(client, questions):
     html = client.get("/?practice_area=family").content.decode()
     assert re.search(r'<input[^>]*value="family"[^>]*checked', html)
