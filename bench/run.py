@@ -245,6 +245,10 @@ ENDPOINTS = [
     ("api_assigned", "API list ?assigned_to=none", "/api/v1/leads/?assigned_to=none", "token", "floor_page"),
     ("api_resume", "API list ?resume_search=falconry", "/api/v1/leads/?resume_search=falconry", "token",
      "floor_page"),
+    ("api_area", "API list ?practice_area=immigration", "/api/v1/leads/?practice_area=immigration", "token",
+     "floor_page"),
+    ("api_search_answer", "API list ?search=opinion (an answer's word)", "/api/v1/leads/?search=opinion",
+     "token", "floor_page"),
     ("api_lead", "API lead", "/api/v1/leads/{lead}/", "token", "floor_page"),
     ("api_timeline", "API timeline, 300 notes", "/api/v1/leads/{busy}/timeline/", "token", "floor_page"),
     ("api_stats", "API stats", "/api/v1/leads/stats/", "token", "floor_list"),
@@ -260,6 +264,10 @@ ENDPOINTS = [
      "floor_admin_search"),
     ("admin_common", "admin search ?q=litigation (full pages)", "/admin/leads/lead/?q=litigation", "admin",
      "floor_admin_search"),
+    ("admin_area", "admin ?practice_area=immigration", "/admin/leads/lead/?practice_area=immigration",
+     "admin", "floor_admin"),
+    ("admin_search_answer", "admin search ?q=opinion (an answer's word)", "/admin/leads/lead/?q=opinion",
+     "admin", "floor_admin_search"),
     ("admin_lead", "admin lead page", "/admin/leads/lead/{lead}/change/", "admin", "floor_admin"),
     ("admin_busy", "admin lead page, 300 notes", "/admin/leads/lead/{busy}/change/", "admin", "floor_admin"),
     ("admin_dashboard", "admin dashboard", "/admin/leads/lead/dashboard/", "admin", "floor_admin"),
@@ -302,6 +310,12 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, database: st
         for endpoint in endpoints(state):
             if only and endpoint["key"] not in only:
                 continue
+            if args.intake_form and endpoint["post"] in ("intake", "intake_answers"):
+                # Today's intake (no form set up) and the intake with answers in the same round:
+                # the form's areas and questions are off for the first.
+                on = "true" if endpoint["post"] == "intake_answers" else "false"
+                psql(database, f"UPDATE leads_practicearea SET is_active = {on}")
+                psql(database, f"UPDATE leads_question SET is_active = {on}")
             headers = endpoint.get("headers", {})
             probe = probe_request(base, endpoint, headers)
             if probe["status"] in (404, 405) or probe["status"] >= 500:

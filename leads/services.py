@@ -55,7 +55,7 @@ from .validators import email_key, validate_plain_text, validate_resume
 from .worker import erasure, fanout, followups, webhooks
 from .worker.deliveries import send_delivery
 from .worker.files import remove_files
-from .worker.queued import task_rows_mentioning, waiting_application_files
+from .worker.queued import submissions_after, task_rows_mentioning, waiting_application_files
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +128,18 @@ def submit_lead(
         "resubmit": resubmit_duplicates,
         "language": language,
     }
-    if resubmit_duplicates and (practice_area or answers):
-        application["practice_area"] = practice_area.pk if practice_area else None
-        application["answers"] = [[question.pk, value] for question, value in answers]
+    if resubmit_duplicates:
+        # The form's path: when the address's lead is in the trash, the worker erases it and
+        # makes this lead from what the submission sent (the request cannot know which).
+        application |= {
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "address": lead.email,
+            "response_due_at": lead.response_due_at and lead.response_due_at.isoformat(),
+            "practice_area": practice_area.pk if practice_area else None,
+        }
+        if answers:
+            application["answers"] = [[question.pk, value] for question, value in answers]
     try:
         try:
             _insert_application(lead, application, answers=answers, resubmit_duplicates=resubmit_duplicates)
@@ -161,12 +170,10 @@ def _insert_application(
     # and must be able to roll back on its own.
     with transaction.atomic(savepoint=not resubmit_duplicates):
         if resubmit_duplicates:
-            # An address whose lead is in the trash starts afresh: one probe of
-            # lead_email_key_unique, run for every submission, so the answer's timing does
-            # not tell a trashed address from another; ON CONFLICT would keep it silently.
-            erase_trashed_under(lead.email_key)
             # INSERT … ON CONFLICT DO NOTHING: a known address inserts nothing, and the
-            # worker finds the lead by its email and records the resubmission.
+            # worker finds the lead by its email and records the resubmission — or, when
+            # that lead is in the trash, erases it and makes this one (fanout). A known, a
+            # trashed and a new address cost the request the same statements.
             Lead.objects.bulk_create([lead], ignore_conflicts=True)
         else:
             built = Answer.build(lead_id=lead.pk, questions=answers) if answers else []
@@ -522,9 +529,16 @@ def restore_leads(*, leads: LeadQuerySet, by) -> int:
     ONE lead.restored event; returns how many. A lead already erased (its address submitted
     again, its time over) is not there to restore."""
     with transaction.atomic():
-        ids = list(
-            Lead.trash.filter(pk__in=leads.values("pk")).select_for_update().values_list("pk", flat=True)
-        )
+        rows = Lead.trash.filter(pk__in=leads.values("pk")).select_for_update()
+        found = rows.values_list("pk", "email_key", "deleted_at")
+        trashed = {key: (pk, deleted_at) for pk, key, deleted_at in found}
+        # An address submitted again since its lead went to the trash starts afresh: the worker
+        # erases that lead when it comes to the submission; a restore in between erases it now.
+        later = submissions_after({key: deleted_at for key, (_, deleted_at) in trashed.items()})
+        superseded = {trashed[key][0] for key in later.values()}
+        if superseded:
+            delete_leads(leads=Lead.all_objects.filter(pk__in=superseded), announce=False)
+        ids = [pk for pk, _ in trashed.values() if pk not in superseded]
         if not ids:
             return 0
         now = timezone.now()

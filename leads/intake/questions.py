@@ -8,11 +8,13 @@ of them are on the page under their area's heading, a conditional one saying whe
 applies; static/js/intake.js shows only what applies.
 """
 
+import copy
 import json
 
 from django import forms
 from django.db import connections, models
 from django.db.models import F, Q, Value
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -98,9 +100,42 @@ def form_rows() -> list[tuple]:
         return cursor.fetchall()
 
 
-def read_form() -> tuple[list[PracticeArea], list[Question]]:
-    """The active areas and the questions they ask (general ones, and active areas' own),
-    in the form's order, in one statement."""
+class FormSetUp:
+    """What one read of the form's rows makes: the active areas and the questions they ask, in
+    the form's order, and their form fields per language, built once (copied for each form)."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        self.areas, self.questions = made_from(rows)
+        self._fields: dict[str, dict[str, forms.Field]] = {}
+
+    def fields(self) -> dict[str, forms.Field]:
+        """A fresh copy of the question fields, their texts in the active language."""
+        language = translation.get_language()
+        if language not in self._fields:
+            self._fields[language] = {field_name(q): question_field(q) for q in self.questions}
+        return {name: copy.deepcopy(field) for name, field in self._fields[language].items()}
+
+
+# The last set-up read, per database alias. Every form still reads the rows (one statement, so
+# an edit in the admin shows on the next request in every process); when they are what the
+# last read found, what was made of them is used again instead of being built anew.
+_LAST: dict[str, FormSetUp] = {}
+
+
+def read_form() -> FormSetUp:
+    """The form's set-up as it is now: one statement."""
+    alias = Question.objects.db
+    rows = form_rows()
+    last = _LAST.get(alias)
+    if last is None or last.rows != rows:
+        last = _LAST[alias] = FormSetUp(rows)
+    return last
+
+
+def made_from(rows: list[tuple]) -> tuple[list[PracticeArea], list[Question]]:
+    """The active areas and the questions they ask (general ones, and active areas' own)
+    from form_rows(), in the form's order."""
     found_areas, found_questions = [], []
     for (
         row,
@@ -116,7 +151,7 @@ def read_form() -> tuple[list[PracticeArea], list[Question]]:
         show_if,
         values,
         texts,
-    ) in form_rows():
+    ) in rows:
         # JSON columns come back as text from a raw cursor (decoded on some databases).
         options, values, texts = (
             json.loads(v) if isinstance(v, str) else v for v in (options, values, texts)
@@ -158,7 +193,8 @@ class IntakeQuestions:
     """The active areas and questions, read once (one query) for one form."""
 
     def __init__(self):
-        self.areas, self.questions = read_form()
+        self.set_up = read_form()
+        self.areas, self.questions = self.set_up.areas, self.set_up.questions
 
     def __bool__(self) -> bool:
         return bool(self.areas or self.questions)
@@ -226,8 +262,7 @@ def add_question_fields(form: forms.Form, questions: IntakeQuestions) -> None:
                 "invalid_choice": _("Choose what you need help with."),
             },
         )
-    for question in questions.questions:
-        form.fields[field_name(question)] = question_field(question)
+    form.fields.update(questions.set_up.fields())
 
 
 def clean_questions(form: forms.Form, cleaned: dict) -> None:

@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from conftest import token_client
@@ -17,6 +19,9 @@ from leads import selectors, services
 from leads.models import Delivery, Lead, LeadEvent, StatusChange
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 from leads.tests.mail import run_worker
+from leads.tests.queries import statements
+from leads.worker.fanout import process_application
+from leads.worker.queued import APPLICATION_TASK
 
 pytestmark = pytest.mark.django_db
 
@@ -159,29 +164,124 @@ def test_a_new_api_submission_for_a_trashed_address_erases_it_and_starts_afresh(
     assert Lead.objects.get().pk != old.pk
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_new_form_submission_for_a_trashed_address_starts_afresh(client, settings):
     settings.INTAKE_RATE = "100/minute"
-    old = LeadFactory(email="ada@example.com")
+    old = LeadFactory(email="ada@example.com", first_name="Old")
     trash(old)
+    old_file = Path(Lead.trash.get().resume.path)
 
     response = client.post(
-        "/", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()}
+        "/", {"first_name": "Ada", "last_name": "L", "email": "ADA@example.com", "resume": resume()}
     )
+    run_worker()
 
     assert response.status_code == 303
     assert not Lead.all_objects.filter(pk=old.pk).exists()
-    assert Lead.objects.get().email == "ada@example.com"
+    new = Lead.objects.get()
+    assert (new.first_name, new.email, new.status) == ("Ada", "ADA@example.com", Lead.Status.PENDING)
+    assert Path(new.resume.path).read_bytes() == MINIMAL_PDF
+    assert not old_file.exists()
 
 
-def test_restoring_after_the_address_was_resubmitted_finds_nothing(attorney, integration):
+@pytest.mark.django_db(transaction=True)  # autocommit as in production
+def test_a_form_submission_costs_the_same_statements_for_a_trashed_a_known_and_a_new_address(
+    client, settings
+):
+    settings.INTAKE_RATE = "100/minute"
+    trash(LeadFactory(email="trashed@example.com"))
+    LeadFactory(email="known@example.com")
+
+    shapes = []
+    for email in ("trashed@example.com", "known@example.com", "new@example.com"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                "/", {"first_name": "A", "last_name": "B", "email": email, "resume": resume()}
+            )
+        assert response.status_code == 303
+        shapes.append([sql.split(" ")[0] + sql.split('"')[1] for sql in statements(captured)])
+
+    assert shapes[0] == shapes[1] == shapes[2]
+    assert len(shapes[0]) == 4  # the rate limit's hit, the form's questions, the lead, its task
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_after_the_address_was_submitted_again_on_the_form_finds_nothing(
+    client, attorney, settings
+):
+    settings.INTAKE_RATE = "100/minute"
     old = LeadFactory(email="ada@example.com")
     trash(old)
-    token_client(integration).post(
-        "/api/v1/leads/",
-        {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()},
-    )
+    client.post("/", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()})
 
-    assert services.restore_leads(leads=Lead.all_objects.filter(pk=old.pk), by=attorney) == 0
+    restored = services.restore_leads(leads=Lead.all_objects.filter(pk=old.pk), by=attorney)
+    run_worker()
+
+    assert restored == 0
+    assert not Lead.all_objects.filter(pk=old.pk).exists()
+    assert Lead.objects.get().first_name == "Ada"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_trash_purge_keeps_a_submission_made_since_and_the_worker_then_makes_its_lead(client, settings):
+    settings.INTAKE_RATE = "100/minute"
+    old = LeadFactory(email="ada@example.com")
+    trash(old)
+    Lead.trash.update(deleted_at=old.created_at - timedelta(days=31))
+    client.post("/", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()})
+
+    assert services.purge_trash() == 1
+    run_worker()
+
+    new = Lead.objects.get()
+    assert new.pk != old.pk and new.first_name == "Ada"
+    assert Path(new.resume.path).read_bytes() == MINIMAL_PDF
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_sent_before_its_lead_went_to_the_trash_is_not_a_new_start(client, settings):
+    settings.INTAKE_RATE = "100/minute"
+    old = LeadFactory(email="ada@example.com")
+    client.post("/", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()})
+    trash(old)  # after the resubmission was sent, before the worker came to it
+
+    run_worker()
+
+    assert Lead.trash.get().pk == old.pk
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_trashed_before_its_fan_out_keeps_its_resume_for_a_restore(client, attorney, settings):
+    settings.INTAKE_RATE = "100/minute"
+    client.post("/", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "resume": resume()})
+    lead = Lead.objects.get()
+    trash(lead)
+
+    run_worker()
+    services.restore_leads(leads=Lead.trash.all(), by=attorney)
+
+    assert Path(Lead.objects.get().resume.path).read_bytes() == MINIMAL_PDF
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_form_submissions_for_a_trashed_address_make_one_lead_and_a_resubmission(client, settings):
+    settings.INTAKE_RATE = "100/minute"
+    trash(LeadFactory(email="ada@example.com"))
+    for first_name in ("Ada", "Augusta"):
+        client.post(
+            "/", {"first_name": first_name, "last_name": "L", "email": "ada@example.com", "resume": resume()}
+        )
+
+    run_worker()
+
+    lead = Lead.objects.get()
+    assert lead.first_name == "Ada"
+    assert lead.resubmissions.count() == 1
+
+
+def test_the_queue_names_the_submission_task_by_its_path():
+    assert process_application.module_path == APPLICATION_TASK
 
 
 @pytest.mark.django_db(transaction=True)

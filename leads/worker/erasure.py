@@ -13,7 +13,7 @@ from django.utils import timezone
 from leads.models import Lead, LeadQuerySet, Resubmission
 
 from .files import remove_files
-from .queued import task_rows_mentioning, waiting_application_files
+from .queued import submissions_after, task_rows_mentioning, waiting_application_files
 
 # What the admin log keeps of an entry about a lead that was deleted.
 DELETED_LEAD_REPR = "deleted lead"
@@ -27,21 +27,26 @@ def erase_leads(leads: LeadQuerySet) -> list:
 
     In the caller's transaction (one of its own otherwise): their rows (history, notes,
     resubmissions, deliveries and downloads go with them), the queued work that mentions them
-    or any address they have had, the name and id in the admin log's entries about them, and
+    or any address they have had (but a submission to a trashed lead's address made after it
+    went to the trash, which starts afresh), the name and id in the admin log's entries about them, and
     ONE task that removes every file of theirs once the delete has committed.
     """
     with transaction.atomic():
         # Locked first: a worker recording a resubmission holds the same row lock, so no
         # resubmission (and no file) can appear between reading the names and the delete.
         locked = Lead.all_objects.filter(pk__in=leads.values("pk")).select_for_update()
-        rows = list(locked.values_list("pk", "email", "former_emails", "resume"))
+        rows = list(locked.values_list("pk", "email", "former_emails", "resume", "email_key", "deleted_at"))
         if not rows:
             return []
-        ids = [pk for pk, _, _, _ in rows]
-        names = {resume for _, _, _, resume in rows}
+        ids = [pk for pk, *_ in rows]
+        names = {resume for _, _, _, resume, _, _ in rows}
         names |= set(Resubmission.objects.filter(lead_id__in=ids).values_list("resume", flat=True))
-        addresses = [address for _, email, former, _ in rows for address in (email, *former)]
+        addresses = [address for _, email, former, *_ in rows for address in (email, *former)]
         queued = task_rows_mentioning(lead_ids=ids, emails=addresses)
+        # A submission to a trashed lead's address made after it went to the trash is a new
+        # start (fanout.process_application), not the trashed lead's: it stays, with its file.
+        trashed = {key: deleted_at for _, _, _, _, key, deleted_at in rows if deleted_at is not None}
+        queued = queued.exclude(pk__in=list(submissions_after(trashed, queued)))
         names |= waiting_application_files(queued)
         queued.delete()
         scrub_admin_log(ids)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.tasks import task
@@ -34,7 +34,7 @@ from leads.models import (
 )
 from leads.representations import LeadSerializer
 
-from . import deliveries, emails
+from . import deliveries, emails, erasure
 from .files import remove_files
 from .resume_text import extract_resubmission_text, extract_resume_text
 
@@ -46,27 +46,51 @@ ROUND_ROBIN_LOCK = 0x6C656164
 
 @task
 def process_application(application: dict) -> str:
-    """A submission's fan-out: the new lead's emails, or — when its address was already on
-    file and the form inserted nothing — the resubmission recorded on the existing lead."""
+    """A submission's fan-out: the new lead's emails; or — when its address was already on
+    file and the form inserted nothing — the resubmission recorded on the existing lead; or,
+    when that lead is in the trash since before this submission, the trashed lead erased and
+    the new one made from the submission (a new submission starts afresh: nothing deleted
+    comes back). The request cannot tell these apart, so every address costs it the same."""
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().filter(pk=application["lead_id"]).first()
+        lead = Lead.all_objects.select_for_update().filter(pk=application["lead_id"]).first()
         if lead is not None:
+            if lead.deleted_at is not None:
+                return "trashed"  # deleted before its fan-out: its files stay for a restore
             store_answers(application, lead=lead)
             lead_created(lead)
             return "created"
         if not application["resubmit"]:
             return "gone"  # created and deleted again before the worker came to it
         storage = Resubmission._meta.get_field("resume").storage
-        lead = Lead.objects.select_for_update().by_email(application["email"])
-        if lead is None or not storage.exists(application["resume"]):
-            # No lead under this address any more (deleted or erased since), or this was
-            # a new lead deleted again with its file: keep nothing of the submission.
-            remove_files.call([application["resume"]])
-            return "discarded"
+        if not storage.exists(application["resume"]):
+            return "discarded"  # the address's lead was erased since, with this file
+        lead = Lead.all_objects.select_for_update().by_email(application["email"])
+        submitted_at = datetime.fromisoformat(application["submitted_at"])
+        if lead is not None and lead.deleted_at is not None:
+            if lead.deleted_at > submitted_at or "first_name" not in application:
+                # Trashed after this was sent: it was a resubmission of a lead now deleted.
+                remove_files.call([application["resume"]])
+                return "discarded"
+            erasure.erase_leads(Lead.all_objects.filter(pk=lead.pk))
+            lead = None
+        if lead is None:
+            if "first_name" not in application:  # queued before submissions carried their lead
+                remove_files.call([application["resume"]])
+                return "discarded"
+            lead = lead_from(application)
+            if lead is not None:
+                store_answers(application, lead=lead)
+                lead_created(lead)
+                return "created"
+            # Another worker made this address's lead a moment ago: this is its resubmission.
+            lead = Lead.objects.select_for_update().by_email(application["email"])
+            if lead is None:
+                remove_files.call([application["resume"]])
+                return "discarded"
         resubmission = Resubmission.objects.create(
             lead=lead,
             resume=application["resume"],
-            created_at=datetime.fromisoformat(application["submitted_at"]),
+            created_at=submitted_at,
             source=application["source"],
             referrer=application["referrer"],
             language=application.get("language", lead.language),
@@ -80,6 +104,33 @@ def process_application(application: dict) -> str:
             lead.language = resubmission.language
         lead_resubmitted(lead, resubmission)
         return "resubmitted"
+
+
+def lead_from(application: dict) -> Lead | None:
+    """The new lead a form submission describes, saved (its address's trashed lead erased
+    first); None when another lead has the address by now."""
+    lead = Lead(
+        pk=application["lead_id"],
+        first_name=application["first_name"],
+        last_name=application["last_name"],
+        email=application["address"],
+        email_key=application["email"],
+        status=Lead.Status.PENDING,
+        created_at=datetime.fromisoformat(application["submitted_at"]),
+        source=application["source"],
+        referrer=application["referrer"],
+        language=application["language"],
+        practice_area=PracticeArea.objects.filter(pk=application.get("practice_area") or 0).first(),
+        resume=application["resume"],
+    )
+    due = application.get("response_due_at")
+    lead.response_due_at = lead.next_follow_up_at = due and datetime.fromisoformat(due)
+    try:
+        with transaction.atomic():
+            lead.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return lead
 
 
 def store_answers(application: dict, *, lead: Lead, resubmission: Resubmission | None = None) -> None:

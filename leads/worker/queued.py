@@ -5,6 +5,7 @@ worker has not processed yet."""
 import json
 import re
 from collections.abc import Collection
+from datetime import datetime
 
 from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
@@ -15,8 +16,13 @@ from django_tasks_db.models import DBTaskResult
 from leads.validators import email_key
 
 from .deliveries import send_delivery
-from .fanout import process_application
 from .files import remove_files
+
+# A submission's task (fanout.process_application) as its rows name it: this module reads those
+# rows as data, and the fan-out, which erases a trashed lead its submission supersedes, sits
+# above it (a test holds the two equal).
+APPLICATION_TASK = "leads.worker.fanout.process_application"
+WAITING = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
 
 # Words are what lies between spaces, quotes, brackets and the like: "ada@example.com" and a
 # lead's id are one word each, "lovelace.ada@example.com" is another word.
@@ -38,24 +44,28 @@ def task_rows_mentioning(*, lead_ids: Collection, emails: Collection[str]) -> Qu
     ids = [str(pk) for pk in lead_ids]
     keys = {email_key(email) for email in emails} - {""}
     typed = [Lower(Value(email, output_field=TextField())) for email in emails if email]
-    submissions = Q(task_path=process_application.module_path) & (
+    submissions = Q(task_path=APPLICATION_TASK) & (
         Q(submitted_lead__in=ids) | Q(submitted_email__in=[*sorted(keys), *typed])
     )
-    anonymous = [process_application, send_delivery, remove_files]
-    others = DBTaskResult.objects.filter(
-        ~Q(task_path__in=[task.module_path for task in anonymous]) | Q(status=TaskResultStatus.FAILED)
-    )
+    anonymous = [APPLICATION_TASK, send_delivery.module_path, remove_files.module_path]
+    others = DBTaskResult.objects.filter(~Q(task_path__in=anonymous) | Q(status=TaskResultStatus.FAILED))
     needles = {needle.lower() for needle in [*ids, *emails, *keys]}
     named = [
         pk
         for pk, args, result, error in others.values_list("pk", "args_kwargs", "return_value", "traceback")
         if needles & words(f"{json.dumps([args, result], ensure_ascii=False)} {error}")
     ]
-    return DBTaskResult.objects.alias(
+    return with_submitted_address(DBTaskResult.objects).filter(submissions | Q(pk__in=named))
+
+
+def with_submitted_address(rows: QuerySet[DBTaskResult]) -> QuerySet[DBTaskResult]:
+    """`rows` able to filter on a submission's lead id and address (submitted_lead,
+    submitted_email)."""
+    return rows.alias(
         # Cast: a plain text comparison, not the JSON one `__in` would make of a key transform.
         submitted_lead=Cast(KT("args_kwargs__args__0__lead_id"), TextField()),
         submitted_email=Lower(KT("args_kwargs__args__0__email")),
-    ).filter(submissions | Q(pk__in=named))
+    )
 
 
 def words(text: str) -> set[str]:
@@ -65,8 +75,24 @@ def words(text: str) -> set[str]:
 
 def waiting_application_files(rows: QuerySet[DBTaskResult]) -> set[str]:
     """The resume files of the submissions among `rows` that the worker has not processed."""
-    waiting = rows.filter(
-        task_path=process_application.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    )
+    waiting = rows.filter(task_path=APPLICATION_TASK, status__in=WAITING)
     return {args_kwargs["args"][0]["resume"] for args_kwargs in waiting.values_list("args_kwargs", flat=True)}
+
+
+def submissions_after(trashed: dict[str, datetime], rows: QuerySet[DBTaskResult] | None = None) -> dict:
+    """The waiting submissions (among `rows`, else all) made to one of these address keys after
+    its moment, {task id: address key}; `trashed` is {email_key: when its lead went to the
+    trash}. Such a submission starts afresh (fanout.process_application): it is not the
+    trashed lead's to erase."""
+    if not trashed:
+        return {}
+    waiting = with_submitted_address(DBTaskResult.objects if rows is None else rows).filter(
+        task_path=APPLICATION_TASK, status__in=WAITING, submitted_email__in=sorted(trashed)
+    )
+    later = {}
+    for pk, args_kwargs in waiting.values_list("pk", "args_kwargs"):
+        application = args_kwargs["args"][0]
+        moment = trashed.get(application["email"])
+        if moment is not None and datetime.fromisoformat(application["submitted_at"]) > moment:
+            later[pk] = application["email"]
+    return later
