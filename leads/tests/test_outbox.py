@@ -108,11 +108,11 @@ def test_a_crash_right_after_the_commit_leaves_the_lead_and_its_task(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_accepted_submission_is_its_hit_then_one_transaction_of_at_most_five_queries(client):
+def test_an_accepted_submission_is_its_hit_then_one_transaction_of_at_most_four_queries(client):
     # The limiter's hit commits alone, before the file is checked (issue 23: it counts whether
     # or not the check finishes); the form's practice areas and questions (one UNION, issue
-    # 25); then the trash's probe for the address (issue 27), the lead and its task in one
-    # transaction (nothing per attorney or per email: the worker).
+    # 25); then the lead and its task in one transaction (nothing per attorney or per email,
+    # and no look at the trash: the worker).
     with counting_transactions() as seen, CaptureQueriesContext(connection) as captured:
         response = client.post("/", form())
 
@@ -120,7 +120,7 @@ def test_an_accepted_submission_is_its_hit_then_one_transaction_of_at_most_five_
     # Outside the one transaction: the hit and the read of the form's questions.
     assert (seen["autocommit_statements"], seen["commits"]) == (2, 1)
     assert "ratelimitbucket" in statements(captured)[0]
-    assert len(statements(captured)) <= 5, statements(captured)
+    assert len(statements(captured)) <= 4, statements(captured)
 
 
 def statement_shapes(client: Client, email: str) -> list[str]:
@@ -140,6 +140,14 @@ def test_a_known_address_runs_the_same_statements_as_a_new_one(client):
 
     assert known == new
     assert Lead.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_whose_lead_is_in_the_trash_runs_the_same_statements_as_a_new_one(client):
+    trashed = services.submit_lead(**form("trashed@example.com"))
+    services.trash_leads(leads=Lead.objects.filter(pk=trashed.pk), by=None)
+
+    assert statement_shapes(client, "Trashed@example.com") == statement_shapes(client, "new@example.com")
 
 
 @pytest.mark.django_db(transaction=True)

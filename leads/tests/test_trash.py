@@ -10,8 +10,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from conftest import token_client
@@ -19,7 +17,6 @@ from leads import selectors, services
 from leads.models import Delivery, Lead, LeadEvent, StatusChange
 from leads.tests.factories import MINIMAL_PDF, LeadFactory
 from leads.tests.mail import run_worker
-from leads.tests.queries import statements
 from leads.worker.fanout import process_application
 from leads.worker.queued import APPLICATION_TASK
 
@@ -182,27 +179,6 @@ def test_a_new_form_submission_for_a_trashed_address_starts_afresh(client, setti
     assert (new.first_name, new.email, new.status) == ("Ada", "ADA@example.com", Lead.Status.PENDING)
     assert Path(new.resume.path).read_bytes() == MINIMAL_PDF
     assert not old_file.exists()
-
-
-@pytest.mark.django_db(transaction=True)  # autocommit as in production
-def test_a_form_submission_costs_the_same_statements_for_a_trashed_a_known_and_a_new_address(
-    client, settings
-):
-    settings.INTAKE_RATE = "100/minute"
-    trash(LeadFactory(email="trashed@example.com"))
-    LeadFactory(email="known@example.com")
-
-    shapes = []
-    for email in ("trashed@example.com", "known@example.com", "new@example.com"):
-        with CaptureQueriesContext(connection) as captured:
-            response = client.post(
-                "/", {"first_name": "A", "last_name": "B", "email": email, "resume": resume()}
-            )
-        assert response.status_code == 303
-        shapes.append([sql.split(" ")[0] + sql.split('"')[1] for sql in statements(captured)])
-
-    assert shapes[0] == shapes[1] == shapes[2]
-    assert len(shapes[0]) == 4  # the rate limit's hit, the form's questions, the lead, its task
 
 
 @pytest.mark.django_db(transaction=True)
