@@ -142,6 +142,7 @@ def test_the_attorneys_pages_have_no_accessibility_violations(page, live_server)
     pages = {
         "lead list": "/admin/leads/lead/",
         "lead page": f"/admin/leads/lead/{lead.pk}/change/",
+        "lead history": f"/admin/leads/lead/{lead.pk}/history/",
         "dashboard": "/admin/leads/lead/dashboard/",
         "delivery list": "/admin/leads/delivery/",
     }
