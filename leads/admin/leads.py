@@ -182,7 +182,21 @@ class PracticeAreaFilter(admin.SimpleListFilter):
         return queryset.in_practice_area(self.value()) if self.value() else queryset
 
 
+class ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from one plain read of the queryset, kept in its cache. Django's own
+    reads them with QuerySet.iterator(): on PostgreSQL a server-side cursor, declared,
+    fetched and closed in three round trips, for each time the choices are listed."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class AttorneyChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
     def label_from_instance(self, user: User) -> str:
         return attorney_label(user)
 
