@@ -5,15 +5,30 @@ shared cache, so each web process does not read the table on its own), and a lea
 Reads only: nothing here writes a row.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import zip_longest
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections
-from django.db.models import Case, Count, F, Q, Subquery, When
-from django.db.models.functions import Coalesce, Extract, TruncWeek
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    Subquery,
+    TextField,
+    UUIDField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Extract, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -24,12 +39,17 @@ from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Answer,
+    AssignmentChange,
     Delivery,
     Lead,
+    LeadEvent,
     LeadQuerySet,
+    Note,
     PracticeArea,
     Question,
     Resubmission,
+    ResumeDownload,
+    StatusChange,
     count_per_status,
     is_pending_older_than,
     wait_seconds,
@@ -317,92 +337,182 @@ def _is_large() -> bool:
 
 def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     """Everything that happened to `lead`, oldest first: its newest `limit` events (None:
-    all of them), in one query per kind of event whatever the history's length.
-
-    Each kind is read as rows (values_list, the users' names joined), not model instances:
-    with 200 notes and their authors, building the instances was half the lead page's time."""
-    kind_labels = dict(Delivery.Kind.choices)
-
-    def resubmitted(pk, at, source, referrer) -> TimelineEvent:
-        detail = {"resubmission": pk, "source": source, "referrer": referrer}
-        return TimelineEvent("resubmitted", at, None, detail)
-
-    def status_changed(pk, at, by, from_status, to_status, reason, referred_to) -> TimelineEvent:
-        detail = {"from": from_status, "to": to_status}
-        if reason or referred_to:  # a closing's why and to whom
-            detail |= {"reason": reason, "referred_to": referred_to}
-        return TimelineEvent("status_changed", at, Actor.named(by), detail)
-
-    def assigned(pk, at, by, from_user, to_user) -> TimelineEvent:
-        return TimelineEvent("assigned", at, Actor.named(by), {"from": from_user, "to": to_user})
-
-    def note(pk, at, by, body) -> TimelineEvent:
-        return TimelineEvent("note", at, Actor.named(by), {"id": pk, "body": body})
-
-    def delivery(pk, at, kind, channel, recipient, status, attempts, error, sent_at) -> TimelineEvent:
-        detail = {
-            "id": pk,
-            "kind": kind,
-            "description": str(kind_labels.get(kind, kind)),  # what get_kind_display() says
-            "channel": channel,
-            "recipient": recipient,
-            "status": status,
-            "attempts": attempts,
-            "error": error,
-            "sent_at": sent_at,
-        }
-        return TimelineEvent("delivery", at, None, detail)
-
-    def lead_event(pk, at, by, type_) -> TimelineEvent:
-        return TimelineEvent(type_, at, Actor.named(by), {})
-
-    def downloaded(pk, at, by, resubmission, via) -> TimelineEvent:
-        detail = {"resubmission": resubmission, "via": via}
-        return TimelineEvent("resume_downloaded", at, Actor.named(by), detail)
-
-    # (the kind's rows, their time field, the columns after it, the event of a row): each
-    # row is (id, time, *columns).
-    sources = [
-        (lead.resubmissions, "created_at", ("source", "referrer"), resubmitted),
-        (
-            lead.status_changes,
-            "changed_at",
-            ("changed_by__username", "from_status", "to_status", "reason", "referred_to"),
-            status_changed,
-        ),
-        (
-            lead.assignment_changes,
-            "changed_at",
-            ("changed_by__username", "from_user__username", "to_user__username"),
-            assigned,
-        ),
-        (lead.notes, "created_at", ("author__username", "body"), note),
-        (
-            lead.deliveries,
-            "created_at",
-            ("kind", "channel", "recipient", "status", "attempts", "last_error", "sent_at"),
-            delivery,
-        ),
-        (
-            lead.resume_downloads,
-            "downloaded_at",
-            ("downloaded_by__username", "resubmission_id", "via"),
-            downloaded,
-        ),
-        (lead.events, "at", ("by__username", "type"), lead_event),
-    ]
-    submitted = {"source": lead.source, "referrer": lead.referrer}
+    all of them), in one query whatever the history's length (see _timeline_rows)."""
+    rows = _timeline_rows(lead, limit)
+    rows.reverse()
     # Through the API: by the integration (a query only for such a lead).
     by = lead.submitted_by if lead.submitted_by_id else None
-    events = [TimelineEvent("submitted", lead.created_at, by, submitted)]
-    for related, field, columns, event in sources:
-        # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
-        # newest `limit` of them all and whether there were more.
-        rows = related.order_by(f"-{field}", "-id").values_list("id", field, *columns)
-        events += (event(*row) for row in (rows if limit is None else rows[: limit + 1]))
-    events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
+    submitted = TimelineEvent(
+        "submitted", lead.created_at, by, {"source": lead.source, "referrer": lead.referrer}
+    )
+    events = [submitted, *map(_event, rows)]
     truncated = limit is not None and len(events) > limit
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
+
+
+# The timeline's query as the ORM writes it, per (database, limit): (SQL, parameters, where
+# the lead's id goes in them, the selected columns for their converters).
+_TIMELINE_QUERIES: dict[tuple[str, int | None], tuple[str, list, set[int], list]] = {}
+
+
+def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
+    """The newest limit + 1 events of `lead` (all of them if `limit` is None) as _event's
+    rows, newest first, in one query.
+
+    Every kind of event is read as rows in one layout (_event_rows), merged by one UNION ALL;
+    on PostgreSQL each kind gives only its newest limit + 1 (index <model>_lead_idx). Rows,
+    with the users' names joined, not model instances: with 200 notes and their authors the
+    instances were half the lead page's time. And the ORM writes that query once per process
+    (and database and limit), not on every page: building it, or the one query per kind of
+    event it replaces, cost more than reading its rows."""
+    using = lead._state.db or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    if (using, limit) not in _TIMELINE_QUERIES:
+        _TIMELINE_QUERIES[using, limit] = _timeline_query(using, limit)
+    sql, params, lead_at, columns = _TIMELINE_QUERIES[using, limit]
+    lead_id = Lead._meta.pk.get_db_prep_value(lead.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lead_id if n in lead_at else param for n, param in enumerate(params)])
+        rows = cursor.fetchall()
+    # What the ORM does to a value read (SQLite's text to a datetime or UUID, for one).
+    converters = [
+        (n, converters, column)
+        for n, column in enumerate(columns)
+        if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+    ]
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for n, functions, column in converters:
+            for convert in functions:
+                row[n] = convert(row[n], column, connection)
+        converted.append(tuple(row))
+    return converted
+
+
+def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int], list]:
+    """The timeline's SQL as the ORM writes it for a stand-in lead id, the places of that id
+    among its parameters, and its columns."""
+    stand_in = uuid.uuid4()
+    kinds = [
+        _event_rows(0, Resubmission.objects.filter(lead=stand_in), texts=("source", "referrer")),
+        _event_rows(
+            1,
+            StatusChange.objects.filter(lead=stand_in),
+            at="changed_at",
+            by="changed_by__username",
+            texts=("from_status", "to_status", "reason", "referred_to"),
+        ),
+        _event_rows(
+            2,
+            AssignmentChange.objects.filter(lead=stand_in),
+            at="changed_at",
+            by="changed_by__username",
+            texts=("from_user__username", "to_user__username"),
+        ),
+        _event_rows(3, Note.objects.filter(lead=stand_in), by="author__username", texts=("body",)),
+        _event_rows(
+            4,
+            Delivery.objects.filter(lead=stand_in),
+            texts=("kind", "channel", "recipient", "status", "last_error"),
+            number="attempts",
+            moment="sent_at",
+        ),
+        _event_rows(
+            5,
+            ResumeDownload.objects.filter(lead=stand_in),
+            at="downloaded_at",
+            by="downloaded_by__username",
+            texts=("via",),
+            ref="resubmission_id",
+        ),
+        _event_rows(6, LeadEvent.objects.filter(lead=stand_in), at="at", by="by__username", texts=("type",)),
+    ]
+    connection = connections[using]
+    if limit is not None and connection.features.supports_slicing_ordering_in_compound:
+        # Each kind's newest limit + 1: enough to know the newest `limit` of them all and
+        # whether there were more. (SQLite allows no LIMIT inside a UNION: it merges all.)
+        kinds = [kind.order_by("-e_at", "-e_id")[: limit + 1] for kind in kinds]
+    # Newest first; at the same time, the later kind and the greater id first, so that read
+    # backwards the page lists same-time events in the kinds' order above.
+    merged = kinds[0].union(*kinds[1:], all=True).order_by("-e_at", "-e_kind", "e_id")
+    if limit is not None:
+        merged = merged[: limit + 1]
+    compiler = merged.query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    stand_in_value = Lead._meta.pk.get_db_prep_value(stand_in, connection)
+    lead_at = {n for n, param in enumerate(params) if param == stand_in_value}
+    if len(lead_at) != len(kinds):
+        raise RuntimeError(
+            f"The timeline's query takes the lead's id {len(lead_at)} times, not {len(kinds)}."
+        )
+    return sql, list(params), lead_at, [column for column, _, _ in compiler.select[: compiler.col_count]]
+
+
+_EVENT_TEXTS = ("e_t1", "e_t2", "e_t3", "e_t4", "e_t5")
+
+
+def _null(field) -> Cast:
+    """A NULL of `field`'s type: PostgreSQL reads an untyped NULL in one kind's LIMITed
+    SELECT as text, which a UNION cannot match with another kind's number or time."""
+    return Cast(Value(None), output_field=field)
+
+
+def _event_rows(
+    kind: int, related, *, at="created_at", by=None, texts=(), number=None, moment=None, ref=None
+):
+    """One kind of a lead's events as rows of (id, time, username, five texts, a number, a
+    time, an id, `kind`): a column the kind has no use for is NULL. `kind` is the kind's
+    number in _event, and its place in the timeline's order of same-time events."""
+    columns = {
+        "e_id": F("id"),
+        "e_at": F(at),
+        "e_by": F(by) if by else _null(CharField()),
+        **{name: F(text) if text else _null(TextField()) for name, text in zip_longest(_EVENT_TEXTS, texts)},
+        "e_n": F(number) if number else _null(IntegerField()),
+        "e_ts": F(moment) if moment else _null(DateTimeField()),
+        "e_ref": F(ref) if ref else _null(UUIDField()),
+        "e_kind": Value(kind),
+    }
+    return related.order_by().annotate(**columns).values_list(*columns)
+
+
+def _event(row: tuple) -> TimelineEvent:
+    """The event of one of timeline()'s rows; `kind` is the place of its kind there."""
+    pk, at, by, t1, t2, t3, t4, t5, number, moment, ref, kind = row
+    by = Actor.named(by)
+    if kind == 0:
+        return TimelineEvent("resubmitted", at, None, {"resubmission": pk, "source": t1, "referrer": t2})
+    if kind == 1:
+        detail = {"from": t1, "to": t2}
+        if t3 or t4:  # a closing's why and to whom
+            detail |= {"reason": t3, "referred_to": t4}
+        return TimelineEvent("status_changed", at, by, detail)
+    if kind == 2:
+        return TimelineEvent("assigned", at, by, {"from": t1, "to": t2})
+    if kind == 3:
+        return TimelineEvent("note", at, by, {"id": pk, "body": t1})
+    if kind == 4:
+        detail = {
+            "id": pk,
+            "kind": t1,
+            "description": str(DELIVERY_KINDS.get(t1, t1)),  # what get_kind_display() says
+            "channel": t2,
+            "recipient": t3,
+            "status": t4,
+            "attempts": number,
+            "error": t5,
+            "sent_at": moment,
+        }
+        return TimelineEvent("delivery", at, None, detail)
+    if kind == 5:
+        return TimelineEvent("resume_downloaded", at, by, {"resubmission": ref, "via": t1})
+    return TimelineEvent(t1, at, by, {})  # a LeadEvent: trashed, restored, exported
+
+
+DELIVERY_KINDS = dict(Delivery.Kind.choices)
 
 
 # --- Speed to lead (issue 29) ---------------------------------------------------------------

@@ -87,10 +87,11 @@ class TestTheTimeline:
             AssignmentChange(lead=lead, to_user=attorney, changed_by=attorney, changed_at=t) for t in at[200:]
         )
 
-        # session, user, the user's permissions (one query): 3; the lead: 1; the timeline, one
-        # per kind of event (users joined): 6; the assignee choices: 1; the lead's content
-        # type for the history link (cached per process after the first page): 1. At most 12.
-        with django_assert_max_num_queries(12):
+        # session, user, the user's permissions (one query): 3; the lead: 1; the timeline, every
+        # kind of event in one query (users joined): 1; the answers: 1; the assignee choices: 1;
+        # the lead's content type for the history link (cached per process after the first
+        # page): 1. At most 8.
+        with django_assert_max_num_queries(8):
             response = attorney_client.get(page_of(lead))
 
         assert response.content.decode().count("lead-timeline__event ") == 200
