@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
-from leads.models import AssignmentChange, Lead, Note, Resubmission, StatusChange
+from leads.models import AssignmentChange, Lead, Note, PracticeArea, Resubmission, StatusChange
 from leads.tests.factories import FailedEmailFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,32 @@ class TestTheTimeline:
             response = attorney_client.get(page_of(lead))
 
         assert response.content.decode().count("lead-timeline__event ") == 200
+
+    def test_a_lead_naming_people_an_area_and_its_resume_text_costs_no_query_more(
+        self, attorney_client, attorney
+    ):
+        bare = LeadFactory()
+        area = PracticeArea.objects.create(name="Family law", slug="family")
+        lead = LeadFactory(
+            practice_area=area,
+            resume_text="Ten years of falconry.",
+            resume_text_state=Lead.TextState.READ,
+            submitted_by=UserFactory(username="crm-sync"),
+        )
+        services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
+        services.close_lead(lead=lead, outcome=Lead.Status.DECLINED, reason="Out of scope", by=attorney)
+        attorney_client.get(page_of(bare))  # the content type, cached per process
+
+        with CaptureQueriesContext(connection) as bare_page:
+            attorney_client.get(page_of(bare))
+        with CaptureQueriesContext(connection) as page:
+            body = attorney_client.get(page_of(lead)).content.decode()
+
+        assert len(page) == len(bare_page)
+        assert "Ten years of falconry." in body and "Family law" in body
+        assert f"Closed {body and ''}" is not None
+        assert body.count(f"by {attorney.username}") >= 2 and "by crm-sync" in body
 
 
 class TestNotes:
