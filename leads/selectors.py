@@ -431,24 +431,33 @@ def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int],
         _event_rows(6, LeadEvent.objects.filter(lead=stand_in), at="at", by="by__username", texts=("type",)),
     ]
     connection = connections[using]
-    if limit is not None and connection.features.supports_slicing_ordering_in_compound:
-        # Each kind's newest limit + 1: enough to know the newest `limit` of them all and
-        # whether there were more. (SQLite allows no LIMIT inside a UNION: it merges all.)
-        kinds = [kind.order_by("-e_at", "-e_id")[: limit + 1] for kind in kinds]
-    # Newest first; at the same time, the later kind and the greater id first, so that read
-    # backwards the page lists same-time events in the kinds' order above.
-    merged = kinds[0].union(*kinds[1:], all=True).order_by("-e_at", "-e_kind", "e_id")
     if limit is not None:
-        merged = merged[: limit + 1]
-    compiler = merged.query.get_compiler(using)
-    sql, params = compiler.as_sql()
+        # Each kind's newest limit + 1: enough to know the newest `limit` of them all and
+        # whether there were more.
+        kinds = [kind.order_by("-e_at", "-e_id")[: limit + 1] for kind in kinds]
+    # Each kind as a subquery of its own, so that its ORDER BY and LIMIT stand on SQLite too
+    # (which allows neither on a SELECT of a UNION itself, so Django's union() would drop them).
+    compilers = [kind.query.get_compiler(using) for kind in kinds]
+    parts, params = [], []
+    for n, compiler in enumerate(compilers):
+        sql, kind_params = compiler.as_sql()
+        alias = connection.ops.quote_name(f"kind_{n}")
+        parts.append(f"SELECT * FROM ({sql}) {alias}")  # noqa: S608 (the ORM's SQL; the id is a parameter)
+        params += kind_params
+    # Newest first; at the same time, the later kind and the smaller id first, so that read
+    # backwards the page lists same-time events in the kinds' order above.
+    at, kind, pk = map(connection.ops.quote_name, ("e_at", "e_kind", "e_id"))
+    sql = f"{' UNION ALL '.join(parts)} ORDER BY {at} DESC, {kind} DESC, {pk} ASC"
+    if limit is not None:
+        sql += f" LIMIT {limit + 1:d}"
     stand_in_value = Lead._meta.pk.get_db_prep_value(stand_in, connection)
     lead_at = {n for n, param in enumerate(params) if param == stand_in_value}
     if len(lead_at) != len(kinds):
         raise RuntimeError(
             f"The timeline's query takes the lead's id {len(lead_at)} times, not {len(kinds)}."
         )
-    return sql, list(params), lead_at, [column for column, _, _ in compiler.select[: compiler.col_count]]
+    first = compilers[0]
+    return sql, params, lead_at, [column for column, _, _ in first.select[: first.col_count]]
 
 
 _EVENT_TEXTS = ("e_t1", "e_t2", "e_t3", "e_t4", "e_t5")
