@@ -360,7 +360,7 @@ def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
     rows, newest first, in one query.
 
     Every kind of event is read as rows in one layout (_event_rows), merged by one UNION ALL;
-    on PostgreSQL each kind gives only its newest limit + 1 (index <model>_lead_idx). Rows,
+    each kind gives only its newest limit + 1 (index <model>_lead_idx). Rows,
     with the users' names joined, not model instances: with 200 notes and their authors the
     instances were half the lead page's time. And the ORM writes that query once per process
     (and database and limit), not on every page: building it, or the one query per kind of
@@ -393,8 +393,8 @@ def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
 
 
 def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int], list]:
-    """The timeline's SQL as the ORM writes it for a stand-in lead id, the places of that id
-    among its parameters, and its columns."""
+    """The timeline's SQL for a stand-in lead id (each kind's query as the ORM writes it, in
+    one UNION ALL), the places of that id among its parameters, and its columns."""
     stand_in = uuid.uuid4()
     kinds = [
         _event_rows(0, Resubmission.objects.filter(lead=stand_in), texts=("source", "referrer")),
@@ -464,8 +464,8 @@ _EVENT_TEXTS = ("e_t1", "e_t2", "e_t3", "e_t4", "e_t5")
 
 
 def _null(field) -> Cast:
-    """A NULL of `field`'s type: PostgreSQL reads an untyped NULL in one kind's LIMITed
-    SELECT as text, which a UNION cannot match with another kind's number or time."""
+    """A NULL of `field`'s type: PostgreSQL reads an untyped NULL in a kind's subquery as
+    text, which a UNION cannot match with another kind's number or time."""
     return Cast(Value(None), output_field=field)
 
 
