@@ -5,15 +5,30 @@ shared cache, so each web process does not read the table on its own), and a lea
 Reads only: nothing here writes a row.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import zip_longest
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections
-from django.db.models import Case, Count, F, Q, Subquery, When
-from django.db.models.functions import Coalesce, Extract, TruncWeek
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    Subquery,
+    TextField,
+    UUIDField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Extract, TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -107,10 +122,26 @@ class AttorneyFigures:
     median_seconds: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something on a timeline, by username: what the page and the API show of a
+    user there, read with the event instead of as a User."""
+
+    username: str
+
+    def __str__(self) -> str:
+        return self.username
+
+    @classmethod
+    def named(cls, username: str | None) -> "Actor | None":
+        return None if username is None else cls(username)
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     """One thing that happened to a lead: what (`type`, one of TIMELINE_TYPES), when, by whom
-    (a user or None)."""
+    (None, an Actor, or for a lead submitted through the API its integration's User: both
+    have a username and read as it)."""
 
     type: str
     at: datetime
@@ -306,74 +337,191 @@ def _is_large() -> bool:
 
 def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     """Everything that happened to `lead`, oldest first: its newest `limit` events (None:
-    all of them), in one query per kind of event whatever the history's length."""
-
-    def username(user) -> str | None:
-        return user.username if user else None
-
-    def resubmitted(r: Resubmission) -> TimelineEvent:
-        detail = {"resubmission": r.pk, "source": r.source, "referrer": r.referrer}
-        return TimelineEvent("resubmitted", r.created_at, None, detail)
-
-    def status_changed(c: StatusChange) -> TimelineEvent:
-        detail = {"from": c.from_status, "to": c.to_status}
-        if c.reason or c.referred_to:  # a closing's why and to whom
-            detail |= {"reason": c.reason, "referred_to": c.referred_to}
-        return TimelineEvent("status_changed", c.changed_at, c.changed_by, detail)
-
-    def assigned(a: AssignmentChange) -> TimelineEvent:
-        detail = {"from": username(a.from_user), "to": username(a.to_user)}
-        return TimelineEvent("assigned", a.changed_at, a.changed_by, detail)
-
-    def note(n: Note) -> TimelineEvent:
-        return TimelineEvent("note", n.created_at, n.author, {"id": n.pk, "body": n.body})
-
-    def delivery(d: Delivery) -> TimelineEvent:
-        detail = {
-            "id": d.pk,
-            "kind": d.kind,
-            "description": d.get_kind_display(),
-            "channel": d.channel,
-            "recipient": d.recipient,
-            "status": d.status,
-            "attempts": d.attempts,
-            "error": d.last_error,
-            "sent_at": d.sent_at,
-        }
-        return TimelineEvent("delivery", d.created_at, None, detail)
-
-    def lead_event(e: LeadEvent) -> TimelineEvent:
-        return TimelineEvent(e.type, e.at, e.by, {})
-
-    def downloaded(d: ResumeDownload) -> TimelineEvent:
-        detail = {"resubmission": d.resubmission_id, "via": d.via}
-        return TimelineEvent("resume_downloaded", d.downloaded_at, d.downloaded_by, detail)
-
-    sources = [
-        (lead.resubmissions.all(), "created_at", resubmitted),
-        (lead.status_changes.select_related("changed_by"), "changed_at", status_changed),
-        (
-            lead.assignment_changes.select_related("from_user", "to_user", "changed_by"),
-            "changed_at",
-            assigned,
-        ),
-        (lead.notes.select_related("author"), "created_at", note),
-        (lead.deliveries.all(), "created_at", delivery),
-        (lead.resume_downloads.select_related("downloaded_by"), "downloaded_at", downloaded),
-        (lead.events.select_related("by"), "at", lead_event),
-    ]
-    submitted = {"source": lead.source, "referrer": lead.referrer}
+    all of them), in one query whatever the history's length (see _timeline_rows)."""
+    rows = _timeline_rows(lead, limit)
+    rows.reverse()
     # Through the API: by the integration (a query only for such a lead).
     by = lead.submitted_by if lead.submitted_by_id else None
-    events = [TimelineEvent("submitted", lead.created_at, by, submitted)]
-    for queryset, field, event in sources:
-        # Each kind's newest limit + 1 (index <model>_lead_idx): enough to know the
-        # newest `limit` of them all and whether there were more.
-        queryset = queryset.order_by(f"-{field}", "-id")
-        events += map(event, queryset if limit is None else queryset[: limit + 1])
-    events.sort(key=lambda event: event.at)  # stable: same-time events keep the order above
+    submitted = TimelineEvent(
+        "submitted", lead.created_at, by, {"source": lead.source, "referrer": lead.referrer}
+    )
+    events = [submitted, *map(_event, rows)]
     truncated = limit is not None and len(events) > limit
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
+
+
+# The timeline's query as the ORM writes it, per (database, limit): (SQL, parameters, where
+# the lead's id goes in them, the selected columns for their converters).
+_TIMELINE_QUERIES: dict[tuple[str, int | None], tuple[str, list, set[int], list]] = {}
+
+
+def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
+    """The newest limit + 1 events of `lead` (all of them if `limit` is None) as _event's
+    rows, newest first, in one query.
+
+    Every kind of event is read as rows in one layout (_event_rows), merged by one UNION ALL;
+    each kind gives only its newest limit + 1 (index <model>_lead_idx). Rows,
+    with the users' names joined, not model instances: with 200 notes and their authors the
+    instances were half the lead page's time. And the ORM writes that query once per process
+    (and database and limit), not on every page: building it, or the one query per kind of
+    event it replaces, cost more than reading its rows."""
+    using = lead._state.db or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    if (using, limit) not in _TIMELINE_QUERIES:
+        _TIMELINE_QUERIES[using, limit] = _timeline_query(using, limit)
+    sql, params, lead_at, columns = _TIMELINE_QUERIES[using, limit]
+    lead_id = Lead._meta.pk.get_db_prep_value(lead.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lead_id if n in lead_at else param for n, param in enumerate(params)])
+        rows = cursor.fetchall()
+    # What the ORM does to a value read (SQLite's text to a datetime or UUID, for one).
+    converters = [
+        (n, converters, column)
+        for n, column in enumerate(columns)
+        if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+    ]
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for n, functions, column in converters:
+            for convert in functions:
+                row[n] = convert(row[n], column, connection)
+        converted.append(tuple(row))
+    return converted
+
+
+def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int], list]:
+    """The timeline's SQL for a stand-in lead id (each kind's query as the ORM writes it, in
+    one UNION ALL), the places of that id among its parameters, and its columns."""
+    stand_in = uuid.uuid4()
+    kinds = [
+        _event_rows(0, Resubmission.objects.filter(lead=stand_in), texts=("source", "referrer")),
+        _event_rows(
+            1,
+            StatusChange.objects.filter(lead=stand_in),
+            at="changed_at",
+            by="changed_by__username",
+            texts=("from_status", "to_status", "reason", "referred_to"),
+        ),
+        _event_rows(
+            2,
+            AssignmentChange.objects.filter(lead=stand_in),
+            at="changed_at",
+            by="changed_by__username",
+            texts=("from_user__username", "to_user__username"),
+        ),
+        _event_rows(3, Note.objects.filter(lead=stand_in), by="author__username", texts=("body",)),
+        _event_rows(
+            4,
+            Delivery.objects.filter(lead=stand_in),
+            texts=("kind", "channel", "recipient", "status", "last_error"),
+            number="attempts",
+            moment="sent_at",
+        ),
+        _event_rows(
+            5,
+            ResumeDownload.objects.filter(lead=stand_in),
+            at="downloaded_at",
+            by="downloaded_by__username",
+            texts=("via",),
+            ref="resubmission_id",
+        ),
+        _event_rows(6, LeadEvent.objects.filter(lead=stand_in), at="at", by="by__username", texts=("type",)),
+    ]
+    connection = connections[using]
+    if limit is not None:
+        # Each kind's newest limit + 1: enough to know the newest `limit` of them all and
+        # whether there were more.
+        kinds = [kind.order_by("-e_at", "-e_id")[: limit + 1] for kind in kinds]
+    # Each kind as a subquery of its own, so that its ORDER BY and LIMIT stand on SQLite too
+    # (which allows neither on a SELECT of a UNION itself, so Django's union() would drop them).
+    compilers = [kind.query.get_compiler(using) for kind in kinds]
+    parts, params = [], []
+    for n, compiler in enumerate(compilers):
+        sql, kind_params = compiler.as_sql()
+        alias = connection.ops.quote_name(f"kind_{n}")
+        parts.append(f"SELECT * FROM ({sql}) {alias}")  # noqa: S608 (the ORM's SQL; the id is a parameter)
+        params += kind_params
+    # Newest first; at the same time, the later kind and the smaller id first, so that read
+    # backwards the page lists same-time events in the kinds' order above.
+    at, kind, pk = map(connection.ops.quote_name, ("e_at", "e_kind", "e_id"))
+    sql = f"{' UNION ALL '.join(parts)} ORDER BY {at} DESC, {kind} DESC, {pk} ASC"
+    if limit is not None:
+        sql += f" LIMIT {limit + 1:d}"
+    stand_in_value = Lead._meta.pk.get_db_prep_value(stand_in, connection)
+    lead_at = {n for n, param in enumerate(params) if param == stand_in_value}
+    if len(lead_at) != len(kinds):
+        raise RuntimeError(
+            f"The timeline's query takes the lead's id {len(lead_at)} times, not {len(kinds)}."
+        )
+    first = compilers[0]
+    return sql, params, lead_at, [column for column, _, _ in first.select[: first.col_count]]
+
+
+_EVENT_TEXTS = ("e_t1", "e_t2", "e_t3", "e_t4", "e_t5")
+
+
+def _null(field) -> Cast:
+    """A NULL of `field`'s type: PostgreSQL reads an untyped NULL in a kind's subquery as
+    text, which a UNION cannot match with another kind's number or time."""
+    return Cast(Value(None), output_field=field)
+
+
+def _event_rows(
+    kind: int, related, *, at="created_at", by=None, texts=(), number=None, moment=None, ref=None
+):
+    """One kind of a lead's events as rows of (id, time, username, five texts, a number, a
+    time, an id, `kind`): a column the kind has no use for is NULL. `kind` is the kind's
+    number in _event, and its place in the timeline's order of same-time events."""
+    columns = {
+        "e_id": F("id"),
+        "e_at": F(at),
+        "e_by": F(by) if by else _null(CharField()),
+        **{name: F(text) if text else _null(TextField()) for name, text in zip_longest(_EVENT_TEXTS, texts)},
+        "e_n": F(number) if number else _null(IntegerField()),
+        "e_ts": F(moment) if moment else _null(DateTimeField()),
+        "e_ref": F(ref) if ref else _null(UUIDField()),
+        "e_kind": Value(kind),
+    }
+    return related.order_by().annotate(**columns).values_list(*columns)
+
+
+def _event(row: tuple) -> TimelineEvent:
+    """The event of one of timeline()'s rows; `kind` is the place of its kind there."""
+    pk, at, by, t1, t2, t3, t4, t5, number, moment, ref, kind = row
+    by = Actor.named(by)
+    if kind == 0:
+        return TimelineEvent("resubmitted", at, None, {"resubmission": pk, "source": t1, "referrer": t2})
+    if kind == 1:
+        detail = {"from": t1, "to": t2}
+        if t3 or t4:  # a closing's why and to whom
+            detail |= {"reason": t3, "referred_to": t4}
+        return TimelineEvent("status_changed", at, by, detail)
+    if kind == 2:
+        return TimelineEvent("assigned", at, by, {"from": t1, "to": t2})
+    if kind == 3:
+        return TimelineEvent("note", at, by, {"id": pk, "body": t1})
+    if kind == 4:
+        detail = {
+            "id": pk,
+            "kind": t1,
+            "description": str(DELIVERY_KINDS.get(t1, t1)),  # what get_kind_display() says
+            "channel": t2,
+            "recipient": t3,
+            "status": t4,
+            "attempts": number,
+            "error": t5,
+            "sent_at": moment,
+        }
+        return TimelineEvent("delivery", at, None, detail)
+    if kind == 5:
+        return TimelineEvent("resume_downloaded", at, by, {"resubmission": ref, "via": t1})
+    return TimelineEvent(t1, at, by, {})  # a LeadEvent: trashed, restored, exported
+
+
+DELIVERY_KINDS = dict(Delivery.Kind.choices)
 
 
 # --- Speed to lead (issue 29) ---------------------------------------------------------------

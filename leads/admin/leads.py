@@ -182,7 +182,21 @@ class PracticeAreaFilter(admin.SimpleListFilter):
         return queryset.in_practice_area(self.value()) if self.value() else queryset
 
 
+class ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from one plain read of the queryset, kept in its cache. Django's own
+    reads them with QuerySet.iterator(): on PostgreSQL a server-side cursor, declared,
+    fetched and closed in three round trips, for each time the choices are listed."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class AttorneyChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
     def label_from_instance(self, user: User) -> str:
         return attorney_label(user)
 
@@ -358,14 +372,31 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
                 '<p class="lead-resume-text-note">No text could be read from this resume. {}</p>',
                 lead.resume_text_note,
             )
-        # Escaped by format_html; line breaks kept by the CSS (white-space: pre-wrap). The list
-        # defers the text (get_queryset), so reading it here is the page's one extra query.
+        # Escaped by format_html; line breaks kept by the CSS (white-space: pre-wrap). The lead
+        # page reads the text with the lead (get_object); the list defers it (get_queryset).
         return format_html('<div class="lead-resume-text" tabindex="0">{}</div>', lead.resume_text)
 
     # --- searching: names and email (the named read, once per word) OR resume words ------
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_lists()
+
+    # What the lead page names of a lead besides its own row: each read on its own would be
+    # one query more (the assignee, who reached out, who closed it, its practice area, the
+    # integration that submitted it).
+    LEAD_PAGE_RELATED = ("assigned_to", "reached_out_by", "closed_by", "practice_area", "submitted_by")
+
+    def get_object(self, request, object_id, from_field=None):
+        match = request.resolver_match
+        if from_field is not None or match is None or match.url_name != "leads_lead_change":
+            return super().get_object(request, object_id, from_field)
+        # The lead page: the lead with its resume text (which the lists defer) and the rows it
+        # names, in one query.
+        leads = self.get_queryset(request).defer(None).defer("search_vector")
+        try:
+            return leads.select_related(*self.LEAD_PAGE_RELATED).get(pk=Lead._meta.pk.to_python(object_id))
+        except (Lead.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
 from leads import services
-from leads.models import AssignmentChange, Lead, Note, Resubmission, StatusChange
+from leads.models import AssignmentChange, Lead, Note, PracticeArea, Resubmission, StatusChange
 from leads.tests.factories import FailedEmailFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,13 +89,40 @@ class TestTheTimeline:
             AssignmentChange(lead=lead, to_user=attorney, changed_by=attorney, changed_at=t) for t in at[200:]
         )
 
-        # session, user, the user's permissions (one query): 3; the lead: 1; the timeline, one
-        # per kind of event (users joined): 6; the assignee choices: 1; the lead's content
-        # type for the history link (cached per process after the first page): 1. At most 12.
-        with django_assert_max_num_queries(12):
+        # session, user, the user's permissions (one query): 3; the lead: 1; the timeline, every
+        # kind of event in one query (users joined): 1; the answers: 1; the assignee choices: 1;
+        # the lead's content type for the history link (cached per process after the first
+        # page): 1. At most 8.
+        with django_assert_max_num_queries(8):
             response = attorney_client.get(page_of(lead))
 
         assert response.content.decode().count("lead-timeline__event ") == 200
+
+    def test_a_lead_naming_people_an_area_and_its_resume_text_costs_no_query_more(
+        self, attorney_client, attorney
+    ):
+        bare = LeadFactory()
+        area = PracticeArea.objects.create(name="Family law", slug="family")
+        lead = LeadFactory(
+            practice_area=area,
+            resume_text="Ten years of falconry.",
+            resume_text_state=Lead.TextState.READ,
+            submitted_by=UserFactory(username="crm-sync"),
+        )
+        services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=attorney, by=attorney)
+        services.reach_out(lead=lead, by=attorney)
+        services.close_lead(lead=lead, outcome=Lead.Status.DECLINED, reason="Out of scope", by=attorney)
+        attorney_client.get(page_of(bare))  # the content type, cached per process
+
+        with CaptureQueriesContext(connection) as bare_page:
+            attorney_client.get(page_of(bare))
+        with CaptureQueriesContext(connection) as page:
+            body = attorney_client.get(page_of(lead)).content.decode()
+
+        assert len(page) == len(bare_page)
+        assert "Ten years of falconry." in body and "Family law" in body
+        assert f"Closed {body and ''}" is not None
+        assert body.count(f"by {attorney.username}") >= 2 and "by crm-sync" in body
 
 
 class TestNotes:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory, UserFactory
@@ -88,6 +90,19 @@ def test_each_action_is_a_form_of_its_own(attorney_client):
     assert actions[:3] == [f"{LIST_URL}{lead.pk}/{view}/" for view in ("reach-out", "assign", "note")]
     details = re.search(r'<form [^>]*id="lead_form".*?</form>', body, re.S).group(0)
     assert 'name="assigned_to"' not in details and 'name="body"' not in details
+
+
+def test_the_assignee_choices_are_read_in_one_plain_query(attorney_client, attorney):
+    lead = LeadFactory()
+    colleague = AttorneyFactory(username="grace")
+
+    with CaptureQueriesContext(connection) as queries:
+        body = attorney_client.get(page_of(lead)).content.decode()
+
+    # Django's choices read through a server-side cursor on PostgreSQL: DECLARE, FETCH, CLOSE.
+    assert not [query for query in queries if "DECLARE" in query["sql"] or "FETCH" in query["sql"]]
+    assert f'<option value="{colleague.pk}">{colleague.full_name} (grace)</option>' in body
+    assert f'<option value="{attorney.pk}">' in body
 
 
 def test_reaching_out_leaves_the_names_and_the_assignee_alone(attorney_client, attorney):

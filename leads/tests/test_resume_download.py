@@ -217,7 +217,8 @@ def test_the_lead_page_costs_the_same_queries_with_many_resubmissions_and_downlo
     assert response.status_code == 200
 
 
-# 1 session, 2 user, 3 their permissions (one query), 4 the lead, 5-10 the timeline (one
-# query per kind of event, users joined), 11 the assignee choices, 12 the lead's content type
-# for the history link (cached per process after the first page).
-QUERIES_FOR_A_LEAD_PAGE = 12
+# 1 session, 2 user, 3 their permissions (one query), 4 the lead (with the people and the
+# practice area it names), 5 the timeline (every kind of event in one query, users joined),
+# 6 the answers, 7 the assignee choices, 8 the lead's content type for the history link
+# (cached per process after the first page).
+QUERIES_FOR_A_LEAD_PAGE = 8
