@@ -710,9 +710,9 @@ def record_resume_download(
 def retry_deliveries(*, deliveries: DeliveryQuerySet) -> int:
     """Queue failed deliveries for a fresh round of attempts; returns how many."""
     with transaction.atomic():
-        ids = list(
-            deliveries.with_status(Delivery.Status.FAILED).select_for_update().values_list("pk", flat=True)
-        )
+        # Only the deliveries' rows: a list's queryset may join their leads (outside_trash).
+        failed = deliveries.with_status(Delivery.Status.FAILED)
+        ids = list(failed.select_for_update(of=("self",)).values_list("pk", flat=True))
         Delivery.objects.filter(pk__in=ids).update(
             status=Delivery.Status.QUEUED, attempts=0, next_attempt_at=None, claimed_at=None
         )
