@@ -1,0 +1,383 @@
+"""The conversion report's rollup (issue 27): the report at a million leads costs about what
+it costs at ten thousand.
+
+Per group (source, assignee, practice area) and UTC day of creation, ConversionRollup keeps
+the day's figures and the running sum through that day, so any window's folded full days
+cost two rows a group (the sum through its last day minus the sum through the day before
+its first), whatever the window's length or the table's size. The rest of the window is read
+live from the leads: today and any day not folded yet, the window's partial first and last
+days, and the folded days an attorney's action has changed since (ConversionStaleDay), less
+their folded figures. Every count is exact and current.
+
+Medians come from histograms on buckets 2^(1/32) wide in (1 + seconds): a median read from
+folded days is within 1.1% of (1 + the exact median); one read from live leads only is exact.
+
+- mark_changed(ids): called in the transaction of every attorney action that changes a
+  counted field of a lead created before today (leads.services, assignment in
+  leads.worker.fanout). Intake never marks: today is always read live.
+- fold(): the worker's periodic pass (and `manage.py fold_conversion`): folds the stale days
+  and every whole day past FOLD_MARGIN not folded yet; one worker at a time (the state row is
+  claimed with SKIP LOCKED), removing only the marks it read.
+"""
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import connections, transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ConversionFold,
+    ConversionRollup,
+    ConversionStaleDay,
+    Lead,
+    PracticeArea,
+)
+
+logger = logging.getLogger("leads.rollup")
+
+# `by` -> the lead's column the rollup keys its groups by.
+DIMENSIONS = {"source": "source", "assigned_to": "assigned_to_id", "practice_area": "practice_area_id"}
+# Buckets per doubling of (1 + seconds): 2^(1/32) wide (2.2%), so a bucket's middle is
+# within 1.1% of any value in it.
+BUCKETS_PER_DOUBLING = 32
+# A day is folded once it ended this long ago: an intake that began before midnight has
+# committed by then (an intake marks nothing, so the fold must not read a day still filling).
+FOLD_MARGIN = timedelta(minutes=15)
+# How many days one fold reads at most (the first build of a large table goes in steps).
+FOLD_DAYS = 3660
+COUNTS = ("leads", "open", "reached_out", "retained", "declined", "referred", "no_response")
+OUTCOMES = {status: COUNTS.index(status.lower()) for status in CLOSED_STATUSES}
+
+
+def bucket_of(seconds: float) -> int:
+    return math.floor(BUCKETS_PER_DOUBLING * math.log2(1 + max(seconds, 0.0)))
+
+
+def bucket_value(bucket: int) -> float:
+    """The seconds a bucket stands for: its middle, in the log scale."""
+    return 2 ** ((bucket + 0.5) / BUCKETS_PER_DOUBLING) - 1
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@dataclass
+class Tally:
+    """One group's figures: counts, histograms of the waits, and (live leads) the exact waits."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS))
+    reach: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    close: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    reach_exact: list[float] = field(default_factory=list)
+    close_exact: list[float] = field(default_factory=list)
+
+    def add_lead(self, status: str, created_at, reached_out_at, closed_at, *, exact: bool) -> None:
+        counts = self.counts
+        counts[0] += 1
+        if status in OPEN_STATUSES:
+            counts[1] += 1
+        else:
+            counts[OUTCOMES[status]] += 1
+        for moment, histogram, values in (
+            (reached_out_at, self.reach, self.reach_exact),
+            (closed_at, self.close, self.close_exact),
+        ):
+            if moment is not None:
+                seconds = (moment - created_at).total_seconds()
+                if exact:
+                    values.append(seconds)
+                else:
+                    histogram[bucket_of(seconds)] += 1
+        if reached_out_at is not None:
+            counts[2] += 1
+
+    def add(self, stored: dict, sign: int = 1) -> None:
+        """Add (sign -1: take away) figures as stored in a ConversionRollup."""
+        for i, n in enumerate(stored["n"]):
+            self.counts[i] += sign * n
+        for name, histogram in (("r", self.reach), ("c", self.close)):
+            dense = stored[name]
+            if dense:
+                start = dense[0]
+                for offset, n in enumerate(dense[1:]):
+                    if n:
+                        histogram[start + offset] += sign * n
+
+    def stored(self) -> dict:
+        return {"n": list(self.counts), "r": _dense(self.reach), "c": _dense(self.close)}
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.counts)
+
+    def median_to_reach_out(self) -> float | None:
+        return _median(self.reach, self.reach_exact)
+
+    def median_to_close(self) -> float | None:
+        return _median(self.close, self.close_exact)
+
+
+def _dense(histogram: dict[int, int]) -> list[int]:
+    buckets = [bucket for bucket, n in histogram.items() if n]
+    if not buckets:
+        return []
+    low, high = min(buckets), max(buckets)
+    return [low, *(histogram.get(bucket, 0) for bucket in range(low, high + 1))]
+
+
+def _median(histogram: dict[int, int], exact: list[float]) -> float | None:
+    """The median (the mean of the two middle ones for an even count, as PostgreSQL's
+    percentile_cont) of the exact values and the histogram's, each bucket at its middle."""
+    points = [(bucket_value(bucket), n) for bucket, n in histogram.items() if n > 0]
+    points += [(value, 1) for value in exact]
+    total = sum(n for _, n in points)
+    if not total:
+        return None
+    points.sort()
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found, seen = [], 0
+    for value, n in points:
+        seen += n
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    return sum(found) / len(found) if len(found) == 2 else found[0]
+
+
+# -- Marks ------------------------------------------------------------------------------
+
+
+def mark_changed(leads: Iterable | QuerySet) -> None:
+    """Mark the creation days of these leads (ids, or a queryset of them; those created
+    before today, UTC) stale, in one statement of the caller's transaction: the report reads
+    those days live until the next fold. Nothing to mark: no statement."""
+    if isinstance(leads, QuerySet):
+        leads = leads.values("pk")
+    else:
+        leads = list(leads)
+        if not leads:
+            return
+    now = timezone.now()
+    days = (
+        Lead.all_objects.filter(pk__in=leads, created_at__lt=midnight(now.astimezone(UTC).date()))
+        .order_by()
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .distinct()
+    )
+    select, params = days.query.sql_with_params()
+    connection = connections[days.db]
+    table = connection.ops.quote_name(ConversionStaleDay._meta.db_table)
+    marked_at = connection.ops.adapt_datetimefield_value(now)
+    # The table's name is the model's and the SELECT is Django's, its values passed as params.
+    insert = f"INSERT INTO {table} (day, version, marked_at) SELECT marked.day, 1, %s FROM ({select}) marked"  # noqa: S608
+    upsert = f"ON CONFLICT (day) DO UPDATE SET version = {table}.version + 1, marked_at = excluded.marked_at"
+    sql = f"{insert} WHERE marked.day IS NOT NULL {upsert}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [marked_at, *params])
+
+
+# -- The report -------------------------------------------------------------------------
+
+
+def conversion_tallies(by: str, created_after, created_before) -> dict:
+    """Per group key (as the rollup keys it: source, or primary key as text, "" none), the
+    Tally of the kept leads created in [created_after, created_before)."""
+    column = DIMENSIONS[by]
+    after = created_after.astimezone(UTC) if created_after is not None else None
+    before = created_before.astimezone(UTC) if created_before is not None else None
+    states = list(
+        ConversionFold.objects.annotate(zero=Value(0))
+        .values_list("folded_until", "zero")
+        .union(ConversionStaleDay.objects.values_list("day", "version"), all=True)
+    )
+    folded_until = next((day for day, version in states if version == 0), None)
+    stale_days = {day for day, version in states if version != 0}
+    # The folded full days of the window: [low, high); None: from the first.
+    low = None if after is None else after.date() + timedelta(days=after != midnight(after.date()))
+    high = folded_until
+    if high is not None and before is not None:
+        high = min(high, before.date())
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    window = Q()
+    if after is not None:
+        window &= Q(created_at__gte=after)
+    if before is not None:
+        window &= Q(created_at__lt=before)
+    live = Q()
+    if high is not None and (low is None or low < high):
+        stale = sorted(day for day in stale_days if (low is None or low <= day) and day < high)
+        _add_folded(tallies, by, low, high, stale)
+        live = Q(created_at__gte=midnight(high))
+        if low is not None:
+            live |= Q(created_at__lt=midnight(low))
+        for day in stale:
+            live |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
+    rows = Lead.objects.order_by().filter(window & live)
+    for key, status, created_at, reached_out_at, closed_at in rows.values_list(
+        column, "status", "created_at", "reached_out_at", "closed_at"
+    ):
+        tallies["" if key is None else str(key)].add_lead(
+            status, created_at, reached_out_at, closed_at, exact=True
+        )
+    return {key: tally for key, tally in tallies.items() if not tally.empty}
+
+
+def _add_folded(tallies: dict, by: str, low: date | None, high: date, stale: list[date]) -> None:
+    """Add the folded figures of [low, high) less those of the stale days (read live)."""
+    rows = ConversionRollup.objects.filter(dimension=by).order_by()
+    for key, through in _through(rows, high - timedelta(days=1)):
+        tallies[key].add(through)
+    if low is not None:
+        for key, through in _through(rows, low - timedelta(days=1)):
+            tallies[key].add(through, -1)
+    if stale:
+        for key, figures in rows.filter(day__in=stale).values_list("key", "figures"):
+            tallies[key].add(figures, -1)
+
+
+def _through(rows, day: date):
+    """Per group, the row holding its sum through `day` (its latest row on or before it)."""
+    before = rows.filter(day__lte=day)
+    if connections[rows.db].vendor == "postgresql":
+        return before.order_by("key", "-day").distinct("key").values_list("key", "through")
+    latest = before.filter(key=OuterRef("key")).order_by("-day").values("day")[:1]
+    return before.filter(day=Subquery(latest)).values_list("key", "through")
+
+
+def key_names(by: str, keys: Iterable[str]) -> dict[str, str | None]:
+    """The report's key of each rollup key: the source itself, the assignee's username or
+    the practice area's slug (None for none)."""
+    if by == "source":
+        return {key: key for key in keys}
+    ids = [key for key in keys if key]
+    names: dict[str, str | None] = {"": None}
+    if ids:
+        if by == "assigned_to":
+            from accounts.models import User
+
+            found = User.objects.filter(pk__in=ids).values_list("pk", "username")
+        else:
+            found = PracticeArea.objects.filter(pk__in=ids).values_list("pk", "slug")
+        names |= {str(pk): name for pk, name in found}
+    return names
+
+
+# -- The fold ---------------------------------------------------------------------------
+
+
+def fold(now: datetime | None = None) -> int:
+    """Fold the stale days and the whole days not folded yet into the rollup; returns how
+    many days it folded (0 when another worker holds the state or nothing is due)."""
+    now = now or timezone.now()
+    until = (now - FOLD_MARGIN).astimezone(UTC).date()  # days before it are whole
+    state = ConversionFold.objects.first()
+    if state is None:
+        ConversionFold.objects.get_or_create(pk=1)
+    if (
+        state is not None
+        and state.folded_until is not None
+        and state.folded_until >= until
+        and not ConversionStaleDay.objects.filter(day__lt=state.folded_until).exists()
+    ):
+        return 0  # the usual answer: two small reads, no transaction
+    with transaction.atomic():
+        state = ConversionFold.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+        if state is None:
+            return 0
+        start = state.folded_until
+        if start is None:
+            first = Lead.objects.order_by("created_at").values_list("created_at", flat=True).first()
+            start = first.astimezone(UTC).date() if first is not None else until
+        end = max(start, min(until, start + timedelta(days=FOLD_DAYS)))
+        # Read before the leads: a mark made after this read (a new day, a higher version)
+        # stays, and its day is folded again next time.
+        marks = dict(ConversionStaleDay.objects.filter(day__lt=end).values_list("day", "version"))
+        stale = {day: version for day, version in marks.items() if day < start}
+        days = sorted(stale) + [start + timedelta(days=n) for n in range((end - start).days)]
+        if days:
+            _fold_days(stale, start, end)
+        for day, version in marks.items():
+            ConversionStaleDay.objects.filter(day=day, version=version).delete()
+        state.folded_until = end
+        state.save(update_fields=["folded_until"])
+    logger.info("Conversion rollup: %d days folded.", len(days))
+    return len(days)
+
+
+def _fold_days(marks: dict, start: date, end: date) -> None:
+    """Recompute the day rows of the stale days and of [start, end), then the running sums of
+    every group they touch from its first changed day on."""
+    where = Q(created_at__gte=midnight(start), created_at__lt=midnight(end))
+    for day in marks:
+        where |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
+    fresh: dict[tuple[str, str, date], Tally] = defaultdict(Tally)
+    leads = Lead.objects.order_by().filter(where)
+    columns = list(DIMENSIONS.items())
+    for row in leads.values_list(
+        "source",
+        "assigned_to_id",
+        "practice_area_id",
+        "status",
+        "created_at",
+        "reached_out_at",
+        "closed_at",
+    ).iterator(chunk_size=20_000):
+        day = row[4].astimezone(UTC).date()
+        for position, (by, _) in enumerate(columns):
+            key = "" if row[position] is None else str(row[position])
+            fresh[(by, key, day)].add_lead(row[3], row[4], row[5], row[6], exact=False)
+    refolded = set(marks) | {start + timedelta(days=n) for n in range((end - start).days)}
+    first_changed: dict[tuple[str, str], date] = {}
+    by_series: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)
+    for (by, key, day), tally in fresh.items():
+        first_changed[(by, key)] = min(day, first_changed.get((by, key), day))
+        by_series[(by, key)][day] = tally.stored()
+    old = ConversionRollup.objects.filter(Q(day__in=marks) | Q(day__gte=start, day__lt=end))
+    for by, key, day in old.values_list("dimension", "key", "day"):
+        first_changed[(by, key)] = min(day, first_changed.get((by, key), day))
+    for (by, key), since in first_changed.items():
+        series = ConversionRollup.objects.filter(dimension=by, key=key)
+        previous = series.filter(day__lt=since).order_by("-day").values_list("through", flat=True).first()
+        running = Tally()
+        if previous is not None:
+            running.add(previous)
+        kept = {
+            day: figures
+            for day, figures in series.filter(day__gte=since).values_list("day", "figures")
+            if day not in refolded
+        }
+        kept |= by_series.get((by, key), {})
+        rows = []
+        for day in sorted(kept):
+            running.add(kept[day])
+            rows.append(
+                ConversionRollup(dimension=by, key=key, day=day, figures=kept[day], through=running.stored())
+            )
+        series.filter(day__gte=since).delete()
+        ConversionRollup.objects.bulk_create(rows, batch_size=500)
+
+
+def rebuild() -> int:
+    """Forget the rollup and fold every whole day again (after leads were written around the
+    services: seed_leads, a bulk import, an UPDATE by hand); returns how many days it folded."""
+    with transaction.atomic():
+        ConversionRollup.objects.all().delete()
+        ConversionStaleDay.objects.all().delete()
+        ConversionFold.objects.update_or_create(pk=1, defaults={"folded_until": None})
+    folded = 0
+    while days := fold():
+        folded += days
+    return folded

@@ -1,0 +1,282 @@
+"""The conversion report from its rollup (issue 27): every answer equals the report read
+afresh from the leads, before and after the worker folds, whatever attorneys did meanwhile."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.tests.factories import AttorneyFactory
+from leads import rollup, selectors, services
+from leads.models import ConversionFold, ConversionRollup, ConversionStaleDay, Lead, PracticeArea
+from leads.tests.factories import LeadFactory
+
+BY = ("source", "assigned_to", "practice_area")
+COUNTED = ("key", "leads", "open", "reached_out", "retained", "declined", "referred", "no_response")
+COUNTED += ("conversion_rate",)
+
+
+def assert_same_report(by, **window):
+    """The report equals the one read afresh: counts exactly, medians within the rollup's
+    precision (1.1% of 1 + the median)."""
+    served = selectors.conversion(by=by, **window)
+    fresh = selectors._conversion(by, window.get("created_after"), window.get("created_before"))
+    assert [[getattr(row, name) for name in COUNTED] for row in served] == [
+        [getattr(row, name) for name in COUNTED] for row in fresh
+    ]
+    for got, want in zip(served, fresh, strict=True):
+        for name in ("median_seconds_to_reach_out", "median_seconds_to_close"):
+            expected = getattr(want, name)
+            if expected is None:
+                assert getattr(got, name) is None
+            else:
+                assert getattr(got, name) == pytest.approx(expected, abs=0.011 * (1 + expected))
+
+
+def assert_same_reports(**window):
+    for by in BY:
+        assert_same_report(by, **window)
+
+
+@pytest.fixture
+def colleague(db):
+    return AttorneyFactory()
+
+
+@pytest.fixture
+def history(attorney, colleague):
+    """Leads over the last 40 days, of three sources, two assignees and two practice areas,
+    some reached out and some closed after waits from minutes to days."""
+    family = PracticeArea.objects.create(name="Family law", slug="family")
+    crime = PracticeArea.objects.create(name="Criminal law", slug="crime")
+    now = timezone.now()
+    leads = []
+    for n in range(60):
+        created = now - timedelta(days=n % 40 + 1, minutes=37 * n)
+        lead = LeadFactory(
+            created_at=created,
+            source=("google", "referral", "")[n % 3],
+            assigned_to=(attorney, colleague, None)[n % 3 if n % 4 else 2],
+            practice_area=(family, crime, None)[n % 5 % 3],
+        )
+        if n % 2:
+            reached = created + timedelta(minutes=5 + 41 * n)
+            Lead.objects.filter(pk=lead.pk).update(
+                status=Lead.Status.REACHED_OUT, reached_out_at=reached, reached_out_by=attorney
+            )
+        if n % 3 == 0:
+            outcome = ("RETAINED", "DECLINED", "REFERRED", "NO_RESPONSE")[n % 4]
+            Lead.objects.filter(pk=lead.pk).update(
+                status=outcome, closed_at=created + timedelta(hours=1 + n), status_before_close="PENDING"
+            )
+        leads.append(Lead.objects.get(pk=lead.pk))
+    return leads
+
+
+def old_open_lead(leads):
+    return next(lead for lead in leads if lead.status == Lead.Status.PENDING)
+
+
+@pytest.mark.django_db
+def test_before_any_fold_the_report_reads_every_lead_live_and_equals_the_fresh_one(history):
+    assert ConversionRollup.objects.count() == 0
+
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_after_the_fold_the_report_equals_the_fresh_one(history):
+    rollup.fold()
+
+    assert ConversionRollup.objects.exists()
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_the_fold_folds_every_whole_day_and_stops_before_today():
+    LeadFactory(created_at=timezone.now() - timedelta(days=3))
+
+    rollup.fold(now=datetime(2030, 1, 2, 12, tzinfo=UTC))
+
+    assert ConversionFold.objects.get().folded_until == datetime(2030, 1, 2).date()
+
+
+@pytest.mark.django_db
+def test_a_second_fold_with_nothing_due_folds_nothing(history):
+    rollup.fold()
+
+    assert rollup.fold() == 0
+
+
+def reach_out(leads, attorney, colleague):
+    services.reach_out(lead=old_open_lead(leads), by=attorney)
+
+
+def close(leads, attorney, colleague):
+    services.close_lead(lead=old_open_lead(leads), outcome="RETAINED", by=attorney)
+
+
+def reopen(leads, attorney, colleague):
+    closed = next(lead for lead in leads if lead.status == Lead.Status.RETAINED)
+    services.reopen_lead(lead=closed, by=attorney)
+
+
+def patch_status(leads, attorney, colleague):
+    services.update_lead(lead=old_open_lead(leads), by=attorney, status="NO_RESPONSE")
+
+
+def assign(leads, attorney, colleague):
+    lead = next(lead for lead in leads if lead.assigned_to_id is None)
+    services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=colleague, by=attorney)
+
+
+def unassign(leads, attorney, colleague):
+    lead = next(lead for lead in leads if lead.assigned_to_id == attorney.pk)
+    services.update_lead(lead=lead, by=attorney, assigned_to=None)
+
+
+def trash(leads, attorney, colleague):
+    services.trash_leads(leads=Lead.objects.filter(pk__in=[leads[0].pk, leads[7].pk]), by=attorney)
+
+
+def restore(leads, attorney, colleague):
+    # Trashed before the fold, restored after it.
+    services.restore_leads(leads=Lead.trash.all(), by=attorney)
+
+
+def erase(leads, attorney, colleague):
+    services.erase_prospect(email=leads[5].email)
+
+
+ACTIONS = [reach_out, close, reopen, patch_status, assign, unassign, trash, restore, erase]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.__name__)
+def test_an_action_on_a_folded_day_shows_at_once_and_after_the_next_fold(
+    history, attorney, colleague, action
+):
+    services.trash_leads(leads=Lead.objects.filter(pk=history[10].pk), by=attorney)
+    rollup.fold()
+
+    action(history, attorney, colleague)
+
+    assert ConversionStaleDay.objects.exists()
+    assert_same_reports()
+    rollup.fold()
+    assert not ConversionStaleDay.objects.exists()
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_a_lead_submitted_today_counts_at_once_and_marks_nothing(history):
+    rollup.fold()
+
+    LeadFactory(source="google")
+
+    assert not ConversionStaleDay.objects.exists()
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_an_action_on_a_lead_submitted_today_marks_nothing(attorney):
+    rollup.fold()
+    lead = LeadFactory()
+
+    services.close_lead(lead=lead, outcome="RETAINED", by=attorney)
+
+    assert not ConversionStaleDay.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_window_with_partial_first_and_last_days_equals_the_fresh_report(history):
+    rollup.fold()
+    services.reach_out(lead=old_open_lead(history), by=history[0].assigned_to or AttorneyFactory())
+    now = timezone.now()
+
+    assert_same_reports(
+        created_after=now - timedelta(days=30, hours=5), created_before=now - timedelta(days=3, hours=7)
+    )
+
+
+@pytest.mark.django_db
+def test_a_window_of_whole_days_equals_the_fresh_report(history):
+    rollup.fold()
+    today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    assert_same_reports(created_after=today - timedelta(days=20), created_before=today - timedelta(days=5))
+
+
+@pytest.mark.django_db
+def test_a_window_inside_one_day_equals_the_fresh_report(history):
+    rollup.fold()
+    created = history[4].created_at
+
+    assert_same_reports(
+        created_after=created - timedelta(minutes=1), created_before=created + timedelta(minutes=1)
+    )
+
+
+@pytest.mark.django_db
+def test_trashed_leads_never_count_folded_or_live(history, attorney):
+    services.trash_leads(leads=Lead.objects.filter(source="google"), by=attorney)
+    rollup.fold()
+    LeadFactory(source="google")
+    services.trash_leads(leads=Lead.objects.filter(source="google"), by=attorney)
+
+    keys = [row.key for row in selectors.conversion(by="source")]
+
+    assert "google" not in keys
+
+
+@pytest.mark.django_db
+def test_a_folded_median_is_within_the_documented_precision():
+    created = timezone.now() - timedelta(days=2)
+    for minutes in (7, 61, 1_000, 1_001, 5_000):
+        LeadFactory(
+            created_at=created, reached_out_at=created + timedelta(minutes=minutes), status="REACHED_OUT"
+        )
+    rollup.fold()
+
+    (row,) = selectors.conversion(by="source")
+
+    assert row.median_seconds_to_reach_out == pytest.approx(1_000 * 60, rel=0.011)
+
+
+@pytest.mark.django_db
+def test_the_report_keys_assignees_by_their_username_now(history, attorney):
+    rollup.fold()
+    attorney.username = "renamed"
+    attorney.save(update_fields=["username"])
+
+    keys = {row.key for row in selectors.conversion(by="assigned_to")}
+
+    assert "renamed" in keys
+
+
+@pytest.mark.django_db
+def test_rebuild_folds_leads_written_around_the_services(history):
+    rollup.fold()
+    LeadFactory(source="imported", created_at=timezone.now() - timedelta(days=9))
+
+    call_command("fold_conversion", "--rebuild", stdout=None)
+
+    assert not ConversionStaleDay.objects.exists()
+    assert "imported" in [row.key for row in selectors.conversion(by="source")]
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_the_report_costs_the_same_queries_after_folds_and_marks(
+    history, attorney, django_assert_max_num_queries
+):
+    rollup.fold()
+    services.close_lead(lead=old_open_lead(history), outcome="RETAINED", by=attorney)
+    LeadFactory(source="google")
+    now = timezone.now()
+
+    # the fold's state and the marks: 1; the sums through the window's ends: 2; the stale
+    # days' folded figures: 1; the live leads: 1; the usernames: 1.
+    with django_assert_max_num_queries(6):
+        selectors.conversion(by="assigned_to", created_after=now - timedelta(days=30, hours=3))
