@@ -20,6 +20,7 @@ folded days is within 1.1% of (1 + the exact median); one read from live leads o
   claimed with SKIP LOCKED), removing only the marks it read.
 """
 
+import json
 import logging
 import math
 from collections import defaultdict
@@ -28,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connections, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import TruncDate
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Extract, TruncDate
 from django.utils import timezone
 
 from .models import (
@@ -81,25 +82,27 @@ class Tally:
     reach_exact: list[float] = field(default_factory=list)
     close_exact: list[float] = field(default_factory=list)
 
-    def add_lead(self, status: str, created_at, reached_out_at, closed_at, *, exact: bool) -> None:
+    def add_lead(
+        self, status: str, to_reach_out: float | None, to_close: float | None, *, exact: bool
+    ) -> None:
+        """Count one lead, with its seconds to reach out and to close (None: not yet)."""
         counts = self.counts
         counts[0] += 1
         if status in OPEN_STATUSES:
             counts[1] += 1
         else:
             counts[OUTCOMES[status]] += 1
-        for moment, histogram, values in (
-            (reached_out_at, self.reach, self.reach_exact),
-            (closed_at, self.close, self.close_exact),
-        ):
-            if moment is not None:
-                seconds = (moment - created_at).total_seconds()
-                if exact:
-                    values.append(seconds)
-                else:
-                    histogram[bucket_of(seconds)] += 1
-        if reached_out_at is not None:
+        if to_reach_out is not None:
             counts[2] += 1
+            if exact:
+                self.reach_exact.append(to_reach_out)
+            else:
+                self.reach[bucket_of(to_reach_out)] += 1
+        if to_close is not None:
+            if exact:
+                self.close_exact.append(to_close)
+            else:
+                self.close[bucket_of(to_close)] += 1
 
     def add(self, stored: dict, sign: int = 1) -> None:
         """Add (sign -1: take away) figures as stored in a ConversionRollup."""
@@ -225,34 +228,95 @@ def conversion_tallies(by: str, created_after, created_before) -> dict:
             live |= Q(created_at__lt=midnight(low))
         for day in stale:
             live |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
-    rows = Lead.objects.order_by().filter(window & live)
-    for key, status, created_at, reached_out_at, closed_at in rows.values_list(
-        column, "status", "created_at", "reached_out_at", "closed_at"
-    ):
-        tallies["" if key is None else str(key)].add_lead(
-            status, created_at, reached_out_at, closed_at, exact=True
-        )
+    for key, status, to_reach_out, to_close in lead_rows(Lead.objects.filter(window & live), column):
+        tallies["" if key is None else str(key)].add_lead(status, to_reach_out, to_close, exact=True)
     return {key: tally for key, tally in tallies.items() if not tally.empty}
+
+
+def lead_rows(leads, *columns: str):
+    """(*columns, status, seconds to reach out, seconds to close) of each of `leads`; the
+    seconds computed by PostgreSQL, which then sends floats rather than three timestamps."""
+    leads = leads.order_by()
+    if connections[leads.db].vendor == "postgresql":
+        seconds = {
+            name: Cast(Extract(F(moment) - F("created_at"), "epoch"), FloatField())
+            for name, moment in (("to_reach_out", "reached_out_at"), ("to_close", "closed_at"))
+        }
+        yield from leads.values_list(*columns, "status", *seconds.values()).iterator(chunk_size=20_000)
+        return
+    moments = leads.values_list(*columns, "status", "created_at", "reached_out_at", "closed_at")
+    for *values, created_at, reached_out_at, closed_at in moments.iterator(chunk_size=20_000):
+        yield (
+            *values,
+            None if reached_out_at is None else (reached_out_at - created_at).total_seconds(),
+            None if closed_at is None else (closed_at - created_at).total_seconds(),
+        )
 
 
 def _add_folded(tallies: dict, by: str, low: date | None, high: date, stale: list[date]) -> None:
     """Add the folded figures of [low, high) less those of the stale days (read live)."""
     rows = ConversionRollup.objects.filter(dimension=by).order_by()
-    for key, through in _through(rows, high - timedelta(days=1)):
-        tallies[key].add(through)
-    if low is not None:
-        for key, through in _through(rows, low - timedelta(days=1)):
-            tallies[key].add(through, -1)
+    last, before_first = high - timedelta(days=1), low and low - timedelta(days=1)
+    if connections[rows.db].vendor == "postgresql":
+        for key, through, earlier in _through_pairs(rows.db, by, last, before_first):
+            if through is not None:
+                tallies[key].add(_json(through))
+            if earlier is not None:
+                tallies[key].add(_json(earlier), -1)
+    else:
+        for key, through in _through(rows, last):
+            tallies[key].add(through)
+        if before_first is not None:
+            for key, through in _through(rows, before_first):
+                tallies[key].add(through, -1)
     if stale:
         for key, figures in rows.filter(day__in=stale).values_list("key", "figures"):
             tallies[key].add(figures, -1)
 
 
+# ConversionRollup's table by name (its Meta names none: Django's default).
+THROUGH_PAIRS = """
+    WITH RECURSIVE groups(key) AS (
+        (SELECT key FROM leads_conversionrollup WHERE dimension = %(by)s ORDER BY key LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT key FROM leads_conversionrollup
+            WHERE dimension = %(by)s AND key > groups.key ORDER BY key LIMIT 1
+        )
+        FROM groups WHERE groups.key IS NOT NULL
+    )
+    SELECT
+        groups.key,
+        (
+            SELECT through FROM leads_conversionrollup r
+            WHERE r.dimension = %(by)s AND r.key = groups.key AND r.day <= %(last)s
+            ORDER BY r.day DESC LIMIT 1
+        ),
+        (
+            SELECT through FROM leads_conversionrollup r
+            WHERE r.dimension = %(by)s AND r.key = groups.key AND r.day <= %(first)s
+            ORDER BY r.day DESC LIMIT 1
+        )
+    FROM groups WHERE groups.key IS NOT NULL
+"""
+
+
+def _through_pairs(db: str, by: str, last: date, before_first: date | None) -> list[tuple]:
+    """PostgreSQL: per group, its sums through `last` and through `before_first` (None: none)
+    in one query of a few index probes a group, whatever the rollup's length: the groups by
+    a skip scan of conversion_rollup_unique, each sum by the latest row on or before its day."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(THROUGH_PAIRS, {"by": by, "last": last, "first": before_first})
+        return cursor.fetchall()
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _through(rows, day: date):
     """Per group, the row holding its sum through `day` (its latest row on or before it)."""
     before = rows.filter(day__lte=day)
-    if connections[rows.db].vendor == "postgresql":
-        return before.order_by("key", "-day").distinct("key").values_list("key", "through")
     latest = before.filter(key=OuterRef("key")).order_by("-day").values("day")[:1]
     return before.filter(day=Subquery(latest)).values_list("key", "through")
 
@@ -324,21 +388,13 @@ def _fold_days(marks: dict, start: date, end: date) -> None:
     for day in marks:
         where |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
     fresh: dict[tuple[str, str, date], Tally] = defaultdict(Tally)
-    leads = Lead.objects.order_by().filter(where)
-    columns = list(DIMENSIONS.items())
-    for row in leads.values_list(
-        "source",
-        "assigned_to_id",
-        "practice_area_id",
-        "status",
-        "created_at",
-        "reached_out_at",
-        "closed_at",
-    ).iterator(chunk_size=20_000):
-        day = row[4].astimezone(UTC).date()
-        for position, (by, _) in enumerate(columns):
-            key = "" if row[position] is None else str(row[position])
-            fresh[(by, key, day)].add_lead(row[3], row[4], row[5], row[6], exact=False)
+    leads = Lead.objects.filter(where).annotate(day=TruncDate("created_at", tzinfo=UTC))
+    dimensions = list(DIMENSIONS)
+    for *keys, day, status, to_reach_out, to_close in lead_rows(leads, *DIMENSIONS.values(), "day"):
+        for by, key in zip(dimensions, keys, strict=True):
+            fresh[(by, "" if key is None else str(key), day)].add_lead(
+                status, to_reach_out, to_close, exact=False
+            )
     refolded = set(marks) | {start + timedelta(days=n) for n in range((end - start).days)}
     first_changed: dict[tuple[str, str], date] = {}
     by_series: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)

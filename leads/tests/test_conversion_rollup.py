@@ -11,6 +11,8 @@ from accounts.tests.factories import AttorneyFactory
 from leads import rollup, selectors, services
 from leads.models import ConversionFold, ConversionRollup, ConversionStaleDay, Lead, PracticeArea
 from leads.tests.factories import LeadFactory
+from leads.tests.test_speed_to_lead_workers import wait_until
+from leads.tests.test_workers import smtp, workers_running  # noqa: F401
 
 BY = ("source", "assigned_to", "practice_area")
 COUNTED = ("key", "leads", "open", "reached_out", "retained", "declined", "referred", "no_response")
@@ -280,3 +282,23 @@ def test_the_report_costs_the_same_queries_after_folds_and_marks(
     # days' folded figures: 1; the live leads: 1; the usernames: 1.
     with django_assert_max_num_queries(6):
         selectors.conversion(by="assigned_to", created_after=now - timedelta(days=30, hours=3))
+
+
+@pytest.mark.postgres_only(reason="two workers folding at once: SKIP LOCKED is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_two_running_workers_fold_the_marked_days_and_the_report_stays_equal(smtp):  # noqa: F811
+    _, port = smtp
+    attorney = AttorneyFactory()
+    leads = [
+        LeadFactory(source="google", created_at=timezone.now() - timedelta(days=n + 1)) for n in range(6)
+    ]
+    rollup.fold()
+    services.close_lead(lead=leads[2], outcome="RETAINED", by=attorney)
+    services.reach_out(lead=leads[4], by=attorney)
+    assert ConversionStaleDay.objects.count() == 2
+
+    with workers_running(("worker-a", "worker-b"), port, FOLLOW_UP_INTERVAL_SECONDS="0.05"):
+        wait_until(lambda: not ConversionStaleDay.objects.exists())
+
+    assert_same_reports()
+    assert [row.retained for row in selectors.conversion(by="source")] == [1]
