@@ -1,11 +1,12 @@
 """The conversion report at 10,000 and 1,000,000 leads (issue 27). Run by hand:
 
-    .venv/bin/python bench/conversion.py [--sizes 10000,1000000] [--db-prefix leads_h27]
+    .venv/bin/python bench/conversion.py [--sizes 10000,1000000] [--db-prefix leads_f27]
 
 For each size: a database `<prefix>_<size>` (created, migrated and seeded with seed_leads when
 it holds a different number of leads; then about a third of the leads closed with an outcome
-by one UPDATE, and ANALYZE; then, where the checkout has the rollup (leads/rollup.py), the
-rollup rebuilt, since that UPDATE went around the services). Then, 11 runs each, medians in
+by one UPDATE; seven in eight assigned to one of eight attorneys by another where they are
+not yet, and ANALYZE; then, where the checkout has the rollup (leads/rollup.py), the rollup
+rebuilt, since those UPDATEs went around the services). Then, 11 runs each, medians in
 milliseconds and the 1M ÷ 10k ratios of:
 
 - `served`: the report as the API and the dashboard get it (`selectors.conversion`) with
@@ -40,6 +41,25 @@ UPDATE leads_lead SET
   outcome_reason = 'bench'
 WHERE status IN ('PENDING', 'REACHED_OUT') AND (hashtext(id::text) % 3) = 0
 """
+# Eight attorneys (seed_leads assigns leads only to attorneys that exist when it runs).
+ATTORNEYS = """
+from django.contrib.auth.models import Group
+from accounts.models import ATTORNEYS_GROUP, User
+group = Group.objects.get(name=ATTORNEYS_GROUP)
+for n in range(8):
+    user, _ = User.objects.get_or_create(
+        username=f"bench-attorney-{n}",
+        defaults={"email": f"bench-attorney-{n}@firm.example", "is_staff": True},
+    )
+    user.groups.add(group)
+"""
+# Seven leads in eight assigned to one of them.
+ASSIGN_SOME = """
+UPDATE leads_lead SET assigned_to_id = (
+  SELECT array_agg(id ORDER BY username) FROM accounts_user WHERE username LIKE 'bench-attorney-%'
+)[1 + (hashtext(id::text || 'a') & 7)]
+WHERE (hashtext(id::text || 'b') & 7) <> 0
+"""
 
 
 def prepare(size: int, prefix: str) -> str:
@@ -60,6 +80,26 @@ def prepare(size: int, prefix: str) -> str:
         subprocess.run([*manage, "seed_leads", "--count", str(size)], env=env, check=True)
         psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
         subprocess.run([*psql, CLOSE_SOME], check=True)
+    assigned = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "-Atc",
+            "SELECT count(*) FROM accounts_user WHERE username LIKE 'bench-attorney-%'",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if fresh or assigned.stdout.strip() != "8":
+        fresh = True
+        subprocess.run([*manage, "shell", "-c", ATTORNEYS], env=env, check=True)
+        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
+        subprocess.run([*psql, ASSIGN_SOME], check=True)
         subprocess.run([*psql, "ANALYZE"], check=True)
     if (ROOT / "leads" / "rollup.py").exists():
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)

@@ -396,34 +396,59 @@ def _fold_days(marks: dict, start: date, end: date) -> None:
                 status, to_reach_out, to_close, exact=False
             )
     refolded = set(marks) | {start + timedelta(days=n) for n in range((end - start).days)}
-    first_changed: dict[tuple[str, str], date] = {}
-    by_series: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)
+    new: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)
     for (by, key, day), tally in fresh.items():
-        first_changed[(by, key)] = min(day, first_changed.get((by, key), day))
-        by_series[(by, key)][day] = tally.stored()
-    old = ConversionRollup.objects.filter(Q(day__in=marks) | Q(day__gte=start, day__lt=end))
-    for by, key, day in old.values_list("dimension", "key", "day"):
-        first_changed[(by, key)] = min(day, first_changed.get((by, key), day))
-    for (by, key), since in first_changed.items():
-        series = ConversionRollup.objects.filter(dimension=by, key=key)
-        previous = series.filter(day__lt=since).order_by("-day").values_list("through", flat=True).first()
-        running = Tally()
-        if previous is not None:
-            running.add(previous)
-        kept = {
-            day: figures
-            for day, figures in series.filter(day__gte=since).values_list("day", "figures")
-            if day not in refolded
+        new[(by, key)][day] = tally.stored()
+    old: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)
+    refolded_rows = ConversionRollup.objects.filter(Q(day__in=marks) | Q(day__gte=start, day__lt=end))
+    for by, key, day, figures in refolded_rows.values_list("dimension", "key", "day", "figures"):
+        old[(by, key)][day] = figures
+    # Only the groups whose figures changed, from the first day they changed: closing one old
+    # lead rewrites its three groups' rows from its day on, not every group's.
+    for series in new.keys() | old.keys():
+        changed = [day for day in refolded if new[series].get(day) != old[series].get(day)]
+        if changed:
+            _rewrite_series(*series, since=min(changed), refolded=refolded, new=new[series])
+
+
+def _rewrite_series(by: str, key: str, *, since: date, refolded: set, new: dict[date, dict]) -> None:
+    """Write a group's rows from `since` on again: the refolded days' `new` figures, the other
+    days' as they were, and the running sums through each."""
+    series = ConversionRollup.objects.filter(dimension=by, key=key)
+    previous = series.filter(day__lt=since).order_by("-day").values_list("through", flat=True).first()
+    days = {
+        day: figures
+        for day, figures in series.filter(day__gte=since).values_list("day", "figures")
+        if day not in refolded
+    }
+    days |= {day: figures for day, figures in new.items() if day >= since}
+    running = previous or {"n": [0] * len(COUNTS), "r": [], "c": []}
+    rows = []
+    for day in sorted(days):
+        figures = days[day]
+        running = {
+            "n": [a + b for a, b in zip(running["n"], figures["n"], strict=True)],
+            "r": _dense_sum(running["r"], figures["r"]),
+            "c": _dense_sum(running["c"], figures["c"]),
         }
-        kept |= by_series.get((by, key), {})
-        rows = []
-        for day in sorted(kept):
-            running.add(kept[day])
-            rows.append(
-                ConversionRollup(dimension=by, key=key, day=day, figures=kept[day], through=running.stored())
-            )
-        series.filter(day__gte=since).delete()
-        ConversionRollup.objects.bulk_create(rows, batch_size=500)
+        rows.append(ConversionRollup(dimension=by, key=key, day=day, figures=figures, through=running))
+    series.filter(day__gte=since).delete()
+    ConversionRollup.objects.bulk_create(rows, batch_size=500)
+
+
+def _dense_sum(a: list[int], b: list[int]) -> list[int]:
+    """The sum of two dense histograms ([first bucket, count, …])."""
+    if not b:
+        return a
+    if not a:
+        return b
+    low = min(a[0], b[0])
+    total = [0] * (max(a[0] + len(a), b[0] + len(b)) - 1 - low)
+    for histogram in (a, b):
+        offset = histogram[0] - low
+        for i, n in enumerate(histogram[1:], offset):
+            total[i] += n
+    return [low, *total]
 
 
 def rebuild() -> int:
