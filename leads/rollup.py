@@ -33,6 +33,8 @@ from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Val
 from django.db.models.functions import Cast, Extract, TruncDate
 from django.utils import timezone
 
+from accounts.models import User
+
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -330,8 +332,6 @@ def key_names(by: str, keys: Iterable[str]) -> dict[str, str | None]:
     names: dict[str, str | None] = {"": None}
     if ids:
         if by == "assigned_to":
-            from accounts.models import User
-
             found = User.objects.filter(pk__in=ids).values_list("pk", "username")
         else:
             found = PracticeArea.objects.filter(pk__in=ids).values_list("pk", "slug")
