@@ -492,15 +492,14 @@ def conversion(*, by: str, created_after=None, created_before=None) -> list[Conv
     Exact and current counts at any size, from the rollup's folded days and a live read of
     the rest (leads.rollup): about six queries whatever the table's size. A median is exact
     when the window's leads are all read live, else within 1.1% of (1 + the exact one)."""
-    tallies = rollup.conversion_tallies(by, created_after, created_before)
-    names = rollup.key_names(by, tallies)
+    tallies = rollup.by_name(by, rollup.conversion_tallies(by, created_after, created_before))
     rows = []
     for key, tally in tallies.items():
         counts = dict(zip(rollup.COUNTS, tally.counts, strict=True))
         closed = sum(counts[status.lower()] for status in CLOSED_STATUSES)
         rows.append(
             ConversionRow(
-                key=names.get(key, key),
+                key=key,
                 **counts,
                 conversion_rate=conversion_rate(counts["retained"], closed),
                 median_seconds_to_reach_out=tally.median_to_reach_out(),

@@ -1,7 +1,7 @@
 """The conversion report from its rollup (issue 27): every answer equals the report read
 afresh from the leads, before and after the worker folds, whatever attorneys did meanwhile."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -98,10 +98,33 @@ def test_after_the_fold_the_report_equals_the_fresh_one(history):
 @pytest.mark.django_db
 def test_the_fold_folds_every_whole_day_and_stops_before_today():
     LeadFactory(created_at=timezone.now() - timedelta(days=3))
+    today = timezone.now().astimezone(UTC).date()
 
-    rollup.fold(now=datetime(2030, 1, 2, 12, tzinfo=UTC))
+    rollup.fold(now=rollup.midnight(today) + timedelta(hours=12))
 
-    assert ConversionFold.objects.get().folded_until == datetime(2030, 1, 2).date()
+    assert ConversionFold.objects.get().folded_until == today
+
+
+@pytest.mark.django_db
+def test_the_fold_leaves_the_day_just_ended_for_its_last_intakes_to_commit():
+    LeadFactory(created_at=timezone.now() - timedelta(days=3))
+    today = timezone.now().astimezone(UTC).date()
+
+    rollup.fold(now=rollup.midnight(today) + timedelta(minutes=10))
+
+    assert ConversionFold.objects.get().folded_until == today - timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_long_history_is_folded_a_quarter_at_a_time():
+    LeadFactory(created_at=timezone.now() - timedelta(days=400))
+
+    assert rollup.fold() == rollup.FOLD_DAYS
+    rollup.rebuild()
+
+    until = (timezone.now() - rollup.FOLD_MARGIN).astimezone(UTC).date()
+    assert ConversionFold.objects.get().folded_until == until
+    assert_same_reports()
 
 
 @pytest.mark.django_db
@@ -302,3 +325,13 @@ def test_two_running_workers_fold_the_marked_days_and_the_report_stays_equal(smt
 
     assert_same_reports()
     assert [row.retained for row in selectors.conversion(by="source")] == [1]
+
+
+@pytest.mark.django_db
+def test_a_deleted_assignees_folded_leads_count_as_nobodys(history, colleague):
+    rollup.fold()
+
+    colleague.delete()
+
+    assert colleague.username not in {row.key for row in selectors.conversion(by="assigned_to")}
+    assert_same_report("assigned_to")
