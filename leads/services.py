@@ -441,10 +441,7 @@ def assign_leads(*, leads: LeadQuerySet, to: User | None, by: User | None) -> in
     """
     if to is not None and not User.objects.attorneys().filter(pk=to.pk).exists():
         raise ValidationError({"assigned_to": [NOT_AN_ATTORNEY_MESSAGE]}, code="not_an_attorney")
-    with transaction.atomic():
-        changed = fanout.assign_and_announce(leads, to=to, by=by)
-        rollup.mark_changed(pk for pk, _ in changed)
-    return len(changed)
+    return len(fanout.assign_and_announce(leads, to=to, by=by))
 
 
 def add_note(*, lead: Lead, author: User, body: str) -> Note:

@@ -13,6 +13,7 @@ from leads.models import ConversionFold, ConversionRollup, ConversionStaleDay, L
 from leads.tests.factories import LeadFactory
 from leads.tests.test_speed_to_lead_workers import wait_until
 from leads.tests.test_workers import smtp, workers_running  # noqa: F401
+from leads.worker import fanout
 
 BY = ("source", "assigned_to", "practice_area")
 COUNTED = ("key", "leads", "open", "reached_out", "retained", "declined", "referred", "no_response")
@@ -156,6 +157,12 @@ def assign(leads, attorney, colleague):
     services.assign_leads(leads=Lead.objects.filter(pk=lead.pk), to=colleague, by=attorney)
 
 
+def assign_late_on_intake(leads, attorney, colleague):
+    # The round-robin pick (by the system) of a worker that comes back after midnight.
+    lead = next(lead for lead in leads if lead.assigned_to_id is None)
+    fanout.assign_and_announce(Lead.objects.filter(pk=lead.pk), to=attorney, by=None)
+
+
 def unassign(leads, attorney, colleague):
     lead = next(lead for lead in leads if lead.assigned_to_id == attorney.pk)
     services.update_lead(lead=lead, by=attorney, assigned_to=None)
@@ -174,7 +181,18 @@ def erase(leads, attorney, colleague):
     services.erase_prospect(email=leads[5].email)
 
 
-ACTIONS = [reach_out, close, reopen, patch_status, assign, unassign, trash, restore, erase]
+ACTIONS = [
+    reach_out,
+    close,
+    reopen,
+    patch_status,
+    assign,
+    assign_late_on_intake,
+    unassign,
+    trash,
+    restore,
+    erase,
+]
 
 
 @pytest.mark.django_db
