@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import Case, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Extract, Floor, Greatest, Ln, TruncDate
@@ -193,7 +194,10 @@ def mark_changed(leads: Iterable | QuerySet) -> None:
         .values("day")
         .distinct()
     )
-    select, params = days.query.sql_with_params()
+    try:
+        select, params = days.query.sql_with_params()
+    except EmptyResultSet:  # an empty queryset's SQL (pk__in=[]): nothing to mark
+        return
     connection = connections[days.db]
     table = connection.ops.quote_name(ConversionStaleDay._meta.db_table)
     marked_at = connection.ops.adapt_datetimefield_value(now)

@@ -353,3 +353,11 @@ def test_a_deleted_assignees_folded_leads_count_as_nobodys(history, colleague):
 
     assert colleague.username not in {row.key for row in selectors.conversion(by="assigned_to")}
     assert_same_report("assigned_to")
+
+
+@pytest.mark.django_db
+def test_marking_a_queryset_that_can_match_nothing_marks_nothing():
+    # What erasing an address that only trapped submissions have passes on (pk__in=[]).
+    rollup.mark_changed(Lead.all_objects.filter(pk__in=[]))
+
+    assert not ConversionStaleDay.objects.exists()
