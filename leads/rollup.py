@@ -12,9 +12,10 @@ their folded figures. Every count is exact and current.
 Medians come from histograms on buckets 2^(1/32) wide in (1 + seconds): a median read from
 folded days is within 1.1% of (1 + the exact median); one read from live leads only is exact.
 
-- mark_changed(ids): called in the transaction of every attorney action that changes a
-  counted field of a lead created before today (leads.services, assignment in
-  leads.worker.fanout). Intake never marks: today is always read live.
+- mark_changed(ids): called in the transaction of every action that changes a counted
+  field of a lead created before today (leads.services; every assignment, the system's
+  round-robin pick included, in leads.worker.fanout). The intake request never marks: today
+  is always read live.
 - fold(): the worker's periodic pass (and `manage.py fold_conversion`): folds the stale days
   and every whole day past FOLD_MARGIN not folded yet; one worker at a time (the state row is
   claimed with SKIP LOCKED), removing only the marks it read.
