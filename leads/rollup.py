@@ -87,6 +87,10 @@ class Tally:
     close: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     reach_exact: list[float] = field(default_factory=list)
     close_exact: list[float] = field(default_factory=list)
+    # Stored histograms added (add), summed as dense lists: a list's sum, not a dict update
+    # a bucket (a quarter's report adds two rows of hundreds of buckets a group).
+    reach_dense: list[int] = field(default_factory=list)
+    close_dense: list[int] = field(default_factory=list)
 
     def add_lead(
         self, status: str, to_reach_out: float | None, to_close: float | None, *, exact: bool
@@ -112,15 +116,9 @@ class Tally:
 
     def add(self, stored: dict, sign: int = 1) -> None:
         """Add (sign -1: take away) figures as stored in a ConversionRollup."""
-        for i, n in enumerate(stored["n"]):
-            self.counts[i] += sign * n
-        for name, histogram in (("r", self.reach), ("c", self.close)):
-            dense = stored[name]
-            if dense:
-                start = dense[0]
-                for offset, n in enumerate(dense[1:]):
-                    if n:
-                        histogram[start + offset] += sign * n
+        self.counts = [mine + sign * n for mine, n in zip(self.counts, stored["n"], strict=True)]
+        self.reach_dense = _dense_sum(self.reach_dense, stored["r"], sign)
+        self.close_dense = _dense_sum(self.close_dense, stored["c"], sign)
 
     def merge(self, other: "Tally") -> None:
         for i, n in enumerate(other.counts):
@@ -130,8 +128,11 @@ class Tally:
                 mine[bucket] += n
         self.reach_exact += other.reach_exact
         self.close_exact += other.close_exact
+        self.reach_dense = _dense_sum(self.reach_dense, other.reach_dense)
+        self.close_dense = _dense_sum(self.close_dense, other.close_dense)
 
     def stored(self) -> dict:
+        """The figures as a ConversionRollup stores them (of leads added one by one)."""
         return {"n": list(self.counts), "r": _dense(self.reach), "c": _dense(self.close)}
 
     @property
@@ -139,10 +140,10 @@ class Tally:
         return not any(self.counts)
 
     def median_to_reach_out(self) -> float | None:
-        return _median(self.reach, self.reach_exact)
+        return _median(self.reach_dense, self.reach, self.reach_exact)
 
     def median_to_close(self) -> float | None:
-        return _median(self.close, self.close_exact)
+        return _median(self.close_dense, self.close, self.close_exact)
 
 
 def _dense(histogram: dict[int, int]) -> list[int]:
@@ -153,25 +154,43 @@ def _dense(histogram: dict[int, int]) -> list[int]:
     return [low, *(histogram.get(bucket, 0) for bucket in range(low, high + 1))]
 
 
-def _median(histogram: dict[int, int], exact: list[float]) -> float | None:
+def _median(dense: list[int], histogram: dict[int, int], exact: list[float]) -> float | None:
     """The median (the mean of the two middle ones for an even count, as PostgreSQL's
-    percentile_cont) of the exact values and the histogram's, each bucket at its middle."""
-    points = [(bucket_value(bucket), n) for bucket, n in histogram.items() if n > 0]
-    points += [(value, 1) for value in exact]
-    total = sum(n for _, n in points)
+    percentile_cont) of the exact values and the histograms', each bucket at its middle. The
+    dense histogram is walked in bucket order, up to the middle only."""
+    others = [(bucket_value(bucket), n) for bucket, n in histogram.items() if n > 0]
+    others += [(value, 1) for value in exact]
+    others.sort()
+    counts = dense[1:]
+    total = sum(n for n in counts if n > 0) + sum(n for _, n in others)
     if not total:
         return None
-    points.sort()
     wanted = sorted({(total - 1) // 2, total // 2})
-    found, seen = [], 0
-    for value, n in points:
+    found, seen, j = [], 0, 0
+    for bucket, n in enumerate(counts, dense[0] if dense else 0):
+        if n <= 0:
+            continue
+        value = bucket_value(bucket)
+        while j < len(others) and others[j][0] <= value and wanted:
+            seen += others[j][1]
+            while wanted and wanted[0] < seen:
+                found.append(others[j][0])
+                wanted.pop(0)
+            j += 1
         seen += n
         while wanted and wanted[0] < seen:
             found.append(value)
             wanted.pop(0)
         if not wanted:
             break
-    return sum(found) / len(found) if len(found) == 2 else found[0]
+    for value, n in others[j:]:
+        if not wanted:
+            break
+        seen += n
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / len(found)
 
 
 # -- Marks ------------------------------------------------------------------------------
@@ -237,30 +256,27 @@ def conversion_tallies(by: str, created_after, created_before) -> dict:
         window &= Q(created_at__gte=after)
     if before is not None:
         window &= Q(created_at__lt=before)
-    live = Q()
     if high is not None and (low is None or low < high):
         stale = sorted(day for day in stale_days if (low is None or low <= day) and day < high)
         _add_folded(tallies, by, low, high, stale)
         live = Q(created_at__gte=midnight(high))
         if low is not None:
             live |= Q(created_at__lt=midnight(low))
-        _add_stale_days(tallies, column, stale)
-    for key, status, to_reach_out, to_close in lead_rows(Lead.objects.filter(window & live), column):
-        tallies["" if key is None else str(key)].add_lead(status, to_reach_out, to_close, exact=True)
+        for day in stale:
+            live |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
+        # The medians go through the histograms anyway: the live leads' waits join them,
+        # counted by the database (today's leads grow with the table; its groups do not).
+        _add_grouped(tallies, column, Lead.objects.filter(window & live))
+    else:  # nothing folded in the window: every lead read, every median exact
+        for key, status, to_reach_out, to_close in lead_rows(Lead.objects.filter(window), column):
+            tallies["" if key is None else str(key)].add_lead(status, to_reach_out, to_close, exact=True)
     return {key: tally for key, tally in tallies.items() if not tally.empty}
 
 
-def _add_stale_days(tallies: dict, column: str, days: list[date]) -> None:
-    """Add the kept leads of these whole days, read live (their folded figures are out of
-    date), their waits into the histograms: on PostgreSQL grouped by the database, a few
-    hundred rows whatever the number of leads those days had."""
-    if not days:
-        return
-    leads = Lead.objects.order_by()
-    on_days = Q()
-    for day in days:
-        on_days |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
-    leads = leads.filter(on_days)
+def _add_grouped(tallies: dict, column: str, leads) -> None:
+    """Add `leads` read live, their waits into the histograms: on PostgreSQL grouped by the
+    database, a few hundred rows whatever their number."""
+    leads = leads.order_by()
     if connections[leads.db].vendor != "postgresql":
         for key, status, to_reach_out, to_close in lead_rows(leads, column):
             tallies["" if key is None else str(key)].add_lead(status, to_reach_out, to_close, exact=False)
@@ -513,18 +529,22 @@ def _rewrite_series(by: str, key: str, *, since: date, refolded: set, new: dict[
     ConversionRollup.objects.bulk_create(rows, batch_size=500)
 
 
-def _dense_sum(a: list[int], b: list[int]) -> list[int]:
-    """The sum of two dense histograms ([first bucket, count, …])."""
+def _dense_sum(a: list[int], b: list[int], sign: int = 1) -> list[int]:
+    """a + sign * b, both dense histograms ([first bucket, count, …])."""
     if not b:
         return a
     if not a:
-        return b
+        return b if sign == 1 else [b[0], *(-n for n in b[1:])]
     low = min(a[0], b[0])
     total = [0] * (max(a[0] + len(a), b[0] + len(b)) - 1 - low)
-    for histogram in (a, b):
-        offset = histogram[0] - low
-        for i, n in enumerate(histogram[1:], offset):
-            total[i] += n
+    start = a[0] - low
+    total[start : start + len(a) - 1] = a[1:]
+    start = b[0] - low
+    end = start + len(b) - 1
+    if sign == 1:
+        total[start:end] = [x + y for x, y in zip(total[start:end], b[1:], strict=True)]
+    else:
+        total[start:end] = [x - y for x, y in zip(total[start:end], b[1:], strict=True)]
     return [low, *total]
 
 
