@@ -15,7 +15,9 @@ milliseconds and the 1M ÷ 10k ratios of:
 - `served, 5 stale days`: the quarter by source with five of its days marked stale (read
   live), as after attorneys closed leads of five different days since the last fold;
 - `computed afresh`: `selectors._conversion`, the grouped query over every lead;
-- `fold`: the worker's fold of those five stale days (once, not a median).
+- `fold`: the worker's fold of those five stale days (once, not a median);
+- `a day live`: the quarter with yesterday read live too (its fold undone for the runs and
+  put back), what the report costs late in the day, when today's leads are a day's worth.
 
 The same script measures a checkout without the rollup (main before issue 27): run it from
 that checkout's bench/ directory (it runs the report in a child process of its own ROOT).
@@ -163,6 +165,17 @@ if rollup is not None:
     start = time.perf_counter()
     rollup.fold()
     out["fold of 5 stale days (once)"] = round((time.perf_counter() - start) * 1000, 2)
+    # Late in the day today's leads are a whole day's: yesterday unfolded stands in for them.
+    from leads.models import ConversionFold
+    folded_until = ConversionFold.objects.get().folded_until
+    ConversionFold.objects.update(folded_until=folded_until - timedelta(days=1))
+    out["served by=source, quarter, a day live"] = median_ms(
+        lambda: selectors.conversion(by="source", created_after=quarter)
+    )
+    out["served by=assigned_to, quarter, a day live"] = median_ms(
+        lambda: selectors.conversion(by="assigned_to", created_after=quarter)
+    )
+    ConversionFold.objects.update(folded_until=folded_until)
 for by in ("source", "assigned_to"):
     out[f"computed afresh by={by}"] = median_ms(lambda: selectors._conversion(by, None, None))
 print(json.dumps(out))
