@@ -3,10 +3,12 @@ afresh from the leads, before and after the worker folds, whatever attorneys did
 
 import random
 import statistics
+import threading
 from datetime import UTC, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import AttorneyFactory
@@ -384,3 +386,55 @@ def test_a_median_of_folded_buckets_and_live_waits_is_the_middle_of_them_all(see
     every = sorted(exact + [rollup.bucket_value(rollup.bucket_of(v)) for v in bucketed + folded])
 
     assert tally.median_to_reach_out() == pytest.approx(statistics.median(every))
+
+
+@pytest.mark.postgres_only(reason="a fold waiting on a row another transaction holds: PostgreSQL's locking")
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_made_while_the_fold_runs_outlives_the_fold():
+    attorney = AttorneyFactory()
+    lead = LeadFactory(source="google", created_at=timezone.now() - timedelta(days=3))
+    other = LeadFactory(source="google", created_at=lead.created_at + timedelta(minutes=1))
+    rollup.fold()
+    services.reach_out(lead=lead, by=attorney)  # marks the day: version 1
+    marked, release = threading.Event(), threading.Event()
+
+    def close_the_other_lead():  # marks the day again (version 2), committed only on release
+        try:
+            with transaction.atomic():
+                services.close_lead(lead=other, outcome="RETAINED", by=attorney)
+                marked.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    def fold():
+        try:
+            rollup.fold()
+        finally:
+            connection.close()
+
+    closing, folding = threading.Thread(target=close_the_other_lead), threading.Thread(target=fold)
+    closing.start()
+    assert marked.wait(timeout=60)
+    folding.start()
+    # The fold read version 1 and folded the day without the closing; its removal of the
+    # mark waits for the closing's transaction, which then commits version 2.
+    wait_until(lambda: waiting_on_a_lock("leads_conversionstaleday"))
+    release.set()
+    closing.join(timeout=60)
+    folding.join(timeout=60)
+
+    assert ConversionStaleDay.objects.get().version == 2
+    assert_same_reports()
+    rollup.fold()
+    assert not ConversionStaleDay.objects.exists()
+    assert [row.retained for row in selectors.conversion(by="source")] == [1]
+
+
+def waiting_on_a_lock(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            [f"%{table}%"],
+        )
+        return cursor.fetchone()[0] > 0
