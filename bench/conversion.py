@@ -4,10 +4,23 @@
 
 For each size: a database `<prefix>_<size>` (created, migrated and seeded with seed_leads when
 it holds a different number of leads; then about a third of the leads closed with an outcome
-by one UPDATE, and ANALYZE), then the report computed afresh (`selectors._conversion`, the
-grouped query) for each grouping and the report as the API and dashboard get it
-(`selectors.conversion`: reused from the shared cache on a large table), 5 runs each; prints
-the medians in milliseconds and the 1M ÷ 10k ratios.
+by one UPDATE; seven in eight assigned to one of eight attorneys by another where they are
+not yet, and ANALYZE; then, where the checkout has the rollup (leads/rollup.py), the rollup
+rebuilt, since those UPDATEs went around the services). Then, 11 runs each, medians in
+milliseconds and the 1M ÷ 10k ratios of:
+
+- `served`: the report as the API and the dashboard get it (`selectors.conversion`) with
+  nothing cached (the shared cache cleared before every run), by source and by assigned_to,
+  over the whole table and over the dashboard's quarter (from midnight 13 weeks ago);
+- `served, 5 stale days`: the quarter by source with five of its days marked stale (read
+  live), as after attorneys closed leads of five different days since the last fold;
+- `computed afresh`: `selectors._conversion`, the grouped query over every lead;
+- `fold`: the worker's fold of those five stale days (once, not a median);
+- `a day live`: the quarter with yesterday read live too (its fold undone for the runs and
+  put back), what the report costs late in the day, when today's leads are a day's worth.
+
+The same script measures a checkout without the rollup (main before issue 27): run it from
+that checkout's bench/ directory (it runs the report in a child process of its own ROOT).
 """
 
 import argparse
@@ -20,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
-RUNS = 5
+RUNS = 11
 
 CLOSE_SOME = """
 UPDATE leads_lead SET
@@ -30,51 +43,149 @@ UPDATE leads_lead SET
   outcome_reason = 'bench'
 WHERE status IN ('PENDING', 'REACHED_OUT') AND (hashtext(id::text) % 3) = 0
 """
+# Eight attorneys (seed_leads assigns leads only to attorneys that exist when it runs).
+ATTORNEYS = """
+from django.contrib.auth.models import Group
+from accounts.models import ATTORNEYS_GROUP, User
+group = Group.objects.get(name=ATTORNEYS_GROUP)
+for n in range(8):
+    user, _ = User.objects.get_or_create(
+        username=f"bench-attorney-{n}",
+        defaults={"email": f"bench-attorney-{n}@firm.example", "is_staff": True},
+    )
+    user.groups.add(group)
+"""
+# Seven leads in eight assigned to one of them.
+ASSIGN_SOME = """
+UPDATE leads_lead SET assigned_to_id = (
+  SELECT array_agg(id ORDER BY username) FROM accounts_user WHERE username LIKE 'bench-attorney-%'
+)[1 + (hashtext(id::text || 'a') & 7)]
+WHERE (hashtext(id::text || 'b') & 7) <> 0
+"""
 
 
 def prepare(size: int, prefix: str) -> str:
     name = f"{prefix}_{size}"
     url = f"{PG}/{name}"
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
     count = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-Atc", "SELECT count(*) FROM leads_lead"],
         capture_output=True,
         text=True,
     )
-    if count.returncode != 0 or count.stdout.strip() != str(size):
+    fresh = count.returncode != 0 or count.stdout.strip() != str(size)
+    if fresh:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
         subprocess.run([*manage, "seed_leads", "--count", str(size)], env=env, check=True)
         psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
         subprocess.run([*psql, CLOSE_SOME], check=True)
+    assigned = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "-Atc",
+            "SELECT count(*) FROM accounts_user WHERE username LIKE 'bench-attorney-%'",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if fresh or assigned.stdout.strip() != "8":
+        fresh = True
+        subprocess.run([*manage, "shell", "-c", ATTORNEYS], env=env, check=True)
+        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
+        subprocess.run([*psql, ASSIGN_SOME], check=True)
         subprocess.run([*psql, "ANALYZE"], check=True)
+    if (ROOT / "leads" / "rollup.py").exists():
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+        folded = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                name,
+                "-Atc",
+                "SELECT folded_until IS NOT NULL FROM leads_conversionfold",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if fresh or folded.stdout.strip() != "t":
+            started = time.monotonic()
+            subprocess.run([*manage, "fold_conversion", "--rebuild"], env=env, check=True)
+            print(f"{size:>9}  rollup rebuilt in {time.monotonic() - started:.1f} s", flush=True)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c", "ANALYZE"], check=True
+            )
     return url
+
+
+MEASURE = """
+import os, statistics, time, json
+from datetime import timedelta
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django; django.setup()
+from django.core.cache import caches
+from django.utils import timezone
+from leads import selectors
+try:
+    from leads import rollup
+    from leads.models import ConversionStaleDay
+except ImportError:
+    rollup = None
+out = {}
+def median_ms(fn):
+    times = []
+    for _ in range(RUNS):
+        caches["shared"].clear()
+        start = time.perf_counter(); fn(); times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 2)
+quarter = (timezone.now() - timedelta(weeks=13)).replace(hour=0, minute=0, second=0, microsecond=0)
+for by in ("source", "assigned_to"):
+    out[f"served by={by}"] = median_ms(lambda: selectors.conversion(by=by))
+    out[f"served by={by}, quarter"] = median_ms(lambda: selectors.conversion(by=by, created_after=quarter))
+if rollup is not None:
+    today = timezone.now().date()
+    for n in (3, 10, 20, 40, 60):
+        day = today - timedelta(days=n)
+        ConversionStaleDay.objects.update_or_create(day=day, defaults={"marked_at": timezone.now()})
+    out["served by=source, quarter, 5 stale days"] = median_ms(
+        lambda: selectors.conversion(by="source", created_after=quarter)
+    )
+    start = time.perf_counter()
+    rollup.fold()
+    out["fold of 5 stale days (once)"] = round((time.perf_counter() - start) * 1000, 2)
+    # Late in the day today's leads are a whole day's: yesterday unfolded stands in for them.
+    from leads.models import ConversionFold
+    folded_until = ConversionFold.objects.get().folded_until
+    ConversionFold.objects.update(folded_until=folded_until - timedelta(days=1))
+    out["served by=source, quarter, a day live"] = median_ms(
+        lambda: selectors.conversion(by="source", created_after=quarter)
+    )
+    out["served by=assigned_to, quarter, a day live"] = median_ms(
+        lambda: selectors.conversion(by="assigned_to", created_after=quarter)
+    )
+    ConversionFold.objects.update(folded_until=folded_until)
+for by in ("source", "assigned_to"):
+    out[f"computed afresh by={by}"] = median_ms(lambda: selectors._conversion(by, None, None))
+print(json.dumps(out))
+"""
 
 
 def measure(url: str) -> dict[str, float]:
     """Runs in a child process with DATABASE_URL set: medians in ms."""
-    code = f"""
-import os, statistics, time, json
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-import django; django.setup()
-from django.core.cache import caches
-from leads import selectors
-out = {{}}
-def median_ms(fn):
-    times = []
-    for _ in range({RUNS}):
-        start = time.perf_counter(); fn(); times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 2)
-for by in ("source", "assigned_to"):
-    out[f"computed by={{by}}"] = median_ms(lambda: selectors._conversion(by, None, None))
-caches["shared"].clear()
-selectors.conversion(by="source")  # fills the cache
-out["served by=source"] = median_ms(lambda: selectors.conversion(by="source"))
-print(json.dumps(out))
-"""
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench"}
+    code = MEASURE.replace("RUNS", str(RUNS))
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(done.stderr)
@@ -93,13 +204,13 @@ def main() -> None:
         print(f"{size:>9} leads ready in {time.monotonic() - started:.0f} s", flush=True)
         results[size] = measure(url)
         for what, ms in results[size].items():
-            print(f"{size:>9}  {what:<26} {ms:>9.2f} ms", flush=True)
+            print(f"{size:>9}  {what:<42} {ms:>9.2f} ms", flush=True)
     sizes = sorted(results)
     if len(sizes) == 2:
         small, large = sizes
         for what in results[small]:
             ratio = results[large][what] / results[small][what] if results[small][what] else float("nan")
-            print(f"ratio {large}/{small}  {what:<26} {ratio:>7.2f}x")
+            print(f"ratio {large}/{small}  {what:<42} {ratio:>7.2f}x")
 
 
 if __name__ == "__main__":

@@ -1673,3 +1673,52 @@ class Answer(models.Model):
             )
             for position, (question, value) in enumerate(questions)
         ]
+
+
+# The conversion report's rollup (issue 27, leads.rollup): what the report sums instead of
+# reading every lead of its window. Days before ConversionFold.folded_until are folded
+# (a day with no row there had no kept lead in that group); a ConversionStaleDay is a folded
+# day an attorney's action has changed since, read live until the worker folds it again.
+class ConversionRollup(models.Model):
+    """One group's figures for one UTC day of creation: `figures` that day's, `through` the
+    sum of every day of the group up to and including it (so a window of any length costs two
+    rows a group). Figures: {"n": [leads, open, reached_out, retained, declined, referred,
+    no_response], "r": histogram of seconds to reach out, "c": of seconds to close}; a
+    histogram is [first bucket, count, count, …] on buckets of leads.rollup.bucket_of."""
+
+    dimension = models.CharField(max_length=20)  # source, assigned_to or practice_area
+    # The source, or the assignee's / practice area's primary key as text; "" for none.
+    key = models.CharField(max_length=SOURCE_MAX_CHARS, blank=True)
+    day = models.DateField()
+    figures = models.JSONField()
+    through = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "key", "day"], name="conversion_rollup_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key!r} on {self.day}"
+
+
+class ConversionFold(models.Model):
+    """The rollup's one state row: every UTC day before `folded_until` is folded (None: none)."""
+
+    folded_until = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"folded until {self.folded_until}"
+
+
+class ConversionStaleDay(models.Model):
+    """A folded day whose leads changed since it was folded (marked in the changing
+    transaction, leads.rollup.mark_changed); `version` grows with each mark, so the fold removes
+    only the marks it has read and folded."""
+
+    day = models.DateField(primary_key=True)
+    version = models.PositiveIntegerField(default=1)
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} stale since {self.marked_at:%Y-%m-%d %H:%M}"

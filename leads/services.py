@@ -27,7 +27,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import User
 from web.language import default_language, offered
 
-from . import selectors
+from . import rollup, selectors
 from .models import (
     CLOSED_STATUSES,
     NOTE_MAX_CHARS,
@@ -269,6 +269,7 @@ def change_status(*, leads: LeadQuerySet, status: str, by) -> int:
         raise ValidationError({"status": [f"Unknown status {status!r}; outcomes go through close_leads."]})
     with transaction.atomic():
         changed = leads.move_to(status, by=by)
+        rollup.mark_changed(changed)
         if changed and status == Lead.Status.REACHED_OUT:
             fanout.emit(WebhookEndpoint.Event.LEAD_REACHED_OUT, changed)
     return len(changed)
@@ -296,6 +297,7 @@ def close_leads(
     check_outcome(outcome=outcome, reason=reason, referred_to=referred_to, send_letter=send_letter)
     with transaction.atomic():
         closed = leads.close_all(outcome, by=by, reason=reason, referred_to=referred_to)
+        rollup.mark_changed(closed)
         if closed:
             fanout.emit(WebhookEndpoint.Event.LEAD_CLOSED, closed, {"send_letter": send_letter})
     return closed
@@ -354,6 +356,7 @@ def reopen_lead(*, lead: Lead, by) -> Lead:
     `status` when the lead is open."""
     with transaction.atomic():
         reopened = Lead.objects.filter(pk=lead.pk).reopen_all(by=by)
+        rollup.mark_changed(reopened)
         lead.refresh_from_db()
         if not reopened:
             raise ValidationError({"status": ["The lead is open: there is nothing to reopen."]}, code="open")
@@ -485,6 +488,8 @@ def delete_leads(*, leads: LeadQuerySet, announce: bool = True) -> int:
     resubmissions' included) once the delete has committed, retried until it succeeds.
     """
     with transaction.atomic():
+        if announce:  # (leads erased unannounced were in the trash, which no report counts)
+            rollup.mark_changed(Lead.objects.filter(pk__in=leads.values("pk")))
         ids = erasure.erase_leads(leads)
         # Only for someone listening: the event's task carries the ids, and without a
         # subscriber nothing of the deleted leads should stay behind, not even their ids.
@@ -510,6 +515,7 @@ def trash_leads(*, leads: LeadQuerySet, by) -> int:
         if not ids:
             return 0
         now = timezone.now()
+        rollup.mark_changed(ids)
         Lead.objects.filter(pk__in=ids).update(deleted_at=now, deleted_by=by, updated_at=now)
         LeadEvent.objects.bulk_create(
             LeadEvent(lead_id=pk, type=LeadEvent.Type.DELETED, by=by, at=now) for pk in ids
@@ -543,6 +549,7 @@ def restore_leads(*, leads: LeadQuerySet, by) -> int:
             return 0
         now = timezone.now()
         Lead.trash.filter(pk__in=ids).update(deleted_at=None, deleted_by=None, updated_at=now)
+        rollup.mark_changed(ids)
         LeadEvent.objects.bulk_create(
             LeadEvent(lead_id=pk, type=LeadEvent.Type.RESTORED, by=by, at=now) for pk in ids
         )

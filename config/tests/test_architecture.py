@@ -62,7 +62,7 @@ LAYERS = [
     ("worker: deliveries", ["leads.worker.deliveries", "leads.worker.files", "leads.worker.resume_text"]),
     ("worker: channels", ["leads.worker.emails", "leads.worker.webhooks"]),
     ("worker: failures", ["leads.worker.failures", "leads.worker.outbound", "leads.worker.extract"]),
-    ("reads", ["leads.selectors", "leads.representations", "leads.letters"]),
+    ("reads", ["leads.selectors", "leads.representations", "leads.letters", "leads.rollup"]),
     ("models", ["leads.models", "accounts.models"]),
     (
         "helpers",

@@ -741,7 +741,7 @@ class LeadAdmin(OneQueryListAdmin, admin.ModelAdmin):
             raise PermissionDenied
         changelist_url = reverse(f"{self.admin_site.name}:leads_lead_changelist")
         quarter_ago = timezone.now() - timedelta(weeks=QUARTER_WEEKS)
-        # From midnight: the conversion figures are reused for a while, under a key of this time.
+        # From midnight (UTC): whole days, which the conversion report sums from its rollup.
         quarter_start = quarter_ago.replace(hour=0, minute=0, second=0, microsecond=0)
         funnel = selectors.funnel(weeks=QUARTER_WEEKS, pending_days=PENDING_AGES_DAYS, newest=NEWEST_PENDING)
         practice_areas = selectors.practice_area_figures()

@@ -52,8 +52,12 @@ class ConversionRowSerializer(serializers.Serializer):
     conversion_rate = serializers.FloatField(
         allow_null=True, help_text="Retained ÷ closed; null before any closed."
     )
-    median_seconds_to_reach_out = serializers.FloatField(allow_null=True)
-    median_seconds_to_close = serializers.FloatField(allow_null=True)
+    median_seconds_to_reach_out = serializers.FloatField(
+        allow_null=True, help_text="Null before any reach-out; within 1.1% (see the description)."
+    )
+    median_seconds_to_close = serializers.FloatField(
+        allow_null=True, help_text="Null before any closing; within 1.1% (see the description)."
+    )
 
 
 class ConversionReportView(APIView):
@@ -67,7 +71,10 @@ class ConversionReportView(APIView):
         description="Per source, practice area or assignee, over the leads submitted in the window "
         "(trashed leads never count): leads, open, reached out, each outcome, conversion rate "
         "(retained ÷ closed) and the median seconds to first reach-out and to closing. Biggest "
-        "group first. Above 10,000 leads the figures may be up to LEAD_STATS_CACHE_SECONDS old.",
+        "group first. Counts are exact and current at any size. A median is exact when every "
+        "lead of the window is read live (created today, or on days not yet folded into the "
+        "report's rollup); otherwise it is read from histograms of buckets 2^(1/32) wide and is "
+        "within 1.1% of (1 + the exact median in seconds).",
         parameters=[ConversionQuerySerializer],
         responses={
             200: ConversionRowSerializer(many=True),

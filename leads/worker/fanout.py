@@ -21,7 +21,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from accounts.models import User
-from leads import letters
+from leads import letters, rollup
 from leads.models import (
     Answer,
     Delivery,
@@ -217,9 +217,12 @@ def assign_and_announce(leads: LeadQuerySet, *, to: User | None, by: User | None
     """Assign `leads` to `to` (or nobody), one AssignmentChange each, and queue ONE
     lead.assigned event for the ones that changed, in one transaction; returns (id, previous
     assignee id) of those. The one assignment path: services.assign_leads (which first checks
-    that `to` is an active attorney) and the round-robin pick on intake (by=None, the system)."""
+    that `to` is an active attorney) and the round-robin pick on intake (by=None, the system).
+    A lead created before today has its day marked for the conversion report (the system's
+    pick too: a worker that was down at midnight assigns yesterday's leads late)."""
     with transaction.atomic():
         changed = leads.assign_all(to, by=by)
+        rollup.mark_changed(pk for pk, _ in changed)
         if changed:
             data = {"assigned_to": str(to.pk) if to else None, "assigned_by": str(by.pk) if by else None}
             emit(WebhookEndpoint.Event.LEAD_ASSIGNED, [pk for pk, _ in changed], data)

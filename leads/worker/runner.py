@@ -21,6 +21,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from .. import rollup
 from . import erasure, followups
 
 logger = logging.getLogger("leads.worker")
@@ -55,6 +56,7 @@ class ResilientWorker(db_worker.Worker):
                     # Speed to lead's periodic pass (one indexed probe when nothing is due).
                     next_follow_up = time.monotonic() + settings.FOLLOW_UP_INTERVAL_SECONDS
                     self.follow_up()
+                    self.fold_conversion()
                 task_result, queue_was_read = self.take_one()
                 if outage_since is not None:
                     logger.warning(
@@ -99,6 +101,16 @@ class ResilientWorker(db_worker.Worker):
             raise
         except Exception:
             logger.exception("The speed-to-lead pass failed; the worker goes on and tries again.")
+
+    def fold_conversion(self) -> None:
+        """The conversion report's fold (leads.rollup; two small reads when nothing is due).
+        As follow_up: the database going away is the loop's, any other fault is logged."""
+        try:
+            rollup.fold()
+        except DATABASE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("The conversion rollup's fold failed; the worker goes on and tries again.")
 
     def take_one(self) -> tuple[DBTaskResult | None, bool]:
         """Claim the next ready task, if any; returns it and whether the queue could be read."""

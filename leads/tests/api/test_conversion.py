@@ -126,8 +126,9 @@ def test_the_report_costs_the_same_queries_whatever_the_leads(
         if i % 3 == 0:
             close(lead, "RETAINED", attorney)
 
-    # token and user with permissions: 3; the grouped figures: 1 (+2 medians off PostgreSQL);
-    # the table-size check on PostgreSQL: 1.
+    # token and user with permissions: 3; the rollup's state and marks: 1; the rollup's sums
+    # through the window's ends: 1 (2 off PostgreSQL, none before the first fold); the live
+    # leads: 1.
     with django_assert_max_num_queries(7):
         response = client.get(URL, {"by": "source"})
 
