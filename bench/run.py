@@ -274,6 +274,12 @@ ENDPOINTS = [
 ]  # fmt: skip
 POSTS = {"floor_insert": "floor", "floor_checked": "floor", "floor_queued": "floor", "intake": "intake",
          "api_create": "api", "intake_answers": "intake_answers"}  # fmt: skip
+# The form switched on (True) or off for a round's intake_answers or intake (--intake-form).
+FORM_SWITCH = {
+    (table, on): f"UPDATE {table} SET is_active = {'true' if on else 'false'}"  # noqa: S608 (constants)
+    for table in ("leads_practicearea", "leads_question")
+    for on in (True, False)
+}
 # The intake_answers form fields (q<id> -> value), from SETUP's state (--intake-form).
 ANSWER_FIELDS: dict[str, str] = {}
 
@@ -313,9 +319,8 @@ def run_endpoints(base: str, state: dict, server: subprocess.Popen, database: st
             if args.intake_form and endpoint["post"] in ("intake", "intake_answers"):
                 # Today's intake (no form set up) and the intake with answers in the same round:
                 # the form's areas and questions are off for the first.
-                on = "true" if endpoint["post"] == "intake_answers" else "false"
-                psql(database, f"UPDATE leads_practicearea SET is_active = {on}")
-                psql(database, f"UPDATE leads_question SET is_active = {on}")
+                for table in ("leads_practicearea", "leads_question"):
+                    psql(database, FORM_SWITCH[table, endpoint["post"] == "intake_answers"])
             headers = endpoint.get("headers", {})
             probe = probe_request(base, endpoint, headers)
             if probe["status"] in (404, 405) or probe["status"] >= 500:
