@@ -24,12 +24,24 @@ from leads.translations import translated
 from leads.validators import validate_resume
 
 
+class TextSlugRelatedField(serializers.SlugRelatedField):
+    """A row by a text column, a NUL refused before it is looked up: PostgreSQL refuses a NUL in
+    a query's text (a DataError, so a 500), and no username or slug has one."""
+
+    default_error_messages = {"null_characters": "Null characters are not allowed."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
+
+
 class LeadCreateSerializer(ModelSerializer):
     """What `POST /api/v1/leads/` takes (multipart), checked as the intake form checks it:
     lengths and validators come from the Lead model's fields."""
 
     resume = serializers.FileField(help_text="PDF, DOC or DOCX, judged by content; RESUME_MAX_BYTES at most.")
-    practice_area = serializers.SlugRelatedField(
+    practice_area = TextSlugRelatedField(
         slug_field="slug",
         queryset=PracticeArea.objects.filter(is_active=True),
         required=False,
@@ -90,23 +102,16 @@ class LeadCreateSerializer(ModelSerializer):
         return value
 
 
-class AttorneyField(serializers.SlugRelatedField):
+class AttorneyField(TextSlugRelatedField):
     """An active attorney by username; null for nobody."""
 
     default_error_messages = {
         "does_not_exist": "No active attorney has the username {value}.",
         "invalid": "Give an attorney's username, or null.",
-        "null_characters": "Null characters are not allowed.",
     }
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", queryset=User.objects.attorneys(), allow_null=True, **kwargs)
-
-    def to_internal_value(self, data):
-        # PostgreSQL refuses a NUL in a query's text (a DataError, so a 500); no username has one.
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("null_characters")
-        return super().to_internal_value(data)
 
 
 class LeadUpdateSerializer(ModelSerializer):

@@ -117,6 +117,15 @@ def test_create_with_a_text_file_named_pdf_is_a_400_on_resume(integration_client
 
 
 @pytest.mark.django_db
+def test_create_with_a_null_character_in_the_practice_area_is_a_400_naming_it(integration_client, pdf):
+    response = integration_client.post(URL, form(pdf, practice_area="immi\x00gration"), format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"practice_area": ["Null characters are not allowed."]}
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
 def test_create_with_an_empty_file_is_a_400_on_resume(integration_client):
     empty = SimpleUploadedFile("cv.pdf", b"", content_type="application/pdf")
 
