@@ -165,17 +165,34 @@ if rollup is not None:
     start = time.perf_counter()
     rollup.fold()
     out["fold of 5 stale days (once)"] = round((time.perf_counter() - start) * 1000, 2)
-    # Late in the day today's leads are a whole day's: yesterday unfolded stands in for them.
     from leads.models import ConversionFold
-    folded_until = ConversionFold.objects.get().folded_until
-    ConversionFold.objects.update(folded_until=folded_until - timedelta(days=1))
+    state = ConversionFold.objects.get()
+    folded_until, cut = state.folded_until, getattr(state, "cut", None)
+    yesterday = folded_until - timedelta(days=1)
+    # A whole day read live (yesterday unfolded stands in for a day's worth of today's leads):
+    # late in the day before the day under way was folded as it went, or with no worker.
+    fields = {"folded_until": yesterday} | ({"cut": None} if cut is not None else {})
+    ConversionFold.objects.update(**fields)
     out["served by=source, quarter, a day live"] = median_ms(
         lambda: selectors.conversion(by="source", created_after=quarter)
     )
     out["served by=assigned_to, quarter, a day live"] = median_ms(
         lambda: selectors.conversion(by="assigned_to", created_after=quarter)
     )
-    ConversionFold.objects.update(folded_until=folded_until)
+    if cut is not None:
+        # Late in the day as the worker keeps it: yesterday stands in for the day under way,
+        # folded up to FOLD_MARGIN before its end; the leads since then are read live.
+        end = rollup.midnight(folded_until)
+        rollup.fold(now=end)
+        out["served by=source, quarter, late in the day"] = median_ms(
+            lambda: selectors.conversion(by="source", created_after=quarter)
+        )
+        out["served by=assigned_to, quarter, late in the day"] = median_ms(
+            lambda: selectors.conversion(by="assigned_to", created_after=quarter)
+        )
+        rollup.fold()
+    else:
+        ConversionFold.objects.update(folded_until=folded_until)
 for by in ("source", "assigned_to"):
     out[f"computed afresh by={by}"] = median_ms(lambda: selectors._conversion(by, None, None))
 print(json.dumps(out))

@@ -1703,9 +1703,12 @@ class ConversionRollup(models.Model):
 
 
 class ConversionFold(models.Model):
-    """The rollup's one state row: every UTC day before `folded_until` is folded (None: none)."""
+    """The rollup's one state row: every UTC day before `folded_until` is folded (None: none),
+    and with `cut` the day `folded_until` too, its leads created before `cut` (the day under
+    way, folded as it goes)."""
 
     folded_until = models.DateField(null=True, blank=True)
+    cut = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"folded until {self.folded_until}"

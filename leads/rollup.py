@@ -31,7 +31,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import Case, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Extract, Floor, Greatest, Ln, TruncDate
 from django.utils import timezone
 
@@ -57,6 +69,8 @@ BUCKETS_PER_DOUBLING = 32
 # A day is folded once it ended this long ago: an intake that began before midnight has
 # committed by then (an intake marks nothing, so the fold must not read a day still filling).
 FOLD_MARGIN = timedelta(minutes=15)
+# How often the day under way is folded again (its leads since the last cut are read live).
+TODAY_EVERY = timedelta(minutes=5)
 # How many new days one fold reads at most: the first fold of a large table goes a quarter
 # at a time (at a million leads over two years, about 2 s a step), never holding up the
 # worker's loop for the whole table at once.
@@ -197,9 +211,10 @@ def _median(dense: list[int], histogram: dict[int, int], exact: list[float]) -> 
 
 
 def mark_changed(leads: Iterable | QuerySet) -> None:
-    """Mark the creation days of these leads (ids, or a queryset of them; those created
-    before today, UTC) stale, in one statement of the caller's transaction: the report reads
-    those days live until the next fold. Nothing to mark: no statement."""
+    """Mark the creation days of these leads (ids, or a queryset of them) stale, in one
+    statement of the caller's transaction: the report reads those days live until the next
+    fold. Today's too, since the day under way is folded as it goes. Nothing to mark: no
+    statement."""
     if isinstance(leads, QuerySet):
         leads = leads.values("pk")
     else:
@@ -208,7 +223,7 @@ def mark_changed(leads: Iterable | QuerySet) -> None:
             return
     now = timezone.now()
     days = (
-        Lead.all_objects.filter(pk__in=leads, created_at__lt=midnight(now.astimezone(UTC).date()))
+        Lead.all_objects.filter(pk__in=leads)
         .order_by()
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day")
@@ -240,16 +255,27 @@ def conversion_tallies(by: str, created_after, created_before) -> dict:
     before = created_before.astimezone(UTC) if created_before is not None else None
     states = list(
         ConversionFold.objects.annotate(zero=Value(0))
-        .values_list("folded_until", "zero")
-        .union(ConversionStaleDay.objects.values_list("day", "version"), all=True)
+        .values_list("folded_until", "zero", "cut")
+        .union(
+            ConversionStaleDay.objects.annotate(no_cut=Value(None, output_field=DateTimeField())).values_list(
+                "day", "version", "no_cut"
+            ),
+            all=True,
+        )
     )
-    folded_until = next((day for day, version in states if version == 0), None)
-    stale_days = {day for day, version in states if version != 0}
-    # The folded full days of the window: [low, high); None: from the first.
+    folded_until, cut = next(((day, cut) for day, version, cut in states if version == 0), (None, None))
+    stale_days = {day for day, version, _ in states if version != 0}
+    # The folded days of the window: [low, high); None: from the first. The leads from
+    # `live_from` on are read live: the window's last partial day, or with the day under way
+    # folded up to its cut, those created since the cut.
     low = None if after is None else after.date() + timedelta(days=after != midnight(after.date()))
     high = folded_until
-    if high is not None and before is not None:
-        high = min(high, before.date())
+    if cut is not None and (before is None or before >= cut):
+        high, live_from = folded_until + timedelta(days=1), cut
+    elif high is not None:
+        if before is not None:
+            high = min(high, before.date())
+        live_from = midnight(high)
     tallies: dict[str, Tally] = defaultdict(Tally)
     window = Q()
     if after is not None:
@@ -259,7 +285,7 @@ def conversion_tallies(by: str, created_after, created_before) -> dict:
     if high is not None and (low is None or low < high):
         stale = sorted(day for day in stale_days if (low is None or low <= day) and day < high)
         _add_folded(tallies, by, low, high, stale)
-        live = Q(created_at__gte=midnight(high))
+        live = Q(created_at__gte=live_from)
         if low is not None:
             live |= Q(created_at__lt=midnight(low))
         for day in stale:
@@ -436,48 +462,59 @@ def key_names(by: str, keys: Iterable[str]) -> dict[str, str | None]:
 
 
 def fold(now: datetime | None = None) -> int:
-    """Fold the stale days and the whole days not folded yet into the rollup; returns how
-    many days it folded (0 when another worker holds the state or nothing is due)."""
+    """Fold the stale days, the whole days not folded yet and the day under way (its leads
+    created before FOLD_MARGIN ago, again every TODAY_EVERY) into the rollup; returns how many
+    days it folded (0 when another worker holds the state or nothing is due)."""
     now = now or timezone.now()
-    until = (now - FOLD_MARGIN).astimezone(UTC).date()  # days before it are whole
+    cut = now - FOLD_MARGIN  # leads created before it have committed
+    until = cut.astimezone(UTC).date()  # days before it are whole
     state = ConversionFold.objects.first()
     if state is None:
         ConversionFold.objects.get_or_create(pk=1)
     if (
         state is not None
-        and state.folded_until is not None
+        and state.cut is not None
         and state.folded_until >= until
-        and not ConversionStaleDay.objects.filter(day__lt=state.folded_until).exists()
+        and state.cut > cut - TODAY_EVERY
+        and not ConversionStaleDay.objects.filter(day__lte=until).exists()
     ):
         return 0  # the usual answer: two small reads, no transaction
     with transaction.atomic():
         state = ConversionFold.objects.select_for_update(skip_locked=True).filter(pk=1).first()
         if state is None:
             return 0
-        start = state.folded_until
+        start = state.folded_until  # with a cut, that day is folded again whole or to the new cut
         if start is None:
             first = Lead.objects.order_by("created_at").values_list("created_at", flat=True).first()
             start = first.astimezone(UTC).date() if first is not None else until
         end = max(start, min(until, start + timedelta(days=FOLD_DAYS)))
+        # Caught up: the day under way is folded too, up to the cut.
+        partial = end == until
         # Read before the leads: a mark made after this read (a new day, a higher version)
         # stays, and its day is folded again next time.
-        marks = dict(ConversionStaleDay.objects.filter(day__lt=end).values_list("day", "version"))
+        marks = dict(
+            ConversionStaleDay.objects.filter(
+                day__lte=end if partial else end - timedelta(days=1)
+            ).values_list("day", "version")
+        )
         stale = {day: version for day, version in marks.items() if day < start}
         days = sorted(stale) + [start + timedelta(days=n) for n in range((end - start).days)]
-        if days:
-            _fold_days(stale, start, end)
+        _fold_days(stale, start, end, cut=cut if partial else None)
         for day, version in marks.items():
             ConversionStaleDay.objects.filter(day=day, version=version).delete()
-        state.folded_until = end
-        state.save(update_fields=["folded_until"])
-    logger.info("Conversion rollup: %d days folded.", len(days))
-    return len(days)
+        state.folded_until, state.cut = end, (cut if partial else None)
+        state.save(update_fields=["folded_until", "cut"])
+    logger.info(
+        "Conversion rollup: %d days folded%s.", len(days), " and the day under way" if partial else ""
+    )
+    return len(days) + partial
 
 
-def _fold_days(marks: dict, start: date, end: date) -> None:
-    """Recompute the day rows of the stale days and of [start, end), then the running sums of
-    every group they touch from its first changed day on."""
-    where = Q(created_at__gte=midnight(start), created_at__lt=midnight(end))
+def _fold_days(marks: dict, start: date, end: date, *, cut: datetime | None = None) -> None:
+    """Recompute the day rows of the stale days and of [start, end) (with `cut`, of the day
+    `end` too, its leads created before the cut), then the running sums of every group they
+    touch from its first changed day on."""
+    where = Q(created_at__gte=midnight(start), created_at__lt=cut or midnight(end))
     for day in marks:
         where |= Q(created_at__gte=midnight(day), created_at__lt=midnight(day + timedelta(days=1)))
     fresh: dict[tuple[str, str, date], Tally] = defaultdict(Tally)
@@ -488,7 +525,7 @@ def _fold_days(marks: dict, start: date, end: date) -> None:
             fresh[(by, "" if key is None else str(key), day)].add_lead(
                 status, to_reach_out, to_close, exact=False
             )
-    refolded = set(marks) | {start + timedelta(days=n) for n in range((end - start).days)}
+    refolded = set(marks) | {start + timedelta(days=n) for n in range((end - start).days + (cut is not None))}
     new: dict[tuple[str, str], dict[date, dict]] = defaultdict(dict)
     for (by, key, day), tally in fresh.items():
         new[(by, key)][day] = tally.stored()
@@ -554,7 +591,7 @@ def rebuild() -> int:
     with transaction.atomic():
         ConversionRollup.objects.all().delete()
         ConversionStaleDay.objects.all().delete()
-        ConversionFold.objects.update_or_create(pk=1, defaults={"folded_until": None})
+        ConversionFold.objects.update_or_create(pk=1, defaults={"folded_until": None, "cut": None})
     folded = 0
     while days := fold():
         folded += days

@@ -4,6 +4,7 @@ afresh from the leads, before and after the worker folds, whatever attorneys did
 import random
 import statistics
 import threading
+import uuid
 from datetime import UTC, timedelta
 
 import pytest
@@ -101,23 +102,54 @@ def test_after_the_fold_the_report_equals_the_fresh_one(history):
 
 
 @pytest.mark.django_db
-def test_the_fold_folds_every_whole_day_and_stops_before_today():
+def test_the_fold_folds_every_whole_day_and_the_day_under_way_up_to_its_cut():
     LeadFactory(created_at=timezone.now() - timedelta(days=3))
     today = timezone.now().astimezone(UTC).date()
+    noon = rollup.midnight(today) + timedelta(hours=12)
 
-    rollup.fold(now=rollup.midnight(today) + timedelta(hours=12))
+    rollup.fold(now=noon)
 
-    assert ConversionFold.objects.get().folded_until == today
+    state = ConversionFold.objects.get()
+    assert (state.folded_until, state.cut) == (today, noon - rollup.FOLD_MARGIN)
 
 
 @pytest.mark.django_db
-def test_the_fold_leaves_the_day_just_ended_for_its_last_intakes_to_commit():
+def test_the_fold_leaves_the_last_minutes_for_their_intakes_to_commit():
     LeadFactory(created_at=timezone.now() - timedelta(days=3))
     today = timezone.now().astimezone(UTC).date()
 
     rollup.fold(now=rollup.midnight(today) + timedelta(minutes=10))
 
-    assert ConversionFold.objects.get().folded_until == today - timedelta(days=1)
+    state = ConversionFold.objects.get()
+    assert state.folded_until == today - timedelta(days=1)
+    assert state.cut == rollup.midnight(today) - timedelta(minutes=5)
+
+
+@pytest.mark.django_db
+def test_late_in_the_day_the_report_reads_only_the_leads_since_the_cut_live(history):
+    now = timezone.now()
+    today = now.astimezone(UTC).date()
+    earlier = [LeadFactory(source="google", created_at=now - timedelta(minutes=m)) for m in (20, 40, 60)]
+    earlier = [lead for lead in earlier if lead.created_at.astimezone(UTC).date() == today]
+    rollup.fold()
+    LeadFactory(source="google")  # since the cut: read live
+
+    folded = ConversionRollup.objects.filter(dimension="source", key="google", day=today).first()
+    assert (folded.figures["n"][0] if folded else 0) == len(earlier)
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_the_day_under_way_is_folded_again_every_few_minutes_not_every_pass(history):
+    now = timezone.now()
+    rollup.fold(now=now)
+
+    assert rollup.fold(now=now + timedelta(minutes=1)) == 0
+    assert rollup.fold(now=now + rollup.TODAY_EVERY + timedelta(minutes=1)) >= 1
+    assert (
+        ConversionFold.objects.get().cut
+        == now + rollup.TODAY_EVERY + timedelta(minutes=1) - rollup.FOLD_MARGIN
+    )
 
 
 @pytest.mark.django_db
@@ -227,13 +259,40 @@ def test_a_lead_submitted_today_counts_at_once_and_marks_nothing(history):
 
 
 @pytest.mark.django_db
-def test_an_action_on_a_lead_submitted_today_marks_nothing(attorney):
+def test_an_action_on_a_lead_of_the_day_under_ways_fold_shows_at_once_and_after_the_next_fold(attorney):
+    lead = LeadFactory(created_at=timezone.now() - timedelta(minutes=30))
     rollup.fold()
-    lead = LeadFactory()
 
     services.close_lead(lead=lead, outcome="RETAINED", by=attorney)
 
+    assert ConversionStaleDay.objects.exists()
+    assert_same_reports()
+    rollup.fold()
     assert not ConversionStaleDay.objects.exists()
+    assert_same_reports()
+
+
+@pytest.mark.django_db
+def test_a_lead_the_worker_makes_late_for_its_submission_marks_its_day(history):
+    rollup.fold()
+    sent = timezone.now() - timedelta(hours=30)  # a day already folded
+    application = {
+        "lead_id": str(uuid.uuid4()),
+        "first_name": "Ada",
+        "last_name": "L",
+        "address": "ada@example.com",
+        "email": "ada@example.com",
+        "submitted_at": sent.isoformat(),
+        "source": "google",
+        "referrer": "",
+        "language": "en",
+        "resume": "resumes/late.pdf",
+    }
+
+    fanout.lead_from(application)
+
+    assert ConversionStaleDay.objects.filter(day=sent.astimezone(UTC).date()).exists()
+    assert_same_reports()
 
 
 @pytest.mark.django_db

@@ -130,6 +130,8 @@ def lead_from(application: dict) -> Lead | None:
             lead.save(force_insert=True)
     except IntegrityError:
         return None
+    # Made now, dated when it was sent: the report's rollup may have folded that moment.
+    rollup.mark_changed([lead.pk])
     return lead
 
 
