@@ -69,12 +69,7 @@ def prepare(size: int, prefix: str) -> str:
     url = f"{PG}/{name}"
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench"}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    count = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-Atc", "SELECT count(*) FROM leads_lead"],
-        capture_output=True,
-        text=True,
-    )
-    fresh = count.returncode != 0 or count.stdout.strip() != str(size)
+    fresh = psql_value(name, "SELECT count(*) FROM leads_lead") != str(size)
     if fresh:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
@@ -82,22 +77,8 @@ def prepare(size: int, prefix: str) -> str:
         subprocess.run([*manage, "seed_leads", "--count", str(size)], env=env, check=True)
         psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
         subprocess.run([*psql, CLOSE_SOME], check=True)
-    assigned = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            name,
-            "-Atc",
-            "SELECT count(*) FROM accounts_user WHERE username LIKE 'bench-attorney-%'",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if fresh or assigned.stdout.strip() != "8":
+    assigned = psql_value(name, "SELECT count(*) FROM accounts_user WHERE username LIKE 'bench-attorney-%'")
+    if fresh or assigned != "8":
         fresh = True
         subprocess.run([*manage, "shell", "-c", ATTORNEYS], env=env, check=True)
         psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c"]
@@ -105,22 +86,8 @@ def prepare(size: int, prefix: str) -> str:
         subprocess.run([*psql, "ANALYZE"], check=True)
     if (ROOT / "leads" / "rollup.py").exists():
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
-        folded = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                name,
-                "-Atc",
-                "SELECT folded_until IS NOT NULL FROM leads_conversionfold",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if fresh or folded.stdout.strip() != "t":
+        folded = psql_value(name, "SELECT folded_until IS NOT NULL FROM leads_conversionfold")
+        if fresh or folded != "t":
             started = time.monotonic()
             subprocess.run([*manage, "fold_conversion", "--rebuild"], env=env, check=True)
             print(f"{size:>9}  rollup rebuilt in {time.monotonic() - started:.1f} s", flush=True)
@@ -128,6 +95,12 @@ def prepare(size: int, prefix: str) -> str:
                 ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c", "ANALYZE"], check=True
             )
     return url
+
+
+def psql_value(name: str, sql: str) -> str:
+    """The one value `sql` reads from database `name` ("" when it fails)."""
+    command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-Atc", sql]
+    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
 
 
 MEASURE = """
