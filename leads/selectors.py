@@ -35,6 +35,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import rollup
+from .compiled import CompiledQuery, selected_columns
 from .counting import EXACT_COUNT_LIMIT, CountOf, Median, medians, table_rows_estimate, value_share_estimate
 from .models import (
     CLOSED_STATUSES,
@@ -351,9 +352,9 @@ def timeline(lead: Lead, *, limit: int | None = TIMELINE_LIMIT) -> Timeline:
     return Timeline(events=events[-limit:] if truncated else events, truncated=truncated)
 
 
-# The timeline's query as the ORM writes it, per (database, limit): (SQL, parameters, where
-# the lead's id goes in them, the selected columns for their converters).
-_TIMELINE_QUERIES: dict[tuple[str, int | None], tuple[str, list, set[int], list]] = {}
+# The timeline's query as the ORM writes it, per (database, limit), and where the lead's id
+# goes in its parameters.
+_TIMELINE_QUERIES: dict[tuple[str, int | None], tuple[CompiledQuery, set[int]]] = {}
 
 
 def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
@@ -367,35 +368,16 @@ def _timeline_rows(lead: Lead, limit: int | None) -> list[tuple]:
     (and database and limit), not on every page: building it, or the one query per kind of
     event it replaces, cost more than reading its rows."""
     using = lead._state.db or DEFAULT_DB_ALIAS
-    connection = connections[using]
     if (using, limit) not in _TIMELINE_QUERIES:
         _TIMELINE_QUERIES[using, limit] = _timeline_query(using, limit)
-    sql, params, lead_at, columns = _TIMELINE_QUERIES[using, limit]
-    lead_id = Lead._meta.pk.get_db_prep_value(lead.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lead_id if n in lead_at else param for n, param in enumerate(params)])
-        rows = cursor.fetchall()
-    # What the ORM does to a value read (SQLite's text to a datetime or UUID, for one).
-    converters = [
-        (n, converters, column)
-        for n, column in enumerate(columns)
-        if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-    ]
-    if not converters:
-        return rows
-    converted = []
-    for row in rows:
-        row = list(row)
-        for n, functions, column in converters:
-            for convert in functions:
-                row[n] = convert(row[n], column, connection)
-        converted.append(tuple(row))
-    return converted
+    query, lead_at = _TIMELINE_QUERIES[using, limit]
+    lead_id = Lead._meta.pk.get_db_prep_value(lead.pk, connections[using])
+    return query.rows(using, [lead_id if n in lead_at else param for n, param in enumerate(query.params)])
 
 
-def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int], list]:
-    """The timeline's SQL for a stand-in lead id (each kind's query as the ORM writes it, in
-    one UNION ALL), the places of that id among its parameters, and its columns."""
+def _timeline_query(using: str, limit: int | None) -> tuple[CompiledQuery, set[int]]:
+    """The timeline's query for a stand-in lead id (each kind's query as the ORM writes it, in
+    one UNION ALL) and the places of that id among its parameters."""
     stand_in = uuid.uuid4()
     kinds = [
         _event_rows(0, Resubmission.objects.filter(lead=stand_in), texts=("source", "referrer")),
@@ -457,8 +439,7 @@ def _timeline_query(using: str, limit: int | None) -> tuple[str, list, set[int],
         raise RuntimeError(
             f"The timeline's query takes the lead's id {len(lead_at)} times, not {len(kinds)}."
         )
-    first = compilers[0]
-    return sql, params, lead_at, [column for column, _, _ in first.select[: first.col_count]]
+    return CompiledQuery(sql, tuple(params), selected_columns(kinds[0].query, using)), lead_at
 
 
 _EVENT_TEXTS = ("e_t1", "e_t2", "e_t3", "e_t4", "e_t5")

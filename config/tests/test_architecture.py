@@ -68,6 +68,7 @@ LAYERS = [
         "helpers",
         [
             "leads.counting",
+            "leads.compiled",
             "leads.addresses",
             "leads.validators",
             "leads.resume_check",

@@ -9,15 +9,15 @@ applies; static/js/intake.js shows only what applies.
 """
 
 import copy
-import json
 
 from django import forms
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Q, Value
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leads.compiled import CompiledQuery
 from leads.models import PracticeArea, Question, check_answers
 from leads.translations import translated
 
@@ -83,21 +83,18 @@ def form_union():
     return questions.union(areas, all=True).order_by()
 
 
-# form_union()'s SQL per database alias, compiled once per process: building it through the
-# ORM (26 annotations) cost ~4 ms a request, more than the rest of the form; its parameters
-# are constants.
-_COMPILED: dict[str, tuple[str, tuple]] = {}
+# form_union() per database alias, compiled once per process: building it through the ORM
+# (26 annotations) cost ~4 ms a request, more than the rest of the form; its parameters are
+# constants.
+_COMPILED: dict[str, CompiledQuery] = {}
 
 
 def form_rows() -> list[tuple]:
-    """form_union()'s rows (its JSON columns as text or decoded, by database)."""
+    """form_union()'s rows, their values as the ORM reads them."""
     alias = Question.objects.db
     if alias not in _COMPILED:
-        _COMPILED[alias] = form_union().query.get_compiler(using=alias).as_sql()
-    sql, params = _COMPILED[alias]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        _COMPILED[alias] = CompiledQuery.of(form_union(), alias)
+    return _COMPILED[alias].rows(alias)
 
 
 class FormSetUp:
@@ -152,11 +149,6 @@ def made_from(rows: list[tuple]) -> tuple[list[PracticeArea], list[Question]]:
         values,
         texts,
     ) in rows:
-        # JSON columns come back as text from a raw cursor (decoded on some databases).
-        options, values, texts = (
-            json.loads(v) if isinstance(v, str) else v for v in (options, values, texts)
-        )
-        required = bool(required)  # SQLite's 0 / 1
         if row == "a":
             found_areas.append(
                 PracticeArea(
