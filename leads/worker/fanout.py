@@ -66,27 +66,22 @@ def process_application(application: dict) -> str:
             return "discarded"  # the address's lead was erased since, with this file
         lead = Lead.all_objects.select_for_update().by_email(application["email"])
         submitted_at = datetime.fromisoformat(application["submitted_at"])
+        # Submissions queued before they carried the lead they describe cannot start afresh.
+        describes_its_lead = "first_name" in application
         if lead is not None and lead.deleted_at is not None:
-            if lead.deleted_at > submitted_at or "first_name" not in application:
-                # Trashed after this was sent: it was a resubmission of a lead now deleted.
-                remove_files.call([application["resume"]])
-                return "discarded"
+            if lead.deleted_at > submitted_at or not describes_its_lead:
+                return discard(application)  # a resubmission of a lead trashed since it was sent
             erasure.erase_leads(Lead.all_objects.filter(pk=lead.pk))
             lead = None
         if lead is None:
-            if "first_name" not in application:  # queued before submissions carried their lead
-                remove_files.call([application["resume"]])
-                return "discarded"
-            lead = lead_from(application)
-            if lead is not None:
-                store_answers(application, lead=lead)
-                lead_created(lead)
+            if describes_its_lead and (new := lead_from(application)) is not None:
+                store_answers(application, lead=new)
+                lead_created(new)
                 return "created"
             # Another worker made this address's lead a moment ago: this is its resubmission.
             lead = Lead.objects.select_for_update().by_email(application["email"])
             if lead is None:
-                remove_files.call([application["resume"]])
-                return "discarded"
+                return discard(application)
         resubmission = Resubmission.objects.create(
             lead=lead,
             resume=application["resume"],
@@ -106,9 +101,15 @@ def process_application(application: dict) -> str:
         return "resubmitted"
 
 
+def discard(application: dict) -> str:
+    """Keep nothing of a submission with no lead to go to: its file goes."""
+    remove_files.call([application["resume"]])
+    return "discarded"
+
+
 def lead_from(application: dict) -> Lead | None:
-    """The new lead a form submission describes, saved (its address's trashed lead erased
-    first); None when another lead has the address by now."""
+    """The new lead a form submission describes, saved; None when another lead has the
+    address by now."""
     lead = Lead(
         pk=application["lead_id"],
         first_name=application["first_name"],
