@@ -146,7 +146,7 @@ def submit_lead(
         except IntegrityError:
             # The API's insert met the address of a lead in the trash: that lead is erased
             # and the new one starts afresh (nothing deleted comes back).
-            if resubmit_duplicates or not erase_trashed_under(lead.email_key):
+            if resubmit_duplicates or not erase_trashed_under(lead.email):
                 raise
             _insert_application(lead, application, answers=answers, resubmit_duplicates=False)
     except IntegrityError as exc:
@@ -186,13 +186,10 @@ def _insert_application(
         fanout.process_application.enqueue(application)
 
 
-def erase_trashed_under(key: str) -> int:
-    """Erase the lead in the trash under this address key, if any (a new submission for it
-    starts afresh); returns how many went."""
-    trashed = Lead.trash.filter(email_key=key)
-    if not trashed.exists():
-        return 0
-    return delete_leads(leads=trashed, announce=False)
+def erase_trashed_under(email: str) -> int:
+    """Erase the lead in the trash under this address, if any (a new submission for it starts
+    afresh); returns how many went."""
+    return delete_leads(leads=Lead.trash.with_address(email), announce=False)
 
 
 def trap_submission(
